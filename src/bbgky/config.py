@@ -1,0 +1,315 @@
+"""The configuration of a scenario (INTERFACE.md): pydantic models, TOML loading, validation.
+
+A configuration is data only: TOML is parsed with :mod:`tomllib` and validated here; nothing in it
+is ever executed. :func:`load` and :func:`validate` raise :class:`~bbgky.errors.ConfigError`
+listing *every* problem with its key and the allowed range.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import ConfigError
+from .models import flows
+from .models.potentials import REGISTRY
+
+Positive = Annotated[float, Field(gt=0)]
+
+
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class System(_Table):
+    """``[system]``: the N-particle system and its initial thermodynamic state."""
+
+    dimension: Literal[1, 2, 3] = Field(3, description="space dimension d")
+    particles: int = Field(1000, ge=2, description="N at the particle level")
+    density: Positive = Field(0.1, description="initial number density ρ0")
+    temperature: Positive = Field(1.0, description="initial temperature θ0 (k_B = m = 1)")
+    seed: int = Field(1, ge=0, description="seed of every random key of the run")
+
+
+PotentialName = Literal["lj", "wca", "ipl", "gaussian", "yukawa", "coulomb", "hard_sphere", "maxwell"]
+
+
+class Interaction(_Table):
+    """``[interaction]``: the pair potential and the interaction scaling."""
+
+    potential: PotentialName = Field("wca", description="pair potential (or kinetic-only model)")
+    sigma: Positive = Field(1.0, description="length scale σ")
+    epsilon: Positive = Field(1.0, description="energy scale ε")
+    cutoff: Positive | None = Field(None, description="cut-off radius (default: the potential's own)")
+    cutoff_mode: Literal["shifted", "shifted_force", "none"] | None = Field(
+        None, description="cut-off treatment (default: the potential's own)")
+    exponent: float = Field(12.0, gt=3, description="ipl: U = ε(σ/r)^exponent")
+    screening_length: Positive = Field(1.0, description="yukawa: screening length λ")
+    scaling: Literal["physical", "mean_field", "boltzmann_grad"] = Field(
+        "physical", description="interaction scaling (paper eqs. 13, 14, 17)")
+    range: Positive | None = Field(None, description="boltzmann_grad: range ε of U(r/ε)/ε")
+
+    def potential_kwargs(self, particles: int) -> dict[str, Any]:
+        """Arguments of :func:`bbgky.models.potentials.make_potential`."""
+        extra = {k: getattr(self, k) for k in REGISTRY[self.potential].extra}
+        return dict(sigma=self.sigma, epsilon=self.epsilon, cutoff=self.cutoff,
+                    cutoff_mode=self.cutoff_mode, scaling=self.scaling, range_=self.range,
+                    particles=particles, **extra)
+
+
+class Flow(_Table):
+    """``[flow]``: the velocity gradient A of objective MD."""
+
+    kind: Literal["simple_shear", "planar_extension", "uniaxial_extension", "isotropic_expansion",
+                  "matrix"] = Field("simple_shear", description="preset or explicit matrix")
+    rate: float = Field(0.0, description="rate multiplying the preset")
+    matrix: list[list[float]] | None = Field(None, description="kind = 'matrix': A as d rows of d")
+
+
+class Time(_Table):
+    """``[time]``: the run's time span, step and save interval."""
+
+    end: Positive = Field(10.0, description="final time")
+    step: Positive = Field(0.005, description="time step dt")
+    save_every: Positive = Field(0.1, description="interval between saved observables")
+
+
+class Initial(_Table):
+    """``[initial]``: the initial law."""
+
+    kind: Literal["maxwellian", "anisotropic", "bkw", "landau", "two_stream", "bump_on_tail",
+                  "lattice", "file"] = Field("maxwellian", description="initial state")
+    start: float = Field(6.5, ge=0, description="bkw: BKW time at t = 0")
+    amplitude: float = Field(0.01, ge=0, description="landau/two_stream: perturbation amplitude")
+    wavenumber: Positive = Field(0.5, description="landau/two_stream: wavenumber k")
+    temperature_tensor: list[list[float]] | None = Field(None, description="anisotropic: θ tensor")
+    equilibration: float = Field(
+        2.0, ge=0, description="particles: equilibration time at θ0 before t = 0 (lattice start)")
+    path: str | None = Field(None, description="file: particle file (extended XYZ, LAMMPS data)")
+
+
+class ParticlesLevel(_Table):
+    """``[levels.particles]``: objective molecular dynamics."""
+
+    backend: Literal["auto", "jax", "numba"] = Field(
+        "auto", description="auto: Numba kernels on CPU for registered potentials, JAX otherwise")
+    skin: float = Field(0.3, ge=0, description="neighbour-list skin (σ units)")
+
+
+class BoltzmannLevel(_Table):
+    """``[levels.boltzmann]``: the homo-energetic Boltzmann equation."""
+
+    method: Literal["dsmc", "spectral", "bgk"] = Field("dsmc", description="solver")
+    kernel: Literal["hard_sphere", "maxwell", "vhs", "from_potential"] = Field(
+        "hard_sphere", description="collision kernel")
+    samples: int = Field(200_000, ge=100, description="DSMC simulators")
+    grid: int = Field(32, ge=8, le=128, description="spectral: points per velocity dimension")
+
+
+class VlasovLevel(_Table):
+    """``[levels.vlasov]``: the mean-field (Vlasov) equation on a phase-space grid."""
+
+    grid: list[int] = Field([128, 256], description="[Nx, Nv] (1D1V) or [Nx, Ny, Nvx, Nvy] (2D2V)")
+    velocity_max: Positive = Field(8.0, description="velocity domain [−v_max, v_max]")
+
+
+class HydroLevel(_Table):
+    """``[levels.navier_stokes]`` / ``[levels.euler]``: homo-energetic hydrodynamics."""
+
+
+class Levels(_Table):
+    particles: ParticlesLevel | None = None
+    boltzmann: BoltzmannLevel | None = None
+    vlasov: VlasovLevel | None = None
+    navier_stokes: HydroLevel | None = None
+    euler: HydroLevel | None = None
+
+    def enabled(self) -> list[str]:
+        return [name for name in type(self).model_fields if getattr(self, name) is not None]
+
+
+class Config(_Table):
+    """A whole scenario: one physical system, run at every level its ``[levels]`` enables."""
+
+    title: str = Field("bbgky run", description="title, used in the output folder name")
+    system: System = System()
+    interaction: Interaction = Interaction()
+    flow: Flow | None = None
+    time: Time = Time()
+    initial: Initial = Initial()
+    levels: Levels = Levels(particles=ParticlesLevel())
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Config:
+        problems = cross_check(self)
+        if problems:
+            raise ValueError(_CROSS + repr(problems))
+        return self
+
+    def velocity_gradient(self) -> np.ndarray:
+        """A (d×d); zero without a ``[flow]`` table."""
+        d = self.system.dimension
+        if self.flow is None:
+            return np.zeros((d, d))
+        return flows.velocity_gradient(self.flow.kind, d, self.flow.rate, self.flow.matrix)
+
+    def box_length(self) -> float:
+        """Side of the initial cubic periodic cell, (N/ρ0)^(1/d)."""
+        return (self.system.particles / self.system.density) ** (1.0 / self.system.dimension)
+
+
+_CROSS = "cross-field problems: "
+
+
+def cross_check(cfg: Config) -> list[tuple[str, str]]:
+    """Checks that involve several tables; every problem is returned, none raised."""
+    out: list[tuple[str, str]] = []
+    d = cfg.system.dimension
+    inter = cfg.interaction
+    if cfg.time.step > cfg.time.save_every:
+        out.append(("time.step", f"must be ≤ time.save_every = {cfg.time.save_every}"))
+    if cfg.time.step > cfg.time.end:
+        out.append(("time.step", f"must be ≤ time.end = {cfg.time.end}"))
+    if inter.scaling == "boltzmann_grad" and inter.range is None:
+        out.append(("interaction.range", "required with scaling = 'boltzmann_grad' (a number > 0)"))
+    if cfg.flow is not None:
+        f = cfg.flow
+        if f.kind == "matrix":
+            m = f.matrix
+            if m is None or len(m) != d or any(len(row) != d for row in m):
+                out.append(("flow.matrix", f"must be a {d}×{d} matrix (d = system.dimension)"))
+            elif not np.all(np.isfinite(m)):
+                out.append(("flow.matrix", "entries must be finite numbers"))
+        elif d < flows.PRESET_MIN_DIMENSION[f.kind]:
+            out.append(("flow.kind", f"{f.kind!r} needs dimension ≥ {flows.PRESET_MIN_DIMENSION[f.kind]}"))
+        if not any(k == "flow.matrix" for k, _ in out) and not any(k == "flow.kind" for k, _ in out):
+            A = cfg.velocity_gradient()
+            t_star = flows.singular_time(A)
+            if t_star <= cfg.time.end:
+                out.append(("time.end", f"the flow is singular at t* = {t_star:.6g} "
+                            f"(det(I + tA) = 0); time.end must be < t*"))
+    if cfg.levels.particles is not None:
+        out += _particle_checks(cfg)
+    return out
+
+
+def _particle_checks(cfg: Config) -> list[tuple[str, str]]:
+    inter = cfg.interaction
+    out = []
+    if inter.potential not in REGISTRY:
+        out.append(("interaction.potential", f"{inter.potential!r} has no particle-level pair form; "
+                    f"levels.particles needs one of {sorted(REGISTRY)}"))
+        return out
+    spec = REGISTRY[inter.potential]
+    extra = {k: getattr(inter, k) for k in spec.extra}
+    rc = inter.cutoff
+    if rc is None:
+        rc = spec.default_cutoff(inter.sigma, inter.epsilon, **extra)
+    if inter.scaling == "boltzmann_grad" and inter.range is not None:
+        rc *= inter.range
+    half = 0.5 * cfg.box_length()
+    if inter.scaling != "mean_field" or inter.cutoff is not None:
+        skin = cfg.levels.particles.skin
+        if rc > half:
+            out.append(("interaction.cutoff", f"cut-off {rc:.6g} exceeds half the smallest cell width "
+                        f"{half:.6g}; allowed: cutoff ≤ {half:.6g} (or more particles / lower density)"))
+        elif rc + skin > half and cfg.system.particles > 0:
+            out.append(("levels.particles.skin", f"cut-off + skin = {rc + skin:.6g} exceeds half the "
+                        f"cell width {half:.6g}; allowed: skin ≤ {max(half - rc, 0):.6g}"))
+    return out
+
+
+def _format(err: dict) -> tuple[str, str]:
+    key = ".".join(str(p) for p in err["loc"])
+    kind, msg = err["type"], err["msg"]
+    if kind == "extra_forbidden":
+        parent = err["loc"][:-1]
+        allowed = _allowed_keys(parent)
+        msg = "unknown key" + (f"; allowed keys here: {', '.join(allowed)}" if allowed else "")
+    elif kind == "literal_error":
+        msg = msg.replace("Input should be", "allowed values:")
+    elif kind in {"greater_than", "greater_than_equal", "less_than_equal", "less_than"}:
+        msg = f"{msg} (got {err.get('input')!r})"
+    return key, msg
+
+
+def _allowed_keys(loc: tuple) -> list[str]:
+    model: Any = Config
+    for part in loc:
+        field = model.model_fields.get(str(part)) if hasattr(model, "model_fields") else None
+        if field is None:
+            return []
+        ann = field.annotation
+        args = getattr(ann, "__args__", ())
+        model = next((a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if model is None:
+            return []
+    return list(model.model_fields)
+
+
+def validate(data: dict[str, Any]) -> Config:
+    """Validate a parsed TOML mapping; raise :class:`ConfigError` with every problem."""
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        problems: list[tuple[str, str]] = []
+        for err in exc.errors():
+            msg = str(err.get("msg", ""))
+            if _CROSS in msg:
+                problems += _parse_cross(msg)
+            else:
+                problems.append(_format(err))
+        raise ConfigError(problems) from None
+
+
+def _parse_cross(msg: str) -> list[tuple[str, str]]:
+    import ast
+
+    return list(ast.literal_eval(msg.split(_CROSS, 1)[1]))
+
+
+def load(path: str | Path) -> Config:
+    """Read and validate a TOML configuration file."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError([("CONFIG", f"file not found: {path}")])
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([("CONFIG", f"{path} is not valid TOML: {exc}")]) from None
+    return validate(data)
+
+
+def to_toml(cfg: Config) -> str:
+    """The full configuration, defaults included, as TOML text (stored in every output file)."""
+    lines: list[str] = []
+
+    def emit(prefix: str, table: dict) -> None:
+        scalars = {k: v for k, v in table.items() if not isinstance(v, dict) and v is not None}
+        subs = {k: v for k, v in table.items() if isinstance(v, dict)}
+        if prefix and (scalars or not subs):
+            lines.append(f"\n[{prefix}]")
+        for k, v in scalars.items():
+            lines.append(f"{k} = {_toml_value(v)}")
+        for k, v in subs.items():
+            emit(f"{prefix}.{k}" if prefix else k, v)
+
+    emit("", cfg.model_dump(exclude_none=True))
+    return "\n".join(lines).lstrip() + "\n"
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, float):
+        return repr(v) if math.isfinite(v) else ("inf" if v > 0 else "-inf") if not math.isnan(v) else "nan"
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    return str(v)

@@ -1,0 +1,1 @@
+"""Physics shared by every level: pair potentials and scalings, homogeneous flows, kernels."""

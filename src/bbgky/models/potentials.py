@@ -1,0 +1,192 @@
+"""Pair potentials and the three interaction scalings (SPEC Level 0; paper 002 eqs. 13, 14, 17).
+
+Each registered potential is written once, as a symbolic expression ``U(r)``. From it bbgky builds
+
+* a JAX function of ``r`` — forces on particles come from ``jax.grad`` of the total energy, so
+  energy and force cannot disagree;
+* a Numba pair kernel ``(r²) -> (U, −U'(r)/r)`` for the CPU fast path, whose derivative is the
+  symbolic derivative of the same expression (never typed by hand; tests check it against
+  ``jax.grad`` to round-off).
+
+Cut-off handling, stated per potential (``cutoff_mode``):
+
+* ``"shifted"``: ``U(r) − U(r_c)`` for ``r < r_c`` — energy continuous, force jumps at ``r_c``;
+* ``"shifted_force"``: ``U(r) − U(r_c) − (r − r_c) U'(r_c)`` — energy and force continuous;
+* ``"none"``: the potential vanishes identically beyond ``r_c`` (WCA: shifted by ε at its minimum,
+  so energy and force are both continuous there).
+
+Scalings (``scaling``): ``physical`` — ``U`` as given (eq. 13); ``mean_field`` — ``U/N`` so the
+force on a particle is ``(1/N) Σ_j`` (eq. 14), with all pairs in the periodic cell (cut-off at
+half the smallest cell width by default); ``boltzmann_grad`` — ``U(r/ε)/ε``, range ε (eq. 17).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+
+import sympy as sp
+
+r = sp.Symbol("r", positive=True)
+
+
+@dataclass(frozen=True)
+class PotentialSpec:
+    """A registry entry: the expression, its parameters and its default cut-off."""
+
+    name: str
+    description: str
+    expression: Callable[..., sp.Expr]  # (sigma, epsilon, **extra) -> U(r)
+    default_cutoff: Callable[..., float]  # (sigma, epsilon, **extra) -> r_c
+    cutoff_mode: str
+    extra: dict[str, float] = field(default_factory=dict)  # extra parameters and defaults
+    repulsive_core: bool = True
+
+
+def _lj(sigma, epsilon):
+    return 4 * epsilon * ((sigma / r) ** 12 - (sigma / r) ** 6)
+
+
+REGISTRY: dict[str, PotentialSpec] = {
+    "lj": PotentialSpec(
+        "lj", "Lennard-Jones 12-6, 4ε[(σ/r)^12 − (σ/r)^6]", _lj,
+        lambda sigma, epsilon: 2.5 * sigma, "shifted"),
+    "wca": PotentialSpec(
+        "wca", "Weeks–Chandler–Andersen: LJ cut at its minimum 2^(1/6)σ and shifted up by ε",
+        lambda sigma, epsilon: _lj(sigma, epsilon) + epsilon,
+        lambda sigma, epsilon: 2 ** (1 / 6) * sigma, "none"),
+    "ipl": PotentialSpec(
+        "ipl", "inverse power law ε(σ/r)^n (n = exponent; n = 4 in 3D is the Maxwell molecule)",
+        lambda sigma, epsilon, exponent: epsilon * (sigma / r) ** sp.nsimplify(exponent),
+        lambda sigma, epsilon, exponent: 2.5 * sigma, "shifted", {"exponent": 12.0}),
+    "gaussian": PotentialSpec(
+        "gaussian", "Gaussian core ε exp(−(r/σ)²) (bounded, no hard core)",
+        lambda sigma, epsilon: epsilon * sp.exp(-((r / sigma) ** 2)),
+        lambda sigma, epsilon: 4.0 * sigma, "shifted", repulsive_core=False),
+    "yukawa": PotentialSpec(
+        "yukawa", "Yukawa (screened Coulomb) εσ exp(−r/λ)/r, λ = screening_length",
+        lambda sigma, epsilon, screening_length: epsilon * sigma * sp.exp(-r / screening_length) / r,
+        lambda sigma, epsilon, screening_length: max(2.5 * sigma, 6.0 * screening_length),
+        "shifted", {"screening_length": 1.0}),
+}
+
+#: names accepted by the configuration but without a particle-level pair form.
+KINETIC_ONLY = {"hard_sphere", "maxwell"}
+LONG_RANGE = {"coulomb"}
+SCALINGS = ("physical", "mean_field", "boltzmann_grad")
+CUTOFF_MODES = ("shifted", "shifted_force", "none")
+
+
+@dataclass(frozen=True)
+class PairPotential:
+    """A pair potential ready to use: cut-off, scaling and shift applied.
+
+    ``energy(r)`` is JAX-traceable and vectorised, zero for ``r ≥ cutoff`` and finite for r > 0;
+    ``numba_pair(r2)`` (None for user functions) returns ``(U, −U'(r)/r)`` for ``r2 < cutoff²``.
+    """
+
+    name: str
+    cutoff: float
+    cutoff_mode: str
+    scaling: str
+    energy: Callable
+    numba_pair: Callable | None = None
+    expression: sp.Expr | None = None
+
+    @property
+    def cutoff_squared(self) -> float:
+        return self.cutoff * self.cutoff
+
+
+def _shift(U: sp.Expr, rc: float, mode: str) -> sp.Expr:
+    if mode == "none":
+        return U
+    Uc = U.subs(r, rc)
+    if mode == "shifted":
+        return U - Uc
+    dUc = sp.diff(U, r).subs(r, rc)
+    return U - Uc - (r - rc) * dUc
+
+
+def build_expression(name: str, *, sigma: float = 1.0, epsilon: float = 1.0,
+                     cutoff: float | None = None, cutoff_mode: str | None = None,
+                     scaling: str = "physical", range_: float | None = None,
+                     particles: int | None = None, **extra: float) -> tuple[sp.Expr, float, str]:
+    """The scaled, shifted expression U(r), its cut-off and cut-off mode."""
+    spec = REGISTRY[name]
+    params = {k: extra.get(k, v) for k, v in spec.extra.items()}
+    U = spec.expression(sp.Float(sigma), sp.Float(epsilon), **params)
+    rc = float(cutoff) if cutoff is not None else spec.default_cutoff(sigma, epsilon, **params)
+    mode = cutoff_mode or spec.cutoff_mode
+    if scaling == "boltzmann_grad":
+        eps = float(range_)
+        U = U.subs(r, r / eps) / eps
+        rc *= eps
+    elif scaling == "mean_field":
+        U = U / int(particles)
+    return sp.simplify(_shift(U, rc, mode)) if mode != "none" else U, rc, mode
+
+
+@cache
+def _numba_pair(expr_str: str, rc: float):
+    import numba
+
+    expr = sp.sympify(expr_str, locals={"r": r})
+    f_over_r = sp.simplify(-sp.diff(expr, r) / r)
+    s = sp.Symbol("s", positive=True)  # s = r², so the kernel takes r² without a branch
+    u_fn = numba.njit(sp.lambdify(s, expr.subs(r, sp.sqrt(s)), "math"), fastmath=False)
+    f_fn = numba.njit(sp.lambdify(s, f_over_r.subs(r, sp.sqrt(s)), "math"), fastmath=False)
+
+    @numba.njit(inline="always")
+    def pair(r2):
+        return u_fn(r2), f_fn(r2)
+
+    return pair
+
+
+def make_potential(name: str, *, sigma: float = 1.0, epsilon: float = 1.0,
+                   cutoff: float | None = None, cutoff_mode: str | None = None,
+                   scaling: str = "physical", range_: float | None = None,
+                   particles: int | None = None, numba: bool = True, **extra: float) -> PairPotential:
+    """Build a registered potential with its cut-off, shift and scaling."""
+    import jax.numpy as jnp
+
+    expr, rc, mode = build_expression(
+        name, sigma=sigma, epsilon=epsilon, cutoff=cutoff, cutoff_mode=cutoff_mode,
+        scaling=scaling, range_=range_, particles=particles, **extra)
+    raw = sp.lambdify(r, expr, "jax")
+
+    def energy(x):
+        inside = x < rc
+        safe = jnp.where(inside, x, rc)  # keeps gradients finite where the pair is masked
+        return jnp.where(inside, raw(safe), 0.0)
+
+    pair = _numba_pair(sp.srepr(expr), rc) if numba else None
+    return PairPotential(name, rc, mode, scaling, energy, pair, expr)
+
+
+def from_function(fn: Callable, cutoff: float, *, cutoff_mode: str = "shifted",
+                  name: str = "custom") -> PairPotential:
+    """Any JAX-traceable ``U(r)`` from Python (JAX path only; forces by autodiff)."""
+    import jax
+    import jax.numpy as jnp
+
+    if cutoff_mode not in CUTOFF_MODES:
+        raise ValueError(f"cutoff_mode must be one of {CUTOFF_MODES}, got {cutoff_mode!r}")
+    rc = float(cutoff)
+    Uc = float(fn(jnp.asarray(rc))) if cutoff_mode != "none" else 0.0
+    dUc = float(jax.grad(fn)(jnp.asarray(rc))) if cutoff_mode == "shifted_force" else 0.0
+
+    def energy(x):
+        inside = x < rc
+        safe = jnp.where(inside, x, rc)
+        return jnp.where(inside, fn(safe) - Uc - (safe - rc) * dUc, 0.0)
+
+    return PairPotential(name, rc, cutoff_mode, "physical", energy, None, None)
+
+
+__all__ = [
+    "KINETIC_ONLY", "REGISTRY", "SCALINGS", "PairPotential", "PotentialSpec", "build_expression",
+    "from_function", "make_potential",
+]
