@@ -1,0 +1,1 @@
+"""Level 2: kinetic equations — Vlasov (mean-field) and homo-energetic Boltzmann / BGK."""

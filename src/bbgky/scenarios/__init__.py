@@ -1,0 +1,1 @@
+"""Configured systems run across levels, and the reduction-error report."""

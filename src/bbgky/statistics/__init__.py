@@ -1,0 +1,1 @@
+"""Level 1: statistics of the N-particle law — marginals, correlations, distances."""
