@@ -1,0 +1,183 @@
+"""The ``bbgky`` command line (INTERFACE.md): run, validate, examples, transport, --version.
+
+Exit status: 0 success; 2 invalid input (every problem named with its key and the allowed range,
+no traceback); 3 a numerical failure during a run (what, when, and the last good checkpoint).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from . import __version__
+from .errors import ConfigError, NumericalFailure
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="bbgky — one configured system at every level of the BBGKY hierarchy.")
+out_console = Console()
+err_console = Console(stderr=True)
+
+
+def _fail(exc: ConfigError | NumericalFailure) -> None:
+    if isinstance(exc, ConfigError):
+        err_console.print(f"[bold red]error:[/] {exc.render()}", highlight=False, soft_wrap=True)
+    else:
+        err_console.print(f"[bold red]numerical failure:[/] {exc}", highlight=False, soft_wrap=True)
+    raise typer.Exit(exc.exit_status)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out_console.print(f"bbgky {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="Print the version and exit.")] = False) -> None:
+    """bbgky — particles, kinetic equations and hydrodynamics of one system, side by side."""
+
+
+class _Bars:
+    """One rich progress bar per level: steps done, steps/s, time left."""
+
+    def __init__(self, progress: Progress):
+        self.progress = progress
+        self.tasks: dict[str, TaskID] = {}
+
+    def __call__(self, level: str, done: int, total: int) -> None:
+        if level not in self.tasks:
+            self.tasks[level] = self.progress.add_task(level, total=total)
+        self.progress.update(self.tasks[level], completed=done)
+
+
+class _RateColumn(TextColumn):
+    """Steps per second, from rich's own running estimate."""
+
+    def __init__(self) -> None:
+        super().__init__("")
+
+    def render(self, task):
+        from rich.text import Text
+
+        return Text(f"{task.speed:,.0f} steps/s" if task.speed else "… steps/s")
+
+
+@app.command()
+def run(config: Annotated[Path | None, typer.Argument(help="TOML configuration")] = None,
+        out: Annotated[Path | None, typer.Option("--out", help="output folder (default runs/<title>-<time>)")]
+        = None,
+        resume: Annotated[bool, typer.Option("--resume", help="continue from OUT/checkpoint")] = False,
+        example: Annotated[str | None, typer.Option("--example", help="run a bundled scenario")] = None,
+        ) -> None:
+    """Run every level the configuration enables; write netCDF files and the report."""
+    from .config import load
+    from .scenarios import examples
+    from .scenarios.runner import run as run_scenario
+
+    try:
+        if (config is None) == (example is None):
+            raise ConfigError([("CONFIG", "give exactly one of a configuration file or --example NAME "
+                                f"(examples: {', '.join(examples.names())})")])
+        cfg = examples.load(example) if example else load(config)
+        if resume and (out is None or not (out / "checkpoint").is_dir()):
+            raise ConfigError([("--resume", "needs --out pointing to a folder with a checkpoint/ from "
+                                "an earlier run")])
+        progress = Progress(TextColumn("[bold]{task.description:>13}"), BarColumn(),
+                            TextColumn("{task.completed}/{task.total} steps"), _RateColumn(),
+                            TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+                            console=err_console)
+        with progress:
+            result = run_scenario(cfg, out, resume=resume, progress=_Bars(progress))
+    except (ConfigError, NumericalFailure) as exc:
+        _fail(exc)
+    table = Table(title=f"{cfg.title} → {result.out}")
+    for col in ("level", "file", "saves", "θ(end)", "wall s"):
+        table.add_column(col)
+    for name, ds in result.datasets.items():
+        table.add_row(name, f"{name}.nc", str(ds.sizes["time"]), f"{float(ds.temperature[-1]):.6g}",
+                      f"{result.wall_seconds[name]:.1f}")
+    out_console.print(table)
+    if result.report is not None:
+        out_console.print(f"report: {result.report} (and report.html)")
+
+
+@app.command()
+def validate(config: Annotated[Path, typer.Argument(help="TOML configuration")]) -> None:
+    """Check a configuration; print every problem with its key. Changes nothing."""
+    from .config import load
+
+    try:
+        cfg = load(config)
+    except ConfigError as exc:
+        _fail(exc)
+    out_console.print(f"{config}: valid — levels {', '.join(cfg.levels.enabled()) or 'none'}")
+
+
+@app.command()
+def examples(show: Annotated[str | None, typer.Option("--show", help="print one example's TOML")] = None,
+             ) -> None:
+    """List the bundled scenarios (run one with `bbgky run --example NAME`)."""
+    from .scenarios import examples as ex
+
+    try:
+        if show:
+            out_console.print(ex.text(show), markup=False, highlight=False)
+            return
+        table = Table(title="bundled scenarios")
+        table.add_column("name")
+        table.add_column("what")
+        for name in ex.names():
+            table.add_row(name, ex.summary(name))
+        out_console.print(table)
+    except ConfigError as exc:
+        _fail(exc)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def transport(ctx: typer.Context,
+              potential: Annotated[str, typer.Option("--potential", help="potential or kernel name")],
+              temperature: Annotated[list[float] | None, typer.Option(
+                  "--temperature", help="reduced temperatures T* = k_B T/ε (several may follow)")] = None,
+              sonine_order: Annotated[int, typer.Option("--sonine-order", help="Sonine order (≥ 1)")] = 3,
+              as_json: Annotated[bool, typer.Option("--json", help="print JSON records")] = False) -> None:
+    """Chapman–Enskog viscosity, thermal conductivity and Ω^(2,2)* of a potential or kernel."""
+    try:
+        temps = list(temperature or [1.0])
+        for extra in ctx.args:
+            try:
+                temps.append(float(extra))
+            except ValueError:
+                raise ConfigError([("--temperature", f"{extra!r} is not a number")]) from None
+        try:
+            from .hydro.transport import transport_table
+        except ModuleNotFoundError:
+            raise ConfigError([("transport", "not available in this version of bbgky")]) from None
+        records = transport_table(potential, temps, sonine_order=sonine_order)
+    except ConfigError as exc:
+        _fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps(records, indent=1) + "\n")
+        return
+    table = Table(title=f"Chapman–Enskog transport: {potential} (Sonine order {sonine_order})")
+    for col in ("T*", "viscosity", "thermal conductivity", "Ω(2,2)*"):
+        table.add_column(col, justify="right")
+    for r in records:
+        keys = ("temperature", "viscosity", "thermal_conductivity", "omega22")
+        table.add_row(*(f"{r[k]:.6g}" for k in keys))
+    out_console.print(table)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""Run one configured system at every level its ``[levels]`` table enables.
+
+Each level lives in its own module exposing ``run(cfg, out, *, resume, progress) -> xr.Dataset``;
+levels are imported lazily so that a run pays only for what it uses. The datasets of all levels
+go to :mod:`bbgky.scenarios.report`, which compares them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import time as _time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import xarray as xr
+
+from ..config import Config, to_toml
+from ..errors import ConfigError
+from ..precision import enable_float64
+
+#: level name -> (module, keyword arguments of its ``run``). Order: bottom of the hierarchy first.
+LEVELS: dict[str, tuple[str, dict]] = {
+    "particles": ("bbgky.particles.level", {}),
+    "vlasov": ("bbgky.kinetic.vlasov.level", {}),
+    "boltzmann": ("bbgky.kinetic.boltzmann.level", {}),
+    "navier_stokes": ("bbgky.hydro.level", {"level": "navier_stokes"}),
+    "euler": ("bbgky.hydro.level", {"level": "euler"}),
+}
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class RunResult:
+    out: Path
+    datasets: dict[str, xr.Dataset] = field(default_factory=dict)
+    wall_seconds: dict[str, float] = field(default_factory=dict)
+    report: Path | None = None
+
+
+def default_out(cfg: Config) -> Path:
+    """``runs/<title>-<time>`` with the title made filesystem-safe."""
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", cfg.title).strip("-").lower() or "run"
+    return Path("runs") / f"{slug}-{_time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def level_runner(name: str) -> Callable:
+    module, kwargs = LEVELS[name]
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and module.startswith(exc.name):
+            raise ConfigError([(f"levels.{name}", "this level is not available in this version of bbgky; "
+                                f"available: {', '.join(available_levels())}")]) from None
+        raise
+
+    def run(cfg: Config, out: Path, **kw):
+        return mod.run(cfg, out, **kwargs, **kw)
+
+    return run
+
+
+def available_levels() -> list[str]:
+    return [name for name, (module, _) in LEVELS.items() if importlib.util.find_spec(module) is not None]
+
+
+def run(cfg: Config, out: Path | None = None, *, resume: bool = False,
+        progress: Progress | None = None, report: bool = True) -> RunResult:
+    """Run every enabled level in float64, write ``<level>.nc`` files and the report."""
+    enable_float64()
+    out = Path(out) if out is not None else default_out(cfg)
+    enabled = cfg.levels.enabled()
+    runners = {name: level_runner(name) for name in LEVELS if name in enabled}  # fail before running
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.toml").write_text(to_toml(cfg))
+    result = RunResult(out)
+    for name, runner in runners.items():
+        start = _time.perf_counter()
+        cb = (lambda done, total, _n=name: progress(_n, done, total)) if progress else None
+        result.datasets[name] = runner(cfg, out, resume=resume, progress=cb)
+        result.wall_seconds[name] = _time.perf_counter() - start
+    if report:
+        from .report import write_report
+
+        result.report = write_report(cfg, result.datasets, out, wall_seconds=result.wall_seconds)
+    return result
