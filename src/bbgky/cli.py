@@ -129,7 +129,7 @@ def examples(show: Annotated[str | None, typer.Option("--show", help="print one 
 
     try:
         if show:
-            out_console.print(ex.text(show), markup=False, highlight=False)
+            sys.stdout.write(ex.text(show))
             return
         table = Table(title="bundled scenarios")
         table.add_column("name")

@@ -94,6 +94,8 @@ def run(solver: Solver, state: Any, *, saves: int, steps_per_save: int, dt: floa
             raise NumericalFailure(f"the initial state is not sound: {problem}", step=0,
                                    time=solver.time(state))
         records.append(solver.observe(state))
+        if checkpoint is not None:
+            checkpoint.save(state, records, 0)
     total = saves * steps_per_save
     for chunk in range(done, saves):
         new = solver.advance(state, steps_per_save)

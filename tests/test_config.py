@@ -1,0 +1,63 @@
+"""Configuration: every invalid value is reported with its key and allowed range, all at once."""
+
+import tomllib
+
+import pytest
+
+from bbgky.config import Config, to_toml, validate
+from bbgky.errors import ConfigError
+
+
+def problems(data: dict) -> dict[str, str]:
+    with pytest.raises(ConfigError) as info:
+        validate(data)
+    return dict(info.value.problems)
+
+
+def test_defaults_are_valid_and_round_trip_through_toml():
+    cfg = validate({})
+    assert isinstance(cfg, Config)
+    assert validate(tomllib.loads(to_toml(cfg))) == cfg
+
+
+@pytest.mark.parametrize(("data", "key", "words"), [
+    ({"system": {"density": -0.1}}, "system.density", "greater than 0"),
+    ({"system": {"particles": 1}}, "system.particles", "greater than or equal to 2"),
+    ({"system": {"dimension": 4}}, "system.dimension", "1, 2 or 3"),
+    ({"interaction": {"potential": "morse"}}, "interaction.potential", "'lj'"),
+    ({"time": {"step": 0.0}}, "time.step", "greater than 0"),
+    ({"time": {"step": -1e-3}}, "time.step", "greater than 0"),
+    ({"flow": {"kind": "matrix", "matrix": [[0.0, 1.0], [0.0, 0.0]]}}, "flow.matrix", "3×3"),
+    ({"system": {"colour": "red"}}, "system.colour", "unknown key"),
+    ({"levels": {"particles": {"skinn": 0.3}}}, "levels.particles.skinn", "allowed keys here: backend, skin"),
+    ({"system": {"particles": 20, "density": 0.8}, "interaction": {"potential": "lj"}},
+     "interaction.cutoff", "half the smallest cell width"),
+    ({"flow": {"kind": "planar_extension", "rate": 0.5}, "time": {"end": 3.0}}, "time.end", "t* = 2"),
+    ({"flow": {"kind": "isotropic_expansion", "rate": -0.25}, "time": {"end": 5.0}}, "time.end", "t* = 4"),
+    ({"interaction": {"scaling": "boltzmann_grad"}}, "interaction.range", "required"),
+    ({"interaction": {"potential": "maxwell"}}, "interaction.potential", "no particle-level pair form"),
+    ({"system": {"dimension": 2}, "flow": {"kind": "uniaxial_extension", "rate": 0.1}}, "flow.kind", "≥ 3"),
+])
+def test_each_bad_value_is_named_with_its_allowed_range(data, key, words):
+    found = problems(data)
+    assert key in found, found
+    assert words in found[key]
+
+
+def test_all_problems_are_reported_at_once():
+    found = problems({"system": {"density": -1, "particles": 0, "dimension": 7},
+                      "time": {"step": 0}, "bogus": 1})
+    assert {"system.density", "system.particles", "system.dimension", "time.step", "bogus"} <= set(found)
+
+
+def test_cutoff_check_uses_the_boltzmann_grad_range():
+    # rc = 2^(1/6) ε: fits although the unscaled WCA cut-off would not
+    cfg = validate({"system": {"particles": 8, "density": 1.0},
+                    "interaction": {"scaling": "boltzmann_grad", "range": 0.5}})
+    assert cfg.interaction.range == 0.5
+    assert "interaction.cutoff" in problems({"system": {"particles": 8, "density": 1.0}})
+
+
+def test_kinetic_only_potential_is_fine_without_the_particle_level():
+    cfg = validate({"interaction": {"potential": "hard_sphere"}, "levels": {"boltzmann": {}}})
+    assert cfg.levels.enabled() == ["boltzmann"]

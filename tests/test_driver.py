@@ -1,0 +1,91 @@
+"""The chunked run driver: checkpoints, bit-identical resume, failures with step and time."""
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from bbgky import driver
+from bbgky.errors import NumericalFailure
+
+
+class Walk(NamedTuple):
+    time: jax.Array
+    position: jax.Array
+    key: jax.Array
+
+
+DT = 0.1
+
+
+@jax.jit
+def _scan(state, growth):
+    def step(s, _):
+        key, sub = jax.random.split(s.key)
+        x = growth * s.position + jax.random.normal(sub, s.position.shape)
+        return Walk(s.time + DT, x, key), None
+
+    return jax.lax.scan(step, state, None, length=5)[0]
+
+
+def solver(growth=1.0, crash_after=None):
+    calls = {"n": 0}
+
+    def advance(state, n):
+        assert n == 5
+        calls["n"] += 1
+        if crash_after is not None and calls["n"] > crash_after:
+            raise KeyboardInterrupt  # the machine went away mid-run
+        return _scan(state, growth)
+
+    return driver.Solver(
+        advance=advance,
+        observe=lambda s: {"mean": np.asarray(s.position.mean()), "x": np.asarray(s.position)},
+        health=lambda s: None if bool(jnp.all(jnp.isfinite(s.position))) else "position is not finite",
+        time=lambda s: float(s.time),
+    )
+
+
+def initial():
+    return Walk(jnp.asarray(0.0), jnp.zeros(16), jax.random.PRNGKey(3))
+
+
+def test_resume_is_bit_identical(tmp_path):
+    ref_state, ref = driver.run(solver(), initial(), saves=6, steps_per_save=5, dt=DT,
+                                checkpoint=driver.Checkpoint(tmp_path / "a", "walk"))
+    ck = driver.Checkpoint(tmp_path / "b", "walk")
+    with pytest.raises(KeyboardInterrupt):
+        driver.run(solver(crash_after=3), initial(), saves=6, steps_per_save=5, dt=DT, checkpoint=ck)
+    state, records = driver.run(solver(), initial(), saves=6, steps_per_save=5, dt=DT, checkpoint=ck,
+                                resume=True)
+    assert len(records) == len(ref) == 7
+    for a, b in zip(records, ref, strict=True):
+        assert np.array_equal(a["x"], b["x"])
+    assert np.array_equal(np.asarray(state.position), np.asarray(ref_state.position))
+    assert float(state.time) == pytest.approx(3.0)
+
+
+def test_blow_up_names_step_time_and_checkpoint(tmp_path):
+    ck = driver.Checkpoint(tmp_path, "walk")
+    with pytest.raises(NumericalFailure) as info:
+        driver.run(solver(growth=1e40), initial(), saves=10, steps_per_save=5, dt=DT, checkpoint=ck)
+    err = info.value
+    assert err.step is not None and err.step % 5 == 0 and err.step > 5
+    assert err.time == pytest.approx(err.step * DT)
+    assert "not finite" in str(err)
+    assert err.checkpoint == str(ck.path)
+
+
+def test_progress_reports_every_chunk():
+    seen = []
+    driver.run(solver(), initial(), saves=3, steps_per_save=5, dt=DT,
+               progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(5, 15), (10, 15), (15, 15)]
+
+
+def test_stack_and_steps_between_saves():
+    out = driver.stack([{"a": np.array(1.0)}, {"a": np.array(2.0)}])
+    assert out["a"].tolist() == [1.0, 2.0]
+    assert driver.steps_between_saves(0.005, 0.1) == 20
