@@ -1,0 +1,58 @@
+"""Outputs and report: CF attributes, the configuration in the file, reduction-error tables."""
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from bbgky import __version__
+from bbgky.config import to_toml, validate
+from bbgky.output import level_dataset, write_atomic
+from bbgky.scenarios.report import reduction_errors, write_report
+
+
+def fake_level(level, temperature, t):
+    n = t.size
+    P = np.zeros((n, 3, 3))
+    P[:, range(3), range(3)] = temperature[:, None] * 0.1
+    P[:, 0, 1] = P[:, 1, 0] = -0.02
+    data = {"density": np.full(n, 0.1), "temperature": temperature, "internal_energy": 1.5 * temperature,
+            "pressure_tensor": P, "heat_flux": np.zeros((n, 3)), "speed_moment": np.ones((n, 4))}
+    cfg = validate({})
+    return level_dataset(t, data, level=level, config_toml=to_toml(cfg), seed=cfg.system.seed)
+
+
+def test_netcdf_has_units_long_names_and_the_configuration(tmp_path):
+    t = np.linspace(0, 1, 11)
+    ds = fake_level("particles", 1 + t, t)
+    path = write_atomic(ds, tmp_path / "particles.nc")
+    back = xr.open_dataset(path)
+    for name, var in back.data_vars.items():
+        assert var.attrs["units"], name
+        assert var.attrs["long_name"], name
+    assert back.pressure_tensor.dims == ("time", "i", "j")
+    assert back.speed_moment.order.values.tolist() == [2, 4, 6, 8]
+    assert back.attrs["bbgky_version"] == __version__
+    assert back.attrs["seed"] == 1
+    assert validate(__import__("tomllib").loads(back.attrs["configuration"])) == validate({})
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_reduction_errors_compare_levels_on_shared_times():
+    t_fine, t_coarse = np.linspace(0, 2, 201), np.linspace(0, 2, 21)
+    a = fake_level("particles", 1 + 0.5 * t_fine, t_fine)
+    b = fake_level("boltzmann", (1 + 0.5 * t_coarse) * 1.02, t_coarse)
+    section = reduction_errors({"particles": a, "boltzmann": b})
+    _, rows = section.table
+    assert rows[0][0] == "particles ↔ boltzmann"
+    assert float(rows[0][1]) == pytest.approx(0.02 / 1.02, rel=1e-5)
+
+
+def test_report_files_are_written(tmp_path):
+    t = np.linspace(0, 1, 11)
+    md = write_report(validate({}), {"particles": fake_level("particles", 1 + t, t)}, tmp_path,
+                      wall_seconds={"particles": 1.0})
+    text = md.read_text()
+    assert "| particles |" in text and "temperature.png" in text
+    assert (tmp_path / "report.html").read_text().startswith("<!doctype html>")
+    assert (tmp_path / "temperature.png").stat().st_size > 1000
+    assert (tmp_path / "pressure_tensor.png").stat().st_size > 1000
