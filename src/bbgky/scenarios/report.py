@@ -60,7 +60,8 @@ def reduction_errors(datasets: dict[str, xr.Dataset]) -> Section | None:
     for a, b in pairs:
         da, db = datasets[a], datasets[b]
         t = da.time.values if da.sizes["time"] <= db.sizes["time"] else db.time.values
-        t = t[(t >= max(da.time[0], db.time[0])) & (t <= min(da.time[-1], db.time[-1]))]
+        lo, hi = max(da.time.values[0], db.time.values[0]), min(da.time.values[-1], db.time.values[-1])
+        t = t[(t >= lo) & (t <= hi)]
         if t.size == 0:
             continue
         ta, tb = (np.interp(t, d.time.values, d["temperature"].values) for d in (da, db))
