@@ -61,3 +61,12 @@ def test_cutoff_check_uses_the_boltzmann_grad_range():
 def test_kinetic_only_potential_is_fine_without_the_particle_level():
     cfg = validate({"interaction": {"potential": "hard_sphere"}, "levels": {"boltzmann": {}}})
     assert cfg.levels.enabled() == ["boltzmann"]
+
+
+def test_every_bundled_example_validates():
+    from bbgky.scenarios import examples
+
+    names = examples.names()
+    assert "default" in names and len(names) >= 4
+    for name in names:
+        assert examples.load(name).title
