@@ -1,0 +1,229 @@
+r"""The state of an objective-MD run and the static description of the system it belongs to.
+
+This module is the contract between the particle level's host logic (:mod:`.level`), its JAX
+integrator (:mod:`.integrator`) and any other backend (``numba_backend.advance(state, n, system)
+-> state``). A backend must reproduce the step below *step for step* (equal up to round-off).
+
+Frames and variables
+--------------------
+Everything is stored in the **lab frame**: ``position`` $x_i$ and ``velocity`` $v_i$ (m = 1).
+The periodic lattice at time $t$ has the columns of
+
+$$ H(t) = F(t)\,H_0\,U, \qquad F(t) = I + tA, $$
+
+with $H_0$ the reference cell at $t = 0$ (``system.H0``, $\ell I$ for the usual cubic box),
+$A$ the velocity gradient (``system.A``) and $U$ an integer unimodular matrix (``state.basis``)
+chosen by the host between chunks (lattice reduction, :mod:`.lattice`); $U$ changes the *shape of
+the cell* but not the lattice $\{H(t)n : n \in \mathbb Z^d\}$. The images of particle $i$ sit at
+$x_i + H(t)n$ and move with velocity $v_i + A H_0 U n$ (paper 002 eq. 10), so the peculiar
+velocity $w = v - L(t)x$, $L(t) = A F(t)^{-1}$, is the same for all images (eq. 11).
+
+The step (kick–drift–kick, ``system.dt`` = $h$), from $(x, v, f)$ at $t_n = n h$:
+
+1. $v \leftarrow v + \tfrac h2 f$                                  (f = forces at $x$, $t_n$)
+2. $x \leftarrow x + h v$; $t_{n+1} = (n+1) h$ (computed, never accumulated)
+3. neighbour list: if the rebuild criterion below fires (or the list is marked invalid),
+   **wrap**: $s = H(t_{n+1})^{-1} x$, $k = \lfloor s \rfloor$, $x \leftarrow x - H(t_{n+1}) k$,
+   $v \leftarrow v - A H_0 U k$ (the image velocity; $w$ unchanged), then rebuild the list.
+   Wrapping happens **only** here; between rebuilds positions may leave the cell.
+4. $f \leftarrow f(x, t_{n+1})$: pair forces with minimum image in the lattice $H(t_{n+1})$
+5. $v \leftarrow v + \tfrac h2 f$
+
+This is the Störmer–Verlet splitting of the time-dependent Hamiltonian
+$\sum_i |v_i|^2/2 + \sum_{i<j} U(|x_i - x_j|_{H(t)})$: symplectic, time-reversible (running
+with $-h$ from $t_{n+1}$ retraces the step) and second order. Forces are $-\nabla$ of the total
+energy (autodiff of the pair energy, never a hand-typed derivative).
+
+Minimum image: $\Delta s = H^{-1}(x_i - x_j)$, $\Delta s \leftarrow \Delta s -
+\operatorname{round}(\Delta s)$, $r_{ij} = H\Delta s$. It is exact whenever $r_c \le w_{\min}/2$,
+$w_k = 1/\lVert (H^{-1})_{k,:}\rVert$ the perpendicular widths of the cell (:mod:`.lattice`).
+
+Neighbour (Verlet) list
+-----------------------
+A full list (each pair twice), ``nbr.idx[i, :]`` = the neighbours of $i$, padded with $N$.
+Built at time $t_b$ from the wrapped positions $x^b$ (kept in ``nbr.reference_position``) with
+all pairs at minimum-image distance $< r_\ell = r_c + \text{skin}$. At a later time $t$ let
+$M = F(t)F(t_b)^{-1} = I + (t - t_b)L(t_b)$ (the affine map of the flow since the build) and
+$\delta_i = x_i - M x_i^b$ (the displacement *relative to the affine flow*). Since lattice
+vectors also map by $M$, $r_{ij}(t) = M r_{ij}(t_b) + \delta_i - \delta_j$ for every image, so
+a pair left out of the list ($|r_{ij}(t_b)| \ge r_\ell$ for all images) stays outside $r_c$ while
+
+$$ \sigma_{\min}(M)\, r_\ell - (\delta_{(1)} + \delta_{(2)}) \ge r_c , $$
+
+with $\delta_{(1)} \ge \delta_{(2)}$ the two largest $|\delta_i|$ and $\sigma_{\min}$ the
+smallest singular value. The list is rebuilt (step 3) at the first step where this fails.
+Candidates come from a cell list in the fractional coordinates of the (reduced) cell: ``grid[k]``
+cells along reduced axis $k$ with $w_k(t)/\text{grid}[k] \ge r_\ell$ over the whole chunk, so
+neighbours are in the $3^d$ adjacent cells (``grid[k] >= 3``); else from all pairs.
+Capacities are fixed (``capacity = (K, C)``: list width and cell occupancy). When a build needs
+more, ``status`` gets an overflow bit and the host grows the capacity and **redoes the chunk**
+from its start state; a pair is never dropped silently.
+
+Units: reduced (m = k_B = σ = ε = 1). Shapes are written ``[N, d]``; under ``jax.vmap`` every
+leaf of :class:`State` gains a leading replica axis ``[R, ...]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ..models.potentials import PairPotential
+
+#: ``State.status`` bits (OR-ed, sticky within a chunk).
+OVERFLOW_NEIGHBOURS = 1  # a row of the Verlet list needed more than K slots
+OVERFLOW_CELLS = 2  # a cell held more than C particles
+NONFINITE = 4  # a non-finite position, velocity or force
+
+
+class Neighbours(NamedTuple):
+    """The Verlet-list part of the state (empty arrays, ``K = 0``, in the all-pairs method).
+
+    idx: ``[N, K]`` int32 neighbours of each particle, padded with ``N``.
+    reference_position: ``[N, d]`` wrapped positions at the last build.
+    reference_time: ``[]`` time $t_b$ of the last build.
+    valid: ``[]`` bool; False forces a rebuild at the next step (set by the host after a change
+        of basis, and by backends that do not maintain the list).
+    max_count: ``[]`` int32, the largest row length found by a build since the chunk began
+        (the host sizes K from it after an overflow).
+    max_occupancy: ``[]`` int32, the same for the cell occupancy (sizes C).
+    capacity: ``[2]`` int32, ``(K, C)``; kept in the state so that a resumed run uses the same
+        capacities (bit-identical results).
+    rebuilds: ``[]`` int32, builds since t = 0 (diagnostic).
+    """
+
+    idx: jax.Array
+    reference_position: jax.Array
+    reference_time: jax.Array
+    valid: jax.Array
+    max_count: jax.Array
+    max_occupancy: jax.Array
+    capacity: jax.Array
+    rebuilds: jax.Array
+
+
+class State(NamedTuple):
+    """One objective-MD system (or, with a leading axis on every leaf, an ensemble of them).
+
+    time: ``[]`` float, $t = $ ``step`` $\\cdot h$.
+    step: ``[]`` int64/int32 step counter.
+    position: ``[N, d]`` lab-frame positions $x$ (in the cell right after a rebuild).
+    velocity: ``[N, d]`` lab-frame velocities $v$; the peculiar velocity is
+        $w = v - L(t)x$ (:func:`peculiar_velocity`).
+    force: ``[N, d]`` forces at ``(position, time)`` (needed by the first half-kick).
+    basis: ``[d, d]`` int, the unimodular $U$ of the reduced cell $H(t) = F(t)H_0U$.
+    nbr: :class:`Neighbours`.
+    status: ``[]`` int32, OR of the status bits of this module.
+    key: PRNG key (unused by NVE dynamics; for stochastic extensions).
+    extra: any pytree of further per-particle degrees of freedom (e.g. angle and angular
+        velocity of a dipolar model); ``()`` for point particles.
+    """
+
+    time: jax.Array
+    step: jax.Array
+    position: jax.Array
+    velocity: jax.Array
+    force: jax.Array
+    basis: jax.Array
+    nbr: Neighbours
+    status: jax.Array
+    key: jax.Array
+    extra: Any = ()
+
+
+def _tuple2(a) -> tuple[tuple[float, ...], ...]:
+    return tuple(tuple(float(x) for x in row) for row in np.asarray(a, dtype=float))
+
+
+@dataclass(frozen=True)
+class System:
+    """The static description of a run (hashable: it keys the compiled functions).
+
+    potential: the pair potential (cut-off, scaling and shift applied).
+    A: velocity gradient, d rows of d (tuple of tuples).
+    H0: reference cell at t = 0, columns = lattice vectors (tuple of tuples).
+    dt: time step h.
+    skin: Verlet skin; the list radius is ``cutoff + skin``.
+    method: ``"all_pairs"`` (every pair, minimum image, no list; mean-field scaling and small N)
+        or ``"verlet"`` (neighbour list).
+    grid: cells per reduced axis for the cell-list candidates of the Verlet list; ``()`` builds
+        the list from all pairs (N² work at each build only).
+    capacity: ``(K, C)`` list width and cell occupancy (must equal ``state.nbr.capacity``).
+    """
+
+    potential: PairPotential
+    A: tuple[tuple[float, ...], ...]
+    H0: tuple[tuple[float, ...], ...]
+    dt: float
+    skin: float = 0.3
+    method: str = "verlet"
+    grid: tuple[int, ...] = ()
+    capacity: tuple[int, int] = (0, 0)
+    extra_static: Any = field(default=None, compare=True)
+
+    @staticmethod
+    def make(potential: PairPotential, A, H0, dt: float, **kw) -> System:
+        return System(potential, _tuple2(A), _tuple2(H0), float(dt), **kw)
+
+    @property
+    def dimension(self) -> int:
+        return len(self.A)
+
+    @property
+    def cutoff(self) -> float:
+        return float(self.potential.cutoff)
+
+    @property
+    def list_radius(self) -> float:
+        return self.cutoff + (self.skin if self.method == "verlet" else 0.0)
+
+    @property
+    def A_np(self) -> np.ndarray:
+        return np.asarray(self.A, dtype=float)
+
+    @property
+    def H0_np(self) -> np.ndarray:
+        return np.asarray(self.H0, dtype=float)
+
+
+def deformation(A: jax.Array, t: jax.Array) -> jax.Array:
+    """$F(t) = I + tA$ (JAX)."""
+    return jnp.eye(A.shape[0], dtype=A.dtype) + t * A
+
+
+def flow_gradient(A: jax.Array, t: jax.Array) -> jax.Array:
+    """$L(t) = A F(t)^{-1}$ (JAX)."""
+    return A @ jnp.linalg.inv(deformation(A, t))
+
+
+def peculiar_velocity(state: State, A) -> jax.Array:
+    """$w = v - L(t)x$, ``[N, d]`` (the same for every periodic image of a particle)."""
+    A = jnp.asarray(A, dtype=state.velocity.dtype)
+    L = flow_gradient(A, state.time)
+    return state.velocity - state.position @ L.T
+
+
+def empty_neighbours(n: int, d: int, capacity: tuple[int, int] = (0, 0), dtype=None) -> Neighbours:
+    """A list marked invalid (the first step builds it)."""
+    dtype = dtype or jnp.result_type(float)
+    K, C = capacity
+    return Neighbours(
+        idx=jnp.full((n, K), n, dtype=jnp.int32),
+        reference_position=jnp.zeros((n, d), dtype=dtype),
+        reference_time=jnp.zeros((), dtype=dtype),
+        valid=jnp.zeros((), dtype=bool),
+        max_count=jnp.zeros((), dtype=jnp.int32),
+        max_occupancy=jnp.zeros((), dtype=jnp.int32),
+        capacity=jnp.asarray([K, C], dtype=jnp.int32),
+        rebuilds=jnp.zeros((), dtype=jnp.int32),
+    )
+
+
+__all__ = [
+    "NONFINITE", "OVERFLOW_CELLS", "OVERFLOW_NEIGHBOURS", "Neighbours", "State", "System",
+    "deformation", "empty_neighbours", "flow_gradient", "peculiar_velocity",
+]
