@@ -1,0 +1,754 @@
+"""CPU fast path of the particle level: Numba kernels for objective MD with pair potentials.
+
+It reproduces the JAX step of :mod:`bbgky.particles` (kick–drift–kick in the lab frame) to
+round-off, with a Verlet neighbour list instead of the JAX cell list:
+
+* **Lattice.** The periodic images of the cell sit at ``H(t) m``, ``H(t) = (I + tA) H0 U`` with
+  columns the (reduced) lattice vectors, ``m`` integer. A particle moved by ``H(t) m`` has its
+  velocity changed by ``Ḣ m = A H0 U m`` (paper 002 eq. 10–11: images share the peculiar
+  velocity ``w = v − L(t) x``).
+* **Step** (dt): ``v += dt/2 F(x, t)``; ``x += dt v``; ``t += dt``; ``v += dt/2 F(x, t + dt)``,
+  with unit mass. Particles are wrapped into the cell (with the velocity shift above) whenever the
+  neighbour list is rebuilt and before the state is returned; the JAX path wraps every step. Both
+  are the same trajectory: pair separations are the minimum image, found by rounding fractional
+  coordinates, which is exact while the cut-off is below half the smallest cell width.
+* **Neighbour list.** A half Verlet list (``i < j`` in a cell-sorted order, each pair stored once
+  with its lattice image) with list radius ``r_c + skin``, built from a cell list in fractional
+  coordinates (cells as wide as the list radius, half stencil of 13 + 1 cells). Particles are
+  re-ordered by cell at each build for memory locality; the state handed back keeps the caller's
+  order. Capacity grows as needed: no pair is ever dropped.
+* **Rebuild criterion** (checked every step, conservative under deformation). With ``M = H(t)
+  H_b⁻¹`` the deformation since the build and ``Δ_i = |M⁻¹ x_i(t) − x_i(t_b)|`` the displacement
+  in the build's frame, every separation obeys ``|r_ij(t)| ≥ σ_min(M) (|r_ij(t_b)| − Δ_i − Δ_j)``.
+  The list is rebuilt when ``(1 − ‖M − I‖_F)(r_c + skin − 2 max Δ) < r_c`` — for a fixed cell this
+  is the usual ``max Δ > skin/2``.
+
+Forces are ``F_i = Σ_j (−U'(r)/r)(x_i − x_j)`` from the potential's symbolic Numba kernel
+:attr:`bbgky.models.potentials.PairPotential.numba_pair` (never typed by hand). ``fastmath`` is
+off. ``threads=2`` splits the force loop over two threads, each summing into its own force array
+(half list, ranges balanced by pair count); results then differ from one thread by round-off only.
+
+Systems in d < 3 run in the same 3-D kernels, padded with a thick empty third (and second) axis.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+# --------------------------------------------------------------------------------------------
+# Kernels. Positions are (N, 3) float64, C-contiguous; a list is (start[N+1], nbr[P], code[P]).
+# An image code c = 9 (m0+1) + 3 (m1+1) + (m2+1) names the lattice vector H m, m in {-1,0,1}^3.
+# --------------------------------------------------------------------------------------------
+
+_IMAGES = np.array([[a, b, c] for a in (-1, 0, 1) for b in (-1, 0, 1) for c in (-1, 0, 1)],
+                   dtype=np.float64)
+
+
+def _half_stencil(reach: np.ndarray) -> np.ndarray:
+    """Offsets of the half stencil: δ = 0 first, then one of each ±δ pair with |δ_a| ≤ reach[a]."""
+    rng = [range(-int(k), int(k) + 1) for k in reach]
+    out = [(0, 0, 0)]
+    for a in rng[0]:
+        for b in rng[1]:
+            for c in rng[2]:
+                d = (a, b, c)
+                if d != (0, 0, 0) and next(x for x in d if x != 0) > 0:
+                    out.append(d)
+    return np.array(out, dtype=np.int64)
+
+
+@njit(cache=True)
+def _inv3(H):
+    a, b, c = H[0, 0], H[0, 1], H[0, 2]
+    d, e, f = H[1, 0], H[1, 1], H[1, 2]
+    g, h, k = H[2, 0], H[2, 1], H[2, 2]
+    det = a * (e * k - f * h) - b * (d * k - f * g) + c * (d * h - e * g)
+    out = np.empty((3, 3))
+    out[0, 0] = (e * k - f * h) / det
+    out[0, 1] = (c * h - b * k) / det
+    out[0, 2] = (b * f - c * e) / det
+    out[1, 0] = (f * g - d * k) / det
+    out[1, 1] = (a * k - c * g) / det
+    out[1, 2] = (c * d - a * f) / det
+    out[2, 0] = (d * h - e * g) / det
+    out[2, 1] = (b * g - a * h) / det
+    out[2, 2] = (a * e - b * d) / det
+    return out
+
+
+@njit(cache=True)
+def _wrap(x, v, H, Hdot):
+    """Move every particle into the cell (fractional coordinates in [0, 1)), shifting its velocity
+    by the image velocity ``Ḣ m``; returns the fractional coordinates."""
+    n = x.shape[0]
+    Hi = _inv3(H)
+    s = np.empty((n, 3))
+    for i in range(n):
+        for a in range(3):
+            s[i, a] = Hi[a, 0] * x[i, 0] + Hi[a, 1] * x[i, 1] + Hi[a, 2] * x[i, 2]
+        m0 = math.floor(s[i, 0])
+        m1 = math.floor(s[i, 1])
+        m2 = math.floor(s[i, 2])
+        if m0 != 0.0 or m1 != 0.0 or m2 != 0.0:
+            for a in range(3):
+                x[i, a] -= H[a, 0] * m0 + H[a, 1] * m1 + H[a, 2] * m2
+                v[i, a] -= Hdot[a, 0] * m0 + Hdot[a, 1] * m1 + Hdot[a, 2] * m2
+            s[i, 0] -= m0
+            s[i, 1] -= m1
+            s[i, 2] -= m2
+        for a in range(3):  # round-off can leave s = 1.0 exactly; the cell index clamps it
+            if s[i, a] < 0.0:
+                s[i, a] = 0.0
+    return s
+
+
+@njit(cache=True)
+def _sort_by_cell(x, v, s, perm, ncell):
+    """Counting sort of the particles by cell index (in place); returns cell starts."""
+    n = x.shape[0]
+    n0, n1, n2 = ncell[0], ncell[1], ncell[2]
+    nc = n0 * n1 * n2
+    cell = np.empty(n, dtype=np.int64)
+    count = np.zeros(nc + 1, dtype=np.int64)
+    for i in range(n):
+        c0 = min(int(s[i, 0] * n0), n0 - 1)
+        c1 = min(int(s[i, 1] * n1), n1 - 1)
+        c2 = min(int(s[i, 2] * n2), n2 - 1)
+        c = (c0 * n1 + c1) * n2 + c2
+        cell[i] = c
+        count[c + 1] += 1
+    for c in range(nc):
+        count[c + 1] += count[c]
+    fill = count[:nc].copy()
+    order = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        c = cell[i]
+        order[fill[c]] = i
+        fill[c] += 1
+    x[:] = x[order]
+    v[:] = v[order]
+    s[:] = s[order]
+    perm[:] = perm[order]
+    return count
+
+
+@njit(cache=True)
+def _grow(nbr, code, p):
+    cap = 2 * nbr.shape[0] + 1024
+    nn = np.empty(cap, dtype=nbr.dtype)
+    nn[:p] = nbr[:p]
+    cc = np.empty(cap, dtype=code.dtype)
+    cc[:p] = code[:p]
+    return nn, cc
+
+
+@njit(cache=True)
+def _build(x, s, H, cstart, ncell, stencil, rnd_axes, rlist2, nbr, code):
+    """Half Verlet list in the cell-sorted order. ``nbr``/``code`` are grown (and returned) as
+    needed, so no pair is dropped. Axes with one cell find the image by rounding the fractional
+    separation (slow path, for thin systems only)."""
+    n = x.shape[0]
+    n0, n1, n2 = ncell[0], ncell[1], ncell[2]
+    rnd = rnd_axes[0] or rnd_axes[1] or rnd_axes[2]
+    start = np.empty(n + 1, dtype=np.int64)
+    p = 0
+    ns = stencil.shape[0]
+    cn = np.empty(ns, dtype=np.int64)
+    wc = np.empty((ns, 3), dtype=np.int64)
+    sh = np.empty((ns, 3))
+    for c0 in range(n0):
+        for c1 in range(n1):
+            for c2 in range(n2):
+                c = (c0 * n1 + c1) * n2 + c2
+                for k in range(ns):
+                    d = (c0 + stencil[k, 0], c1 + stencil[k, 1], c2 + stencil[k, 2])
+                    idx = 0
+                    for a in range(3):
+                        da = d[a]
+                        na = ncell[a]
+                        w = 0
+                        if da < 0:
+                            da += na
+                            w = -1
+                        elif da >= na:
+                            da -= na
+                            w = 1
+                        wc[k, a] = w
+                        idx = idx * na + da
+                    cn[k] = idx
+                    for a in range(3):
+                        sh[k, a] = H[a, 0] * wc[k, 0] + H[a, 1] * wc[k, 1] + H[a, 2] * wc[k, 2]
+                for i in range(cstart[c], cstart[c + 1]):
+                    start[i] = p
+                    xi0, xi1, xi2 = x[i, 0], x[i, 1], x[i, 2]
+                    for k in range(ns):
+                        jlo = cstart[cn[k]]
+                        if k == 0:
+                            jlo = i + 1
+                        jhi = cstart[cn[k] + 1]
+                        if p + (jhi - jlo) > nbr.shape[0]:
+                            nbr, code = _grow(nbr, code, p)
+                        if not rnd:
+                            y0 = sh[k, 0] - xi0
+                            y1 = sh[k, 1] - xi1
+                            y2 = sh[k, 2] - xi2
+                            cod = 9 * (wc[k, 0] + 1) + 3 * (wc[k, 1] + 1) + (wc[k, 2] + 1)
+                            for j in range(jlo, jhi):  # branchless compaction
+                                dx = x[j, 0] + y0
+                                dy = x[j, 1] + y1
+                                dz = x[j, 2] + y2
+                                nbr[p] = j
+                                code[p] = cod
+                                p += 1 if dx * dx + dy * dy + dz * dz < rlist2 else 0
+                        else:
+                            for j in range(jlo, jhi):
+                                m0 = wc[k, 0]
+                                m1 = wc[k, 1]
+                                m2 = wc[k, 2]
+                                if rnd_axes[0]:
+                                    m0 = -round(s[j, 0] - s[i, 0])
+                                if rnd_axes[1]:
+                                    m1 = -round(s[j, 1] - s[i, 1])
+                                if rnd_axes[2]:
+                                    m2 = -round(s[j, 2] - s[i, 2])
+                                dx = x[j, 0] - xi0 + H[0, 0] * m0 + H[0, 1] * m1 + H[0, 2] * m2
+                                dy = x[j, 1] - xi1 + H[1, 0] * m0 + H[1, 1] * m1 + H[1, 2] * m2
+                                dz = x[j, 2] - xi2 + H[2, 0] * m0 + H[2, 1] * m1 + H[2, 2] * m2
+                                if dx * dx + dy * dy + dz * dz < rlist2:
+                                    nbr[p] = j
+                                    code[p] = 9 * (m0 + 1) + 3 * (m1 + 1) + (m2 + 1)
+                                    p += 1
+    start[n] = p
+    return start, nbr, code
+
+
+def _make_force_kernels(pair):
+    """Force / energy kernels specialised on one pair function ``pair(r2) -> (U, −U'/r)``."""
+
+    @njit(cache=False)
+    def forces_range(x, S, start, nbr, code, rc2, f, lo, hi):
+        """Add the forces of the pairs listed under i in [lo, hi) to f. Per i: gather the pairs
+        inside r_c into a buffer without branching, evaluate the pair kernel over the buffer (a
+        loop LLVM vectorises), then scatter."""
+        mx = 0
+        for i in range(lo, hi):
+            mx = max(mx, start[i + 1] - start[i])
+        bj = np.empty(mx + 1, dtype=np.int64)
+        bx = np.empty(mx + 1)
+        by = np.empty(mx + 1)
+        bz = np.empty(mx + 1)
+        br = np.empty(mx + 1)
+        bf = np.empty(mx + 1)
+        for i in range(lo, hi):
+            xi0, xi1, xi2 = x[i, 0], x[i, 1], x[i, 2]
+            m = 0
+            for p in range(start[i], start[i + 1]):
+                j = nbr[p]
+                c = code[p]
+                dx = x[j, 0] - xi0 + S[c, 0]
+                dy = x[j, 1] - xi1 + S[c, 1]
+                dz = x[j, 2] - xi2 + S[c, 2]
+                r2 = dx * dx + dy * dy + dz * dz
+                bj[m] = j
+                bx[m] = dx
+                by[m] = dy
+                bz[m] = dz
+                br[m] = r2
+                m += 1 if r2 < rc2 else 0
+            for k in range(m):
+                bf[k] = pair(br[k])[1]
+            fi0 = 0.0
+            fi1 = 0.0
+            fi2 = 0.0
+            for k in range(m):
+                j = bj[k]
+                fr = bf[k]
+                fx = fr * bx[k]
+                fy = fr * by[k]
+                fz = fr * bz[k]
+                fi0 -= fx
+                fi1 -= fy
+                fi2 -= fz
+                f[j, 0] += fx
+                f[j, 1] += fy
+                f[j, 2] += fz
+            f[i, 0] += fi0
+            f[i, 1] += fi1
+            f[i, 2] += fi2
+
+    @njit(cache=False)
+    def forces(x, S, start, nbr, code, rc2, f):
+        f[:] = 0.0
+        forces_range(x, S, start, nbr, code, rc2, f, 0, x.shape[0])
+
+    @njit(cache=False, parallel=True)
+    def forces_threads(x, S, start, nbr, code, rc2, f, fbuf, bounds):
+        nt = fbuf.shape[0]
+        for t in prange(nt):
+            fbuf[t, :, :] = 0.0
+            forces_range(x, S, start, nbr, code, rc2, fbuf[t], bounds[t], bounds[t + 1])
+        n = x.shape[0]
+        for i in range(n):
+            for a in range(3):
+                acc = 0.0
+                for t in range(nt):
+                    acc += fbuf[t, i, a]
+                f[i, a] = acc
+
+    @njit(cache=False)
+    def pair_sums(x, w, S, start, nbr, code, rc2):
+        """Per-particle energy u_i = ½Σ_j U, virial Σ_{i<j} r_ij ⊗ f_ij, pair heat flux
+        ½Σ_{i≠j} r_ij (f_ij · w_i) and forces (r_ij = x_i − x_j, f_ij the force on i from j)."""
+        n = x.shape[0]
+        u = np.zeros(n)
+        W = np.zeros((3, 3))
+        q = np.zeros(3)
+        f = np.zeros((n, 3))
+        d = np.empty(3)
+        for i in range(n):
+            for p in range(start[i], start[i + 1]):
+                j = nbr[p]
+                c = code[p]
+                for a in range(3):
+                    d[a] = x[j, a] - x[i, a] + S[c, a]
+                r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2]
+                if r2 < rc2:
+                    e, fr = pair(r2)
+                    u[i] += 0.5 * e
+                    u[j] += 0.5 * e
+                    # r_ij = −d, f_ij = −fr d: r_ij ⊗ f_ij = fr d ⊗ d; both orders of the pair
+                    # give ½ fr d (d · (w_i + w_j)) to the heat flux
+                    dw = 0.0
+                    for a in range(3):
+                        dw += d[a] * (w[i, a] + w[j, a])
+                    for a in range(3):
+                        for b in range(3):
+                            W[a, b] += fr * d[a] * d[b]
+                        q[a] += 0.5 * fr * d[a] * dw
+                        f[i, a] -= fr * d[a]
+                        f[j, a] += fr * d[a]
+        return u, W, q, f
+
+    return forces, forces_threads, pair_sums
+
+
+@njit(cache=True)
+def _shifts(H, out):
+    for c in range(27):
+        for a in range(3):
+            out[c, a] = H[a, 0] * _IMAGES[c, 0] + H[a, 1] * _IMAGES[c, 1] + H[a, 2] * _IMAGES[c, 2]
+
+
+@njit(cache=True)
+def _lattice(t, A, B, H):
+    """H(t) = (I + tA) B into ``H``."""
+    for a in range(3):
+        for b in range(3):
+            acc = B[a, b]
+            for k in range(3):
+                acc += t * A[a, k] * B[k, b]
+            H[a, b] = acc
+
+
+@njit(cache=True)
+def _needs_rebuild(x, xref, H, Hb_inv, rc, rlist):
+    """The criterion of :mod:`.state`: rebuild unless σ_min(M) r_ℓ − (δ₍₁₎ + δ₍₂₎) ≥ r_c, with
+    M = H(t) H_b⁻¹, δ_i = |x_i − M x_i^b|; σ_min(M) is bounded below by 1 − ‖M − I‖_F."""
+    M = H @ Hb_inv
+    off = 0.0
+    for a in range(3):
+        for b in range(3):
+            dm = M[a, b] - (1.0 if a == b else 0.0)
+            off += dm * dm
+    smin = 1.0 - math.sqrt(off)
+    if smin <= 0.0:
+        return True
+    d1 = 0.0
+    d2 = 0.0
+    for i in range(x.shape[0]):
+        e0 = x[i, 0] - (M[0, 0] * xref[i, 0] + M[0, 1] * xref[i, 1] + M[0, 2] * xref[i, 2])
+        e1 = x[i, 1] - (M[1, 0] * xref[i, 0] + M[1, 1] * xref[i, 1] + M[1, 2] * xref[i, 2])
+        e2 = x[i, 2] - (M[2, 0] * xref[i, 0] + M[2, 1] * xref[i, 1] + M[2, 2] * xref[i, 2])
+        dd = e0 * e0 + e1 * e1 + e2 * e2
+        if dd > d2:
+            if dd > d1:
+                d2 = d1
+                d1 = dd
+            else:
+                d2 = dd
+    return smin * rlist - (math.sqrt(d1) + math.sqrt(d2)) < rc
+
+
+@njit(cache=True)
+def _cell_grid(H, rlist, nsub):
+    """Bins per axis and the stencil reach: bins of width ≥ rlist/nsub (reach nsub) where the axis
+    holds at least 2 nsub + 1 of them, else list-wide bins (reach 1, at least 3 of them), else a
+    single bin (reach 0: images along that axis found by rounding)."""
+    Hi = _inv3(H)
+    ncell = np.empty(3, dtype=np.int64)
+    reach = np.empty(3, dtype=np.int64)
+    for a in range(3):
+        w = 1.0 / math.sqrt(Hi[a, 0] ** 2 + Hi[a, 1] ** 2 + Hi[a, 2] ** 2)
+        n = math.floor(nsub * w / rlist)
+        n1 = math.floor(w / rlist)
+        if n >= 2 * nsub + 1:
+            ncell[a] = n
+            reach[a] = nsub
+        elif n1 >= 3:
+            ncell[a] = n1
+            reach[a] = 1
+        else:
+            ncell[a] = 1
+            reach[a] = 0
+    return ncell, reach
+
+
+def _make_segment(forces, forces_threads):
+    """The time loop between two neighbour-list builds, specialised on the force kernels."""
+
+    @njit(cache=False)
+    def segment(x, v, f, step0, k0, k1, mid, dt, A, B, rc, rlist, start, nbr, code,
+                xref, Hb_inv, fbuf, bounds):
+        """Run steps k0 … k1−1 (step k goes from t = (step0 + k) dt to (step0 + k + 1) dt);
+        return (steps done, True if it stopped for a rebuild after a drift). ``mid``: the list
+        was just rebuilt after a drift (finish that step first)."""
+        n = x.shape[0]
+        H = np.empty((3, 3))
+        S = np.empty((27, 3))
+        rc2 = rc * rc
+        half = 0.5 * dt
+        k = k0
+        while k < k1:
+            if not mid:
+                for i in range(n):
+                    for a in range(3):
+                        v[i, a] += half * f[i, a]
+                        x[i, a] += dt * v[i, a]
+                _lattice((step0 + k + 1) * dt, A, B, H)
+                if _needs_rebuild(x, xref, H, Hb_inv, rc, rlist):
+                    return k, True
+            else:
+                _lattice((step0 + k + 1) * dt, A, B, H)
+                mid = False
+            _shifts(H, S)
+            if fbuf.shape[0] > 1:
+                forces_threads(x, S, start, nbr, code, rc2, f, fbuf, bounds)
+            else:
+                forces(x, S, start, nbr, code, rc2, f)
+            for i in range(n):
+                for a in range(3):
+                    v[i, a] += half * f[i, a]
+            k += 1
+        return k, False
+
+    return segment
+
+
+@dataclass
+class Stats:
+    """What the fast path did (benchmarks, tests): steps, list builds, listed pairs at the last
+    build, wall seconds in total and in builds."""
+
+    steps: int = 0
+    builds: int = 0
+    pairs: int = 0
+    seconds: float = 0.0
+    build_seconds: float = 0.0
+
+
+@dataclass
+class Kernels:
+    forces: Any
+    forces_threads: Any
+    pair_sums: Any
+    segment: Any
+
+
+_KERNELS: dict[int, Kernels] = {}
+
+#: bins per list radius (1: list-wide bins and a 3×3×3 stencil — measured faster than r_ℓ/2 bins).
+NSUB = 1
+
+
+def kernels(potential) -> Kernels:
+    """Numba kernels for a registered potential (compiled on first use, kept per pair kernel)."""
+    pair = potential.numba_pair
+    if pair is None:
+        raise ValueError(f"potential {potential.name!r} has no Numba pair kernel: user-defined "
+                         "potentials run on the JAX backend only")
+    key = id(pair)
+    if key not in _KERNELS:
+        fo, ft, ps = _make_force_kernels(pair)
+        _KERNELS[key] = Kernels(fo, ft, ps, _make_segment(fo, ft))
+    return _KERNELS[key]
+
+
+def _pad3(a) -> np.ndarray:
+    """(N, d) -> (N, 3) float64, C-contiguous, zeros in the padded columns."""
+    a = np.asarray(a, dtype=np.float64)
+    out = np.zeros((a.shape[0], 3))
+    out[:, : a.shape[1]] = a
+    return out
+
+
+def _pad_matrix(M, diag: float) -> np.ndarray:
+    """d×d -> 3×3 with ``diag`` on the padded diagonal (a cell edge too long to matter, or 0)."""
+    M = np.asarray(M, dtype=np.float64)
+    d = M.shape[0]
+    out = np.zeros((3, 3))
+    out[:d, :d] = M
+    for a in range(d, 3):
+        out[a, a] = diag
+    return out
+
+
+class _Engine:
+    """The neighbour list and work arrays of one run of :func:`run_arrays` (cell-sorted order)."""
+
+    def __init__(self, x, v, f, *, d: int, A, H0, U, potential, dt: float, skin: float,
+                 threads: int, stats: Stats):
+        self.n = x.shape[0]
+        self.d = d
+        self.rc = float(potential.cutoff)
+        self.skin = float(skin)
+        self.pad = 1.0 + 4.0 * (self.rc + self.skin)
+        self.A = np.asarray(A, dtype=np.float64)
+        self.H0 = np.asarray(H0, dtype=np.float64)
+        self.U = np.asarray(U, dtype=np.int64)
+        self.A3 = _pad_matrix(self.A, 0.0)
+        self._set_basis(self.U)
+        self.dt = float(dt)
+        self.ker = kernels(potential)
+        self.X, self.V, self.F = _pad3(x), _pad3(v), _pad3(f)
+        self.perm = np.arange(self.n, dtype=np.int64)
+        self.nbr = np.empty(max(64 * self.n, 1024), dtype=np.int32)
+        self.code = np.empty(self.nbr.shape[0], dtype=np.uint8)
+        self.start = np.zeros(self.n + 1, dtype=np.int64)
+        self.threads = max(1, int(threads))
+        self.fbuf = np.zeros((self.threads, self.n, 3)) if self.threads > 1 else np.zeros((1, 1, 3))
+        self.bounds = np.zeros(self.threads + 1, dtype=np.int64)
+        self.stats = stats
+
+    def _set_basis(self, U) -> None:
+        self.U = np.asarray(U, dtype=np.int64)
+        self.B3 = _pad_matrix(self.H0 @ self.U, self.pad)
+        self.Hdot = self.A3 @ self.B3
+
+    def H(self, t: float) -> np.ndarray:
+        return (np.eye(3) + t * self.A3) @ self.B3
+
+    def build(self, t: float) -> None:
+        """Wrap, (if needed) reduce the basis, sort by cell and build the half list at time t."""
+        from . import lattice
+
+        t0 = time.perf_counter()
+        d = self.d
+        H = self.H(t)
+        w = lattice.widths(H[:d, :d]).min()
+        if w < 2.0 * (self.rc + self.skin) and d >= 2:
+            Ud = self.U @ lattice.reduce_basis(H[:d, :d])
+            if lattice.widths(lattice.cell_at(self.H0, self.A, Ud, t)).min() > w:
+                self._set_basis(Ud)
+                H = self.H(t)
+                w = lattice.widths(H[:d, :d]).min()
+        lattice.require_width(w, self.rc, t=t, what="cut-off")
+        # the list radius: r_c + skin, or what the cell allows (then the list is rebuilt often)
+        self.rlist = max(self.rc, min(self.rc + self.skin, 0.5 * w))
+        s = _wrap(self.X, self.V, H, self.Hdot)
+        ncell, reach = _cell_grid(H, self.rlist, NSUB)
+        ncell[d:] = 1
+        reach[d:] = 0
+        # axes of the system with a single bin find images by rounding; padded axes need none
+        rnd = np.array([ncell[a] == 1 and a < d for a in range(3)])
+        perm_before = self.perm.copy()
+        cstart = _sort_by_cell(self.X, self.V, s, self.perm, ncell)
+        # forces follow the particles (needed when the build happens at the start of a chunk)
+        if not np.array_equal(perm_before, self.perm):
+            where = np.empty(self.n, dtype=np.int64)
+            where[perm_before] = np.arange(self.n)
+            self.F = np.ascontiguousarray(self.F[where[self.perm]])
+        stencil = _half_stencil(reach)
+        self.start, self.nbr, self.code = _build(self.X, s, H, cstart, ncell, stencil, rnd,
+                                                 self.rlist**2, self.nbr, self.code)
+        self.xref = self.X.copy()
+        self.Hb_inv = np.linalg.inv(H)
+        if self.threads > 1:
+            P = int(self.start[-1])
+            cuts = np.linspace(0, P, self.threads + 1).round().astype(np.int64)
+            self.bounds[:] = np.searchsorted(self.start, cuts)
+            self.bounds[0], self.bounds[-1] = 0, self.n
+        self.stats.builds += 1
+        self.stats.pairs = int(self.start[-1])
+        self.stats.build_seconds += time.perf_counter() - t0
+
+    def forces(self, t: float) -> np.ndarray:
+        """Forces at the current positions and time t into self.F (list must be valid)."""
+        S = np.empty((27, 3))
+        _shifts(self.H(t), S)
+        rc2 = self.rc * self.rc
+        if self.threads > 1:
+            numba.set_num_threads(self.threads)
+            self.ker.forces_threads(self.X, S, self.start, self.nbr, self.code, rc2, self.F,
+                                    self.fbuf, self.bounds)
+        else:
+            self.ker.forces(self.X, S, self.start, self.nbr, self.code, rc2, self.F)
+        return self.F
+
+    def run(self, step0: int, n_steps: int, *, every: int | None = None, callback=None) -> None:
+        """n_steps steps from step0 (the list must have been built at step0's time)."""
+        if self.threads > 1:
+            numba.set_num_threads(self.threads)
+        t_wall = time.perf_counter()
+        k, mid = 0, False
+        while k < n_steps or mid:
+            k1 = n_steps if every is None else min(n_steps, (k // every + 1) * every)
+            k, mid = self.ker.segment(self.X, self.V, self.F, step0, k, k1, mid, self.dt, self.A3,
+                                      self.B3, self.rc, self.rlist, self.start, self.nbr, self.code,
+                                      self.xref, self.Hb_inv, self.fbuf, self.bounds)
+            if mid:
+                self.build((step0 + k + 1) * self.dt)
+            elif callback is not None and k < n_steps:
+                callback(step0 + k, self)
+        self.stats.steps += n_steps
+        self.stats.seconds += time.perf_counter() - t_wall
+
+    def arrays(self):
+        """(x, v, f) in the caller's particle order, d columns."""
+        inv = np.empty(self.n, dtype=np.int64)
+        inv[self.perm] = np.arange(self.n)
+        d = self.d
+        return (np.ascontiguousarray(self.X[inv, :d]), np.ascontiguousarray(self.V[inv, :d]),
+                np.ascontiguousarray(self.F[inv, :d]))
+
+
+def run_arrays(x, v, f, *, step: int, n_steps: int, dt: float, A, H0, U, potential,
+               skin: float = 0.3, threads: int = 1, stats: Stats | None = None,
+               every: int | None = None, callback=None):
+    """The fast path on plain arrays: ``n_steps`` kick–drift–kick steps from ``t = step·dt``.
+
+    ``x, v, f``: ``[N, d]`` positions, lab velocities and the forces at ``(x, t)`` (used by the
+    first half-kick, as in the JAX step). Returns ``(x, v, f, U)`` after the steps, in the
+    caller's particle order; ``U`` changes only if the cell became too thin for the list
+    radius (lattice reduction, :mod:`.lattice`). ``callback(step, engine)`` is called every
+    ``every`` steps (tests: the list against all pairs).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    eng = _Engine(x, v, f, d=x.shape[1], A=A, H0=H0, U=U, potential=potential, dt=dt, skin=skin,
+                  threads=threads, stats=stats if stats is not None else Stats())
+    eng.build(step * dt)
+    eng.run(step, n_steps, every=every, callback=callback)
+    xo, vo, fo = eng.arrays()
+    return xo, vo, fo, eng.U
+
+
+def initial_forces(x, *, t: float, A, H0, U, potential, skin: float = 0.3) -> np.ndarray:
+    """Forces ``[N, d]`` at positions x and time t (lattice H(t) = (I + tA) H0 U)."""
+    x = np.asarray(x, dtype=np.float64)
+    eng = _Engine(x, np.zeros_like(x), np.zeros_like(x), d=x.shape[1], A=A, H0=H0, U=U,
+                  potential=potential, dt=1.0, skin=skin, threads=1, stats=Stats())
+    eng.build(t)
+    eng.forces(t)
+    return eng.arrays()[2]
+
+
+# --------------------------------------------------------------------------- the State contract
+
+
+def _system_arrays(system):
+    return (np.asarray(system.A, dtype=np.float64), np.asarray(system.H0, dtype=np.float64))
+
+
+def advance(state, n_steps: int, system, *, threads: int = 1, stats: Stats | None = None):
+    """``n_steps`` steps of the step of :mod:`.state`, on the CPU (same signature as the JAX
+    ``integrator.advance``). ``state.force`` must be the forces at the state's time (as after
+    ``integrator.prepare``). The returned state has ``nbr.valid = False`` (this backend keeps its
+    own half list), its ``rebuilds`` counter advanced, and status 0 or ``NONFINITE``."""
+    import jax.numpy as jnp
+
+    from .state import NONFINITE
+
+    A, H0 = _system_arrays(system)
+    dtype = state.position.dtype
+    step = int(state.step)
+    st = stats if stats is not None else Stats()
+    builds0 = st.builds
+    x, v, f, U = run_arrays(np.asarray(state.position), np.asarray(state.velocity),
+                            np.asarray(state.force), step=step, n_steps=int(n_steps), dt=system.dt,
+                            A=A, H0=H0, U=np.asarray(state.basis), potential=system.potential,
+                            skin=system.skin, threads=threads, stats=st)
+    finite = bool(np.all(np.isfinite(x)) and np.all(np.isfinite(v)))
+    n1 = step + int(n_steps)
+    nbr = state.nbr._replace(valid=jnp.zeros((), bool),
+                             rebuilds=state.nbr.rebuilds + (st.builds - builds0))
+    return state._replace(
+        time=jnp.asarray(n1 * system.dt, state.time.dtype),
+        step=jnp.asarray(n1, state.step.dtype),
+        position=jnp.asarray(x, dtype), velocity=jnp.asarray(v, dtype), force=jnp.asarray(f, dtype),
+        basis=jnp.asarray(U, state.basis.dtype), nbr=nbr,
+        status=jnp.asarray(0 if finite else NONFINITE, state.status.dtype))
+
+
+def pair_sums(system, x, w, t: float, basis):
+    """``(u [N], virial [d, d], heat_pair [d], force [N, d])`` — the pair sums of
+    ``pairs.pair_observables`` (same definitions), from a fresh half list."""
+    A, H0 = _system_arrays(system)
+    x = np.asarray(x, dtype=np.float64)
+    d = x.shape[1]
+    eng = _Engine(x, np.zeros_like(x), np.zeros_like(x), d=d, A=A, H0=H0, U=np.asarray(basis),
+                  potential=system.potential, dt=system.dt, skin=system.skin, threads=1,
+                  stats=Stats())
+    eng.build(float(t))
+    inv = np.empty(eng.n, dtype=np.int64)
+    inv[eng.perm] = np.arange(eng.n)
+    W3 = _pad3(np.asarray(w, dtype=np.float64))[eng.perm]
+    S = np.empty((27, 3))
+    _shifts(eng.H(float(t)), S)
+    u, W, q, f = eng.ker.pair_sums(eng.X, W3, S, eng.start, eng.nbr, eng.code, eng.rc**2)
+    return u[inv], W[:d, :d], q[:d], f[inv, :d]
+
+
+def observe(system, state) -> dict:
+    """The observables of :func:`bbgky.particles.observables.observe` (same names and
+    definitions), with the pair sums from the Numba kernels."""
+    from ..output import SPEED_MOMENT_ORDERS
+    from . import lattice
+
+    A, H0 = _system_arrays(system)
+    x = np.asarray(state.position, dtype=np.float64)
+    v = np.asarray(state.velocity, dtype=np.float64)
+    t = float(state.time)
+    n, d = x.shape
+    F = np.eye(d) + t * A
+    L = A @ np.linalg.inv(F)
+    w = v - x @ L.T
+    H = lattice.cell_at(H0, A, np.asarray(state.basis), t)
+    V = abs(np.linalg.det(H))
+    u, vir, heat_pair, _ = pair_sums(system, x, w, t, state.basis)
+    w2 = np.sum(w * w, axis=1)
+    ke = 0.5 * np.sum(w2)
+    pe = np.sum(u)
+    P = (w.T @ w + vir) / V
+    q = (np.sum(w * (0.5 * w2 + u)[:, None], axis=0) + heat_pair) / V
+    speed = np.sqrt(w2)
+    return {
+        "density": n / V,
+        "temperature": np.sum(w2) / (d * (n - 1)),
+        "kinetic_energy": ke / n,
+        "potential_energy": pe / n,
+        "internal_energy": (ke + pe) / n,
+        "pressure_tensor": P,
+        "heat_flux": q,
+        "speed_moment": np.stack([np.mean(speed**k) for k in SPEED_MOMENT_ORDERS]),
+        "power": -np.sum(P * L) * V / n,
+        "momentum": np.sum(w, axis=0) / n,
+    }
+
+
+__all__ = ["Stats", "advance", "initial_forces", "kernels", "observe", "pair_sums", "run_arrays"]
