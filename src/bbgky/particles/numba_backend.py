@@ -410,8 +410,9 @@ def _cell_grid(H, rlist, nsub):
     return ncell, reach
 
 
-def _make_segment(forces, forces_threads):
-    """The time loop between two neighbour-list builds, specialised on the force kernels."""
+def _make_segment(forces, forces_threads, threaded):
+    """The time loop between two neighbour-list builds, specialised on the force kernel (the
+    threaded variant is compiled only when asked for: parallel compilation is slow)."""
 
     @njit(cache=False)
     def segment(x, v, f, step0, k0, k1, mid, dt, A, B, rc, rlist, start, nbr, code,
@@ -438,7 +439,7 @@ def _make_segment(forces, forces_threads):
                 _lattice((step0 + k + 1) * dt, A, B, H)
                 mid = False
             _shifts(H, S)
-            if fbuf.shape[0] > 1:
+            if threaded:
                 forces_threads(x, S, start, nbr, code, rc2, f, fbuf, bounds)
             else:
                 forces(x, S, start, nbr, code, rc2, f)
@@ -463,12 +464,17 @@ class Stats:
     build_seconds: float = 0.0
 
 
-@dataclass
 class Kernels:
-    forces: Any
-    forces_threads: Any
-    pair_sums: Any
-    segment: Any
+    """The compiled kernels of one pair potential; the time loops are made on first use."""
+
+    def __init__(self, pair):
+        self.forces, self.forces_threads, self.pair_sums = _make_force_kernels(pair)
+        self._segments: dict[bool, Any] = {}
+
+    def segment_for(self, threaded: bool):
+        if threaded not in self._segments:
+            self._segments[threaded] = _make_segment(self.forces, self.forces_threads, threaded)
+        return self._segments[threaded]
 
 
 _KERNELS: dict[int, Kernels] = {}
@@ -485,8 +491,7 @@ def kernels(potential) -> Kernels:
                          "potentials run on the JAX backend only")
     key = id(pair)
     if key not in _KERNELS:
-        fo, ft, ps = _make_force_kernels(pair)
-        _KERNELS[key] = Kernels(fo, ft, ps, _make_segment(fo, ft))
+        _KERNELS[key] = Kernels(pair)
     return _KERNELS[key]
 
 
@@ -605,13 +610,14 @@ class _Engine:
         """n_steps steps from step0 (the list must have been built at step0's time)."""
         if self.threads > 1:
             numba.set_num_threads(self.threads)
+        segment = self.ker.segment_for(self.threads > 1)
         t_wall = time.perf_counter()
         k, mid = 0, False
         while k < n_steps or mid:
             k1 = n_steps if every is None else min(n_steps, (k // every + 1) * every)
-            k, mid = self.ker.segment(self.X, self.V, self.F, step0, k, k1, mid, self.dt, self.A3,
-                                      self.B3, self.rc, self.rlist, self.start, self.nbr, self.code,
-                                      self.xref, self.Hb_inv, self.fbuf, self.bounds)
+            k, mid = segment(self.X, self.V, self.F, step0, k, k1, mid, self.dt, self.A3, self.B3,
+                             self.rc, self.rlist, self.start, self.nbr, self.code, self.xref,
+                             self.Hb_inv, self.fbuf, self.bounds)
             if mid:
                 self.build((step0 + k + 1) * self.dt)
             elif callback is not None and k < n_steps:
