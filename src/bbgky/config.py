@@ -112,10 +112,74 @@ class BoltzmannLevel(_Table):
 
 
 class VlasovLevel(_Table):
-    """``[levels.vlasov]``: the mean-field (Vlasov) equation on a phase-space grid."""
+    """``[levels.vlasov]``: the mean-field (Vlasov) equation on a phase-space grid.
 
-    grid: list[int] = Field([128, 256], description="[Nx, Nv] (1D1V) or [Nx, Ny, Nvx, Nvy] (2D2V)")
-    velocity_max: Positive = Field(8.0, description="velocity domain [−v_max, v_max]")
+    The box is periodic with side ``box_length`` (default 2π/``initial.wavenumber``); f is the
+    phase-space number density with mean density ``system.density``; the force is −∇U * n for the
+    configured potential (coulomb | yukawa | gaussian; Coulomb with a neutralising background), so
+    dimension 1, coulomb, mean_field, density 1, temperature 1 is the standard normalised
+    Vlasov–Poisson system. With a ``[flow]`` table the level solves the homogeneous eq. (16) on the
+    velocity part of the grid (initial.kind = "maxwellian").
+    """
+
+    grid: list[Annotated[int, Field(ge=8)]] = Field(
+        [128, 256], description="[Nx, Nv] (1D1V) or [Nx, Ny, Nvx, Nvy] (2D2V); each ≥ 8 and even")
+    velocity_max: Positive = Field(
+        8.0, description="velocity domain [−v_max, v_max]; must hold the initial law (≥ 5 thermal speeds "
+        "beyond its fastest beam)")
+    box_length: Positive | None = Field(None, description="periodic box side (default 2π/initial.wavenumber)")
+    interpolation: Literal["cubic_spline", "spectral"] = Field(
+        "cubic_spline", description="semi-Lagrangian interpolant: periodic cubic B-spline (order 4) or "
+        "Fourier (exact translation)")
+    splitting: Literal["strang", "triple_jump"] = Field(
+        "strang", description="operator splitting: Strang (order 2) or Yoshida triple jump (order 4)")
+    stability_limit: float = Field(
+        1.0, gt=0, lt=2, description="largest allowed ω_max·time.step, ω_max the fastest collective "
+        "frequency of the mean field on the grid (Strang splitting is unstable at 2)")
+    knudsen: Positive | None = Field(
+        None, description="BGK relaxation toward the local Maxwellian at rate 1/knudsen "
+        "(unset: collisionless)")
+    two_stream_profile: Literal["v2", "mixed", "beams"] = Field(
+        "v2", description="two_stream: v²M, (1+5v²)M/6, or two Maxwellian beams at ±beam_velocity")
+    beam_velocity: Positive = Field(2.4, description="two_stream beams: beam speed")
+    bump_fraction: float = Field(0.1, gt=0, lt=1, description="bump_on_tail: mass fraction in the bump")
+    bump_velocity: Positive = Field(4.5, description="bump_on_tail: bump mean velocity")
+    bump_temperature: Positive = Field(0.25, description="bump_on_tail: bump temperature")
+    external_amplitude: float = Field(
+        0.0, description="external acceleration a_x = amplitude·sin(k x − ω t) (0: none)")
+    external_mode: int = Field(1, ge=1, description="external field: k = 2π·mode/box_length")
+    external_frequency: float = Field(0.0, description="external field: angular frequency ω")
+    particles: int | None = Field(
+        None, ge=2, description="also run the N-particle mean-field system (paper Lemma 2.6) with this N "
+        "and record W1 to the grid solution (unset: grid only)")
+    particle_force: Literal["auto", "direct", "mesh"] = Field(
+        "auto", description="particle forces: exact all pairs, particle-mesh (CIC + FFT on the x-grid), "
+        "or auto (direct for N ≤ 2048)")
+    closure: Literal["isothermal", "adiabatic"] | None = Field(
+        None, description="also solve the 1D Euler system with mean-field force (the hydrodynamic limit) "
+        "with this closure and record its distance to the Vlasov moments")
+    snapshot_points: int = Field(
+        64, ge=0, description="phase-space snapshots (x₁, v₁ marginal) saved at every save, at most this "
+        "many points per axis (0: none)")
+
+    @model_validator(mode="after")
+    def _grid_shape(self) -> VlasovLevel:
+        bad = []
+        if len(self.grid) not in (2, 4):
+            bad.append(("levels.vlasov.grid", f"needs 2 entries [Nx, Nv] (1D1V) or 4 [Nx, Ny, Nvx, Nvy] "
+                        f"(2D2V), got {len(self.grid)}"))
+        elif any(n % 2 for n in self.grid):
+            bad.append(("levels.vlasov.grid", f"every entry must be even (FFT grids), got {self.grid}"))
+        if bad:
+            raise ValueError(_CROSS + repr(bad))
+        return self
+
+    def problems(self, cfg: Config) -> list[tuple[str, str]]:
+        """Checks against the rest of the configuration (dimension, potential, velocity domain,
+        stability of the time step): see :func:`bbgky.kinetic.vlasov.setup.check`."""
+        from .kinetic.vlasov.setup import check
+
+        return check(cfg)
 
 
 class HydroLevel(_Table):
@@ -195,6 +259,8 @@ def cross_check(cfg: Config) -> list[tuple[str, str]]:
                             f"(det(I + tA) = 0); time.end must be < t*"))
     if cfg.levels.particles is not None:
         out += _particle_checks(cfg)
+    if cfg.levels.vlasov is not None:
+        out += cfg.levels.vlasov.problems(cfg)
     return out
 
 

@@ -1,0 +1,1 @@
+"""The mean-field level: Vlasov solvers on a phase-space grid and with particles."""

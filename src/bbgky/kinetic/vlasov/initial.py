@@ -1,0 +1,163 @@
+r"""Initial laws of the Vlasov level, on the grid and as samplers for the particle solver.
+
+Every law is a product $f_0(x, v) = n_0\, s(x)\, φ(v)$ with a unit-mean spatial shape s and a
+unit-mass velocity profile φ (temperature θ0 = ``temperature``), so ``density`` is always the mean
+number density n0. With k = ``wavenumber``, α = ``amplitude``, $M_θ$ the Maxwellian:
+
+* ``maxwellian`` — s = 1, φ = M_θ.
+* ``landau`` — $s = 1 + α\sum_i \cos(k x_i)$, φ = M_θ (REFERENCE.md: k = 0.5, α = 0.01).
+* ``two_stream`` — $s = 1 + α\cos(k x_1)$; φ along $v_1$ (Maxwellian in $v_2$), by ``profile``:
+  ``"v2"``: $(v^2/θ) M_θ$ (REFERENCE γ = 0.2592 at k = 0.5);
+  ``"mixed"``: $(1 + 5v^2/θ)M_θ/6$ — REFERENCE.md's $(2/7)(1 + 5v^2)M$ is this profile at
+  density 12/7 (γ = 0.2331 at k = 0.5 needs ``density = 12/7``);
+  ``"beams"``: $\frac12[M_θ(v - u_b) + M_θ(v + u_b)]$, $u_b$ = ``beam_velocity`` (γ = 0.2258 at
+  u_b = 2.4, k = 0.2).
+* ``bump_on_tail`` — $s = 1 + α\cos(k x_1)$, $φ = (1-β)M_θ(v) + β M_{θ_b}(v - v_b)$; the classic
+  case is β = 0.1, v_b = 4.5, θ_b = 0.25, α = 0.04, k = 0.3.
+
+Samplers draw exactly from the same law with explicit JAX keys (rejection in x, exact mixtures
+and chi variates in v).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .grid import PhaseGrid
+
+KINDS = ("maxwellian", "landau", "two_stream", "bump_on_tail")
+PROFILES = ("v2", "mixed", "beams")
+
+
+def _maxwell(v, theta):
+    return np.exp(-0.5 * v * v / theta) / math.sqrt(2 * math.pi * theta)
+
+
+@dataclass(frozen=True)
+class InitialLaw:
+    kind: str = "landau"
+    dimension: int = 1
+    density: float = 1.0
+    temperature: float = 1.0
+    amplitude: float = 0.01
+    wavenumber: float = 0.5
+    profile: str = "v2"
+    beam_velocity: float = 2.4
+    bump_fraction: float = 0.1
+    bump_velocity: float = 4.5
+    bump_temperature: float = 0.25
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"initial kind {self.kind!r} is not a Vlasov initial law; allowed: {KINDS}")
+        if self.profile not in PROFILES:
+            raise ValueError(f"two-stream profile must be one of {PROFILES}")
+
+    # -- pieces --------------------------------------------------------------------------------
+    def spatial(self, xs) -> np.ndarray:
+        """Unit-mean spatial shape s(x) on position meshes ``xs``."""
+        k, a = self.wavenumber, self.amplitude
+        if self.kind == "maxwellian":
+            return np.ones_like(xs[0])
+        if self.kind == "landau":
+            return 1.0 + a * sum(np.cos(k * x) for x in xs)
+        return 1.0 + a * np.cos(k * xs[0])
+
+    def profile_1d(self, v) -> np.ndarray:
+        """The unit-mass profile along v_1."""
+        th = self.temperature
+        if self.kind in ("maxwellian", "landau"):
+            return _maxwell(v, th)
+        if self.kind == "bump_on_tail":
+            b = self.bump_fraction
+            return (1 - b) * _maxwell(v, th) + b * _maxwell(v - self.bump_velocity, self.bump_temperature)
+        if self.profile == "v2":
+            return v * v / th * _maxwell(v, th)
+        if self.profile == "mixed":
+            return (1 + 5 * v * v / th) * _maxwell(v, th) / 6.0
+        u = self.beam_velocity
+        return 0.5 * (_maxwell(v - u, th) + _maxwell(v + u, th))
+
+    def velocity(self, vs) -> np.ndarray:
+        out = self.profile_1d(vs[0])
+        for v in vs[1:]:
+            out = out * _maxwell(v, self.temperature)
+        return out
+
+    def max_speed(self) -> float:
+        """Largest mean speed of a component of φ (used to check the velocity domain)."""
+        if self.kind == "two_stream" and self.profile == "beams":
+            return self.beam_velocity
+        if self.kind == "bump_on_tail":
+            return self.bump_velocity
+        return 0.0
+
+    def min_velocity_max(self) -> float:
+        """Smallest v_max that resolves the law: 5 thermal speeds beyond its fastest component
+        (for ``v2``/``mixed`` the v² factor needs 6)."""
+        th = math.sqrt(self.temperature)
+        need = 5.0 * th
+        if self.kind == "two_stream" and self.profile in ("v2", "mixed"):
+            need = 6.0 * th
+        if self.kind == "bump_on_tail":
+            need = max(need, self.bump_velocity + 5.0 * math.sqrt(self.bump_temperature))
+        return max(need, self.max_speed() + 5.0 * th)
+
+    # -- on the grid / sampled ------------------------------------------------------------------
+    def on_grid(self, grid: PhaseGrid) -> np.ndarray:
+        xs, vs = grid.phase_mesh()
+        return self.density * self.spatial(xs) * self.velocity(vs)
+
+    def sample(self, key, n: int, lengths: tuple[float, ...]):
+        """``n`` positions [n, d] and velocities [n, d] drawn independently from f0/(n0|Ω|)."""
+        import jax
+
+        kx, kv = jax.random.split(key)
+        return self._sample_x(kx, n, lengths), self._sample_v(kv, n)
+
+    def _sample_x(self, key, n, lengths):
+        import jax
+        import jax.numpy as jnp
+
+        d = self.dimension
+        L = jnp.asarray(lengths, dtype=float)
+        smax = 1.0 + abs(self.amplitude) * (d if self.kind == "landau" else 1)
+        out, have, i = [], 0, 0
+        while have < n:  # rejection from the uniform law on the box
+            kk = jax.random.fold_in(key, i)
+            ku, ka = jax.random.split(kk)
+            m = int(1.2 * (n - have) * smax) + 64
+            x = jax.random.uniform(ku, (m, d), dtype=float) * L
+            s = jnp.asarray(self.spatial([np.asarray(x[:, j]) for j in range(d)]))
+            keep = jax.random.uniform(ka, (m,), dtype=float) * smax < s
+            out.append(x[keep])
+            have += int(keep.sum())
+            i += 1
+        return jnp.concatenate(out)[:n]
+
+    def _sample_v(self, key, n):
+        import jax
+        import jax.numpy as jnp
+
+        d, th = self.dimension, self.temperature
+        k1, k2, k3, k4 = jax.random.split(key, 4)
+        g = jax.random.normal(k1, (n, d), dtype=float) * math.sqrt(th)
+        sign = jnp.where(jax.random.bernoulli(k2, 0.5, (n,)), 1.0, -1.0)
+        if self.kind == "two_stream":
+            if self.profile == "beams":
+                v1 = g[:, 0] + sign * self.beam_velocity
+            else:
+                chi = jnp.sqrt(jnp.sum(jax.random.normal(k3, (n, 3), dtype=float) ** 2, axis=1) * th)
+                if self.profile == "mixed":  # weight 1/6 Maxwellian, 5/6 the v² profile
+                    chi = jnp.where(jax.random.uniform(k4, (n,)) < 1 / 6, jnp.abs(g[:, 0]), chi)
+                v1 = sign * chi
+            g = g.at[:, 0].set(v1)
+        elif self.kind == "bump_on_tail":
+            beam = jax.random.uniform(k3, (n,)) < self.bump_fraction
+            spread = math.sqrt(self.bump_temperature)
+            vb = self.bump_velocity + jax.random.normal(k4, (n,), dtype=float) * spread
+            g = g.at[:, 0].set(jnp.where(beam, vb, g[:, 0]))
+        return g
