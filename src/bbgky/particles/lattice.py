@@ -187,9 +187,19 @@ def unimodular(U: np.ndarray) -> bool:
 
 def minimum_image(dr, H, Hinv):
     """Minimum-image separations ``[..., d]`` in the cell with columns H (exact for |r| < w_min/2)."""
-    ds = dr @ Hinv.T
+    ds = _apply(Hinv, dr)
     ds = ds - jnp.round(ds)
-    return ds @ H.T
+    return _apply(H, ds)
+
+
+def _apply(M, r):
+    """``r @ M.T`` written as d broadcast multiply-adds (XLA fuses them; a batched d×d matmul is
+    much slower on CPU)."""
+    d = M.shape[0]
+    out = r[..., 0:1] * M[:, 0]
+    for a in range(1, d):
+        out = out + r[..., a:a + 1] * M[:, a]
+    return out
 
 
 def wrap(x, v, H, Hinv, image_velocity):

@@ -54,7 +54,9 @@ with $\delta_{(1)} \ge \delta_{(2)}$ the two largest $|\delta_i|$ and $\sigma_{\
 smallest singular value. The list is rebuilt (step 3) at the first step where this fails.
 Candidates come from a cell list in the fractional coordinates of the (reduced) cell: ``grid[k]``
 cells along reduced axis $k$ with $w_k(t)/\text{grid}[k] \ge r_\ell$ over the whole chunk, so
-neighbours are in the $3^d$ adjacent cells (``grid[k] >= 3``); else from all pairs.
+neighbours are in the $3^d$ cells around a particle's own, each visited with its explicit lattice
+shift (any ``grid[k] >= 1`` works; see :func:`.neighbours.stencil`); with few cells the candidates
+are all particles (minimum image by rounding). Within a row, neighbours are in candidate order.
 Capacities are fixed (``capacity = (K, C)``: list width and cell occupancy). When a build needs
 more, ``status`` gets an overflow bit and the host grows the capacity and **redoes the chunk**
 from its start state; a pair is never dropped silently.
@@ -94,6 +96,8 @@ class Neighbours(NamedTuple):
     capacity: ``[2]`` int32, ``(K, C)``; kept in the state so that a resumed run uses the same
         capacities (bit-identical results).
     rebuilds: ``[]`` int32, builds since t = 0 (diagnostic).
+    grid: ``[d]`` int32, the cell grid the host chose for the last chunk (0s: none yet); kept in
+        the state for the same reason as ``capacity``.
     """
 
     idx: jax.Array
@@ -104,6 +108,7 @@ class Neighbours(NamedTuple):
     max_occupancy: jax.Array
     capacity: jax.Array
     rebuilds: jax.Array
+    grid: jax.Array
 
 
 class State(NamedTuple):
@@ -153,6 +158,9 @@ class System:
     grid: cells per reduced axis for the cell-list candidates of the Verlet list; ``()`` builds
         the list from all pairs (N² work at each build only).
     capacity: ``(K, C)`` list width and cell occupancy (must equal ``state.nbr.capacity``).
+    isokinetic: if > 0, after every step the peculiar velocities are rescaled to this temperature
+        (v <- L x + λ w with Σ|λ w|² = d(N-1)θ); used only to
+        equilibrate initial states (JAX backend), never in a production run.
     """
 
     potential: PairPotential
@@ -163,6 +171,7 @@ class System:
     method: str = "verlet"
     grid: tuple[int, ...] = ()
     capacity: tuple[int, int] = (0, 0)
+    isokinetic: float = 0.0
     extra_static: Any = field(default=None, compare=True)
 
     @staticmethod
@@ -220,6 +229,7 @@ def empty_neighbours(n: int, d: int, capacity: tuple[int, int] = (0, 0), dtype=N
         max_occupancy=jnp.zeros((), dtype=jnp.int32),
         capacity=jnp.asarray([K, C], dtype=jnp.int32),
         rebuilds=jnp.zeros((), dtype=jnp.int32),
+        grid=jnp.zeros((d,), dtype=jnp.int32),
     )
 
 

@@ -1,0 +1,70 @@
+r"""Initial states of the particle level.
+
+``maxwellian`` (the default), as LAMMPS users prepare a fluid:
+
+1. **Lattice start, no overlaps.** In 3D with $N = 4n^3$ an fcc lattice of $n^3$ cubic unit cells
+   fills the cubic cell of side $\ell = (N/\rho_0)^{1/3}$; otherwise a simple cubic (square, or
+   equally spaced in 1D) lattice of $m = \lceil N^{1/d}\rceil$ sites per side is filled with the
+   first N sites in row-major order. Sites are shifted by half a spacing from the cell faces.
+2. **Equilibration at $\theta_0$** for ``initial.equilibration`` time units with **no flow**
+   (A = 0, same potential and time step): velocities start Maxwellian and are rescaled to exactly
+   $\theta_0$ after every step (isokinetic rescaling), so the lattice melts (or the gas spreads)
+   at the target temperature. Skipped when ``equilibration = 0``.
+3. **Fresh Maxwellian peculiar velocities.** $w_i \sim \mathcal N(0, \theta_0 I)$, the mean is
+   removed (zero total momentum), and $w$ is rescaled so that the temperature is exactly
+   $\theta_0$ in the convention of the level, $\theta = \sum_i|w_i|^2 / (d(N-1))$.
+   The lab velocities at $t = 0$ are $v = w + L(0)x = w + Ax$.
+
+Random numbers: one key ``PRNGKey(seed)``; the equilibration velocities use ``fold_in(key, 1)``
+and the final Maxwellian ``fold_in(key, 2)``.
+
+``file``: positions (and, if present, velocities, taken as the peculiar velocities w at t = 0)
+from an extended XYZ or LAMMPS data file (:mod:`.files`); the file's cell is the reference cell
+$H_0$; without velocities step 3 above draws them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+
+def fcc_sites(n_cells: int, side: float) -> np.ndarray:
+    """``[4 n³, 3]`` fcc sites in the cube [0, side)³ (offset by a quarter spacing)."""
+    a = side / n_cells
+    basis = np.array([[0, 0, 0], [0.5, 0.5, 0], [0.5, 0, 0.5], [0, 0.5, 0.5]]) + 0.25
+    grid = np.array(np.meshgrid(*[np.arange(n_cells)] * 3, indexing="ij")).reshape(3, -1).T
+    return ((grid[:, None, :] + basis[None, :, :]).reshape(-1, 3)) * a
+
+
+def lattice_sites(n: int, d: int, side: float) -> np.ndarray:
+    """``[n, d]`` sites without overlaps in the cube [0, side)^d (fcc when d = 3 and n = 4k³)."""
+    if d == 3:
+        k = round((n / 4) ** (1 / 3))
+        if 4 * k**3 == n:
+            return fcc_sites(k, side)
+    m = math.ceil(n ** (1 / d) - 1e-9)
+    a = side / m
+    grid = np.array(np.meshgrid(*[np.arange(m)] * d, indexing="ij")).reshape(d, -1).T[:n]
+    return (grid + 0.5) * a
+
+
+def maxwellian_velocities(key, n: int, d: int, theta: float, dtype=None) -> jax.Array:
+    """``[n, d]`` Maxwellian peculiar velocities, zero mean, temperature exactly θ (d(N-1) dof)."""
+    dtype = dtype or jnp.result_type(float)
+    w = jax.random.normal(key, (n, d), dtype=dtype)
+    w = w - jnp.mean(w, axis=0)
+    return rescale(w, theta)
+
+
+def rescale(w, theta: float):
+    """Scale w so that Σ|w|²/(d(N-1)) = θ (exactly, up to round-off)."""
+    n, d = w.shape
+    now = jnp.sum(w * w) / (d * (n - 1))
+    return w * jnp.sqrt(theta / now)
+
+
+__all__ = ["fcc_sites", "lattice_sites", "maxwellian_velocities", "rescale"]

@@ -1,0 +1,216 @@
+r"""Host-side driver of one objective-MD system: basis reduction, cell grid, capacities, backends.
+
+:class:`Simulation` turns ``advance(state, n)`` of a backend (``integrator.advance`` for JAX,
+``numba_backend.advance`` for the CPU fast path) into a safe chunk of n steps:
+
+* the chunk is cut into *pieces* of at most ``max_strain / (‖L‖ h)`` steps (all of equal length
+  but the last, so that at most two scan lengths are compiled);
+* before each piece, :func:`.lattice.choose_basis` picks the basis U (a reduced one when it is
+  wider over the piece); :func:`.lattice.require_width` stops the run with
+  :class:`~bbgky.errors.NumericalFailure` (exit 3) when even the reduced cell is thinner than
+  twice the list radius (cut-off + skin; cut-off alone for all pairs);
+* the cell grid ``floor(min_t w_k(t) / r_ell)`` over the piece (kept while still valid and not
+  much coarser than the ideal one, so that an expanding cell does not recompile every piece);
+* after a piece whose status shows a list or cell overflow, K and C are grown from the sizes
+  the build measured and the piece is **redone from its start state** — no pair is ever lost.
+
+Grid and capacities live in the state (``nbr.grid``, ``nbr.capacity``), so every decision is a
+function of the state alone and a resumed run repeats the original bit for bit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ..errors import NumericalFailure
+from . import integrator, lattice, neighbours
+from .observables import observe as _observe
+from .state import NONFINITE, OVERFLOW_CELLS, OVERFLOW_NEIGHBOURS, State, System
+
+#: all pairs (no list) below this many particles.
+ALL_PAIRS_BELOW = 128
+
+
+@dataclass
+class Simulation:
+    """One system: the static part (``system``: potential, A, H0, dt, skin, method) and a backend.
+
+    ``backend``: ``"jax"`` or ``"numba"`` (the latter needs a potential with ``numba_pair``).
+    """
+
+    system: System
+    backend: str = "jax"
+    max_strain: float = 0.1
+    threads: int = 1
+
+    def __post_init__(self) -> None:
+        self._observe_jit = {}
+        if self.backend == "numba":
+            from . import numba_backend
+
+            self._numba = numba_backend
+
+    # ------------------------------------------------------------------ static description
+    def piece_length(self, t: float, n: int) -> int:
+        A = self.system.A_np
+        if not np.any(A):
+            return n
+        L = A @ np.linalg.inv(np.eye(len(A)) + t * A)
+        rate = float(np.linalg.norm(L, 2))
+        return max(1, min(n, int(self.max_strain / (rate * self.system.dt))))
+
+    def _grid(self, state: State, widths: np.ndarray) -> tuple[int, ...]:
+        if self.system.method != "verlet":
+            return ()
+        ideal = np.array(lattice.cell_grid(widths, self.system.list_radius))
+        old = np.asarray(state.nbr.grid)
+        if np.all(old >= 1) and np.all(old <= ideal) and np.all(old >= 0.8 * ideal):
+            return tuple(int(g) for g in old)
+        return tuple(int(g) for g in ideal)
+
+    def _capacity(self, state: State, grid, t: float, grow: bool = False) -> tuple[int, int]:
+        K, C = (int(c) for c in np.asarray(state.nbr.capacity))
+        n, d = state.position.shape
+        H = lattice.cell_at(self.system.H0_np, self.system.A_np, np.asarray(state.basis), t)
+        K0, C0 = neighbours.initial_capacity(n, d, abs(np.linalg.det(H)), self.system.list_radius, grid)
+        if K == 0:
+            K = K0
+        if grid and neighbours.use_cells(grid):
+            if C == 0 or tuple(np.asarray(state.nbr.grid)) != tuple(grid):
+                C = max(C0, 1)
+        else:
+            C = 0
+        if grow:
+            mc, mo = int(state.nbr.max_count), int(state.nbr.max_occupancy)
+            K = min(n - 1, max(K, math.ceil(1.15 * mc) + 4))
+            if C:
+                C = min(n, max(C, math.ceil(1.15 * mo) + 2))
+        return K, C
+
+    def configure(self, state: State, t0: float, t1: float) -> tuple[State, System]:
+        """Basis, width check, grid and capacities for a piece over [t0, t1]."""
+        sysm = self.system
+        H0, A = sysm.H0_np, sysm.A_np
+        U = lattice.choose_basis(H0, A, np.asarray(state.basis), t0, t1)
+        if not np.array_equal(U, np.asarray(state.basis)):
+            state = state._replace(basis=jnp.asarray(U, state.basis.dtype),
+                                   nbr=state.nbr._replace(valid=jnp.zeros((), bool)))
+        w = lattice.widths_over(H0, A, U, t0, t1)
+        radius = sysm.list_radius if sysm.method == "verlet" else sysm.cutoff
+        lattice.require_width(float(w.min()), radius, t=t0,
+                              what="cut-off + skin" if sysm.method == "verlet" else "cut-off")
+        if sysm.method != "verlet":
+            return state, sysm
+        grid = self._grid(state, w)
+        K, C = self._capacity(state, grid, t0)
+        state = self._layout(state, grid, (K, C))
+        return state, dataclasses.replace(sysm, grid=grid, capacity=(K, C))
+
+    def _layout(self, state: State, grid, capacity) -> State:
+        """Give the state's list the capacities (K, C) and the grid; a new K invalidates it."""
+        n, d = state.position.shape
+        nbr = state.nbr
+        K, C = capacity
+        resized = nbr.idx.shape[1] != K
+        nbr = nbr._replace(idx=jnp.full((n, K), n, jnp.int32) if resized else nbr.idx,
+                           valid=jnp.zeros((), bool) if resized else nbr.valid,
+                           capacity=jnp.asarray([K, C], jnp.int32),
+                           grid=jnp.asarray(grid if grid else (0,) * d, jnp.int32))
+        return state._replace(nbr=nbr)
+
+    # ------------------------------------------------------------------------- operations
+    def prepare(self, state: State) -> State:
+        """Choose basis, grid and capacities at the state's time; build the list; forces."""
+        t = float(state.time)
+        for _ in range(64):
+            state, sysm = self.configure(state, t, t)
+            new = integrator.prepare(state, sysm)
+            if not int(new.status) & (OVERFLOW_NEIGHBOURS | OVERFLOW_CELLS):
+                return new._replace(status=jnp.zeros_like(new.status))
+            state = self._grow(state, new, sysm)
+        raise NumericalFailure("the neighbour list could not be sized", time=t)  # pragma: no cover
+
+    def _grow(self, start: State, failed: State, sysm: System) -> State:
+        grown = start._replace(nbr=start.nbr._replace(max_count=failed.nbr.max_count,
+                                                      max_occupancy=failed.nbr.max_occupancy))
+        grid = sysm.grid
+        K, C = self._capacity(grown, grid, float(start.time), grow=True)
+        if (K, C) == tuple(sysm.capacity):
+            raise NumericalFailure(
+                f"neighbour-list overflow that cannot be grown (K = {K}, C = {C}, N = "
+                f"{start.position.shape[0]})", step=int(start.step), time=float(start.time))
+        out = self._layout(start, grid, (K, C))
+        return out._replace(nbr=out.nbr._replace(valid=jnp.zeros((), bool)))
+
+    def _run_piece(self, state: State, n: int, sysm: System) -> State:
+        if self.backend == "numba":
+            return self._numba.advance(state, n, sysm, threads=self.threads)
+        return integrator.advance(state, n, sysm)
+
+    def advance(self, state: State, n: int) -> State:
+        """n steps, with basis reduction, width checks and overflow redo (see the module doc)."""
+        done = 0
+        h = self.system.dt
+        piece = self.piece_length(float(state.time), n)
+        while done < n:
+            m = min(piece, n - done)
+            t0 = float(state.time)
+            start, sysm = self.configure(state, t0, t0 + m * h)
+            for _ in range(64):
+                new = self._run_piece(start, m, sysm)
+                status = int(new.status)
+                if status & NONFINITE:
+                    return new
+                if not status & (OVERFLOW_NEIGHBOURS | OVERFLOW_CELLS):
+                    break
+                start = self._grow(start, new, sysm)
+                grown = tuple(int(c) for c in np.asarray(start.nbr.capacity))
+                sysm = dataclasses.replace(sysm, capacity=grown)
+            state = new
+            done += m
+        return state
+
+    def observe(self, state: State) -> dict[str, np.ndarray]:
+        """Observables (NumPy) at the state's time; ``time`` included."""
+        if self.backend == "numba":
+            out = self._numba.observe(self.system, state)
+        else:
+            if self.system.method == "verlet" and not bool(state.nbr.valid):
+                state = self.prepare(state)
+            sysm = dataclasses.replace(self.system, grid=tuple(int(g) for g in np.asarray(state.nbr.grid))
+                                       if self.system.method == "verlet" else (),
+                                       capacity=tuple(int(c) for c in np.asarray(state.nbr.capacity)))
+            fn = self._observe_jit.get(sysm)
+            if fn is None:
+                fn = self._observe_jit[sysm] = jax.jit(lambda s, _m=sysm: _observe(_m, s))
+            out = fn(state)
+        out = {k: np.asarray(v) for k, v in out.items()}
+        out["time"] = np.asarray(float(state.time))
+        out["neighbour_rebuilds"] = np.asarray(int(state.nbr.rebuilds))
+        return out
+
+    def health(self, state: State) -> str | None:
+        """None, or what went wrong (non-finite numbers, a particle jumping too far per step)."""
+        if int(state.status) & NONFINITE or not (np.all(np.isfinite(np.asarray(state.position)))
+                                                 and np.all(np.isfinite(np.asarray(state.velocity)))):
+            return ("non-finite positions or velocities (the time step is probably too large for this "
+                    "potential and temperature; reduce time.step)")
+        A = self.system.A_np
+        t = float(state.time)
+        x = np.asarray(state.position)
+        L = A @ np.linalg.inv(np.eye(len(A)) + t * A)
+        w = np.asarray(state.velocity) - x @ L.T
+        jump = float(np.sqrt(np.max(np.sum(w * w, axis=1)))) * self.system.dt
+        if jump > 0.5 * self.system.cutoff:
+            return (f"blow-up: a particle moves {jump:.3g} per step, more than half the cut-off "
+                    f"({self.system.cutoff:.3g}); reduce time.step")
+        return None
+
+
+__all__ = ["ALL_PAIRS_BELOW", "Simulation"]
