@@ -1,0 +1,118 @@
+"""Fast spectral method: BKW exact solution, conservation, deformation against the moment ODE."""
+
+import math
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from bbgky.kinetic.boltzmann import moments as mo
+from bbgky.kinetic.boltzmann import spectral as sp
+from bbgky.models import flows, kernels
+
+
+def bkw(t, x):
+    """REFERENCE.md BKW solution (mass 1, ⟨|v|²⟩ = 3, b = 1/(4π))."""
+    K = 1 - math.exp(-t / 6)
+    r2 = (x**2).sum(0)
+    poly = (5 * K - 3) / (2 * K) + (1 - K) * r2 / (2 * K**2)
+    return (2 * math.pi * K) ** -1.5 * np.exp(-r2 / (2 * K)) * poly
+
+
+def run_bkw(n, *, extent=7.0, radial=None, degree=5, dt=0.25, checks=(7.0, 8.0, 9.0, 10.0)):
+    grid = sp.Grid(n, extent)
+    col = sp.SpectralCollision(grid, kernels.maxwell(), radial_points=radial or max(12, n // 2),
+                               sphere_degree=degree)
+    solver = sp.HomoEnergeticSolver(grid, col, np.zeros((3, 3)), 1.0, 0.0, scheme="rk4")
+    x = grid.mesh()
+    state = solver.init(bkw(6.5, x), 6.5)
+    m0 = sp.grid_moments(state.G, grid)
+    errors, drifts = [], []
+    for t in checks:
+        state = solver.advance(state, round((t - float(state.t)) / dt), dt)
+        errors.append(float(np.abs(np.asarray(state.G) - bkw(float(state.t), x)).max()))
+        m = sp.grid_moments(state.G, grid)
+        drifts.append(max(abs(float(m[0] - m0[0])), float(jnp.abs(m[1] - m0[1]).max()),
+                          abs(float(jnp.trace(m[2]) - jnp.trace(m0[2])))))
+    return np.array(errors), np.array(drifts)
+
+
+def test_bkw_small_grids_converge_and_conserve():
+    e16, d16 = run_bkw(16)
+    e24, d24 = run_bkw(24)
+    print("BKW max error t=7..10: N=16", e16, "N=24", e24)
+    assert e16.max() < 3e-4
+    assert e24.max() < 2e-5
+    assert e24.max() < e16.max() / 10          # spectral decay with N
+    assert max(d16.max(), d24.max()) <= 1e-12  # mass, momentum, energy to round-off
+
+
+@pytest.mark.slow
+def test_bkw_n32_reaches_1e6():
+    e32, d32 = run_bkw(32, radial=16)
+    print("BKW max error t=7..10: N=32", e32)
+    assert e32.max() <= 1e-6
+    assert d32.max() <= 1e-12
+
+
+def test_conservation_projection_exact_for_any_input():
+    grid = sp.Grid(12, 6.0)
+    col = sp.SpectralCollision(grid, kernels.hard_sphere(), sphere_degree=5, radial_points=8)
+    rng = np.random.default_rng(1)
+    f = np.abs(rng.normal(size=(12, 12, 12)))
+    q = col(jnp.asarray(f))
+    x = grid.mesh()
+    for w in [np.ones_like(x[0]), *x, (x**2).sum(0)]:
+        assert abs(float(jnp.sum(q * w)) * grid.cell) < 1e-12 * float(jnp.abs(q).sum()) * grid.cell
+
+
+def test_maxwellian_is_an_equilibrium():
+    grid = sp.Grid(24, 7.0)
+    x = grid.mesh()
+    G = (2 * math.pi) ** -1.5 * np.exp(-(x**2).sum(0) / 2)
+    for kern in [kernels.maxwell(), kernels.hard_sphere(), kernels.vhs(1.0, 0.75)]:
+        col = sp.SpectralCollision(grid, kern, sphere_degree=7, radial_points=12)
+        _gain, loss = col.gain_loss(jnp.asarray(G))
+        # measured: 8.9e-7 (Maxwell), 6.7e-6 (hard spheres), 3.7e-6 (VHS) of the loss term
+        assert float(jnp.abs(col(jnp.asarray(G))).max()) < 2e-5 * float(loss.max())
+
+
+def test_isotropic_expansion_exact_temperature():
+    """θ = θ0 det(I + tA)^(−2/3): the grid scale c follows it and G is left unchanged."""
+    grid = sp.Grid(12, 7.0)
+    x = grid.mesh()
+    theta0 = 1.7
+    G = (2 * math.pi) ** -1.5 * np.exp(-(x**2).sum(0) / 2)
+    A = flows.velocity_gradient("isotropic_expansion", 3, 0.3)
+    col = sp.SpectralCollision(grid, kernels.hard_sphere(), sphere_degree=5, radial_points=6)
+    solver = sp.HomoEnergeticSolver(grid, col, A, 1.0, 1.0)
+    state0 = solver.init(G, 0.0, 0.5 * math.log(theta0))
+    state = solver.advance(state0, 100, 0.02)
+
+    def theta(s):
+        return float(jnp.exp(2 * s.log_c)) * float(jnp.trace(sp.grid_moments(s.G, grid)[2])) / 3
+
+    assert theta(state) == pytest.approx(theta(state0) * np.linalg.det(np.eye(3) + 2.0 * A) ** (-2 / 3),
+                                         rel=1e-9)
+
+
+def test_simple_shear_follows_moment_ode():
+    """Maxwell molecules, a* = 1: the spectral P(t) against the exact moment ODE."""
+    grid = sp.Grid(20, 9.0)
+    kern = kernels.maxwell()
+    A = flows.velocity_gradient("simple_shear", 3, 0.5)
+    col = sp.SpectralCollision(grid, kern, sphere_degree=11, radial_points=10)
+    solver = sp.HomoEnergeticSolver(grid, col, A, 1.0, 0.0)
+    x = grid.mesh()
+    state = solver.init((2 * math.pi) ** -1.5 * np.exp(-(x**2).sum(0) / 2))
+    state = solver.advance(state, 20, 0.05)
+    P = np.asarray(sp.grid_moments(state.G, grid)[2]) * float(jnp.exp(2 * state.log_c))
+    ref = mo.solve_second_moments(np.eye(3), np.asarray(A), 1.0, np.array([0.0, 1.0]),
+                                  mo.maxwell_rate(kern)).pressure_tensor[-1]
+    print("spectral P(1):", P[0, 0], P[0, 1], P[1, 1], "moment ODE:", ref[0, 0], ref[0, 1], ref[1, 1])
+    assert np.abs(P - ref).max() < 2e-3 * np.trace(ref)
+
+
+def test_rejects_anisotropic_scattering():
+    with pytest.raises(ValueError, match="isotropic"):
+        sp.SpectralCollision(sp.Grid(8, 5.0), kernels.maxwell((1.0, 0.5)))
