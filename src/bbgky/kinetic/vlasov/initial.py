@@ -126,17 +126,16 @@ class InitialLaw:
         L = jnp.asarray(lengths, dtype=float)
         smax = 1.0 + abs(self.amplitude) * (d if self.kind == "landau" else 1)
         out, have, i = [], 0, 0
-        while have < n:  # rejection from the uniform law on the box
-            kk = jax.random.fold_in(key, i)
-            ku, ka = jax.random.split(kk)
-            m = int(1.2 * (n - have) * smax) + 64
-            x = jax.random.uniform(ku, (m, d), dtype=float) * L
-            s = jnp.asarray(self.spatial([np.asarray(x[:, j]) for j in range(d)]))
-            keep = jax.random.uniform(ka, (m,), dtype=float) * smax < s
+        while have < n:  # rejection from the uniform law on the box (one round almost always)
+            ku, ka = jax.random.split(jax.random.fold_in(key, i))
+            m = int(1.3 * (n - have) * smax) + 256
+            x = np.asarray(jax.random.uniform(ku, (m, d), dtype=float)) * np.asarray(L)
+            s = self.spatial([x[:, j] for j in range(d)])
+            keep = np.asarray(jax.random.uniform(ka, (m,), dtype=float)) * smax < s
             out.append(x[keep])
             have += int(keep.sum())
             i += 1
-        return jnp.concatenate(out)[:n]
+        return jnp.asarray(np.concatenate(out)[:n])
 
     def _sample_v(self, key, n):
         import jax
