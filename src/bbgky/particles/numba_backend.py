@@ -150,83 +150,116 @@ def _grow(nbr, code, p):
 
 
 @njit(cache=True)
-def _build(x, s, H, cstart, ncell, stencil, rnd_axes, rlist2, nbr, code):
-    """Half Verlet list in the cell-sorted order. ``nbr``/``code`` are grown (and returned) as
-    needed, so no pair is dropped. Axes with one cell find the image by rounding the fractional
-    separation (slow path, for thin systems only)."""
-    n = x.shape[0]
-    n0, n1, n2 = ncell[0], ncell[1], ncell[2]
+def _build_cells(x, s, H, cstart, ncell, stencil, rnd_axes, rlist2, c_lo, c_hi, nbr, code, start,
+                 grow):
+    """The half-list rows of the particles in cells [c_lo, c_hi) (cell-sorted order): row i is
+    ``nbr[start[i]:start[i+1]]`` with offsets counted from 0 for this range. With ``grow`` the
+    arrays are enlarged as needed; without, the build stops and returns ok = False on overflow.
+    Axes with one cell find the image by rounding the fractional separation (thin systems).
+    Returns ``(pairs, nbr, code, ok)``."""
+    n1, n2 = ncell[1], ncell[2]
     rnd = rnd_axes[0] or rnd_axes[1] or rnd_axes[2]
-    start = np.empty(n + 1, dtype=np.int64)
     p = 0
     ns = stencil.shape[0]
     cn = np.empty(ns, dtype=np.int64)
     wc = np.empty((ns, 3), dtype=np.int64)
     sh = np.empty((ns, 3))
-    for c0 in range(n0):
-        for c1 in range(n1):
-            for c2 in range(n2):
-                c = (c0 * n1 + c1) * n2 + c2
-                for k in range(ns):
-                    d = (c0 + stencil[k, 0], c1 + stencil[k, 1], c2 + stencil[k, 2])
-                    idx = 0
-                    for a in range(3):
-                        da = d[a]
-                        na = ncell[a]
-                        w = 0
-                        if da < 0:
-                            da += na
-                            w = -1
-                        elif da >= na:
-                            da -= na
-                            w = 1
-                        wc[k, a] = w
-                        idx = idx * na + da
-                    cn[k] = idx
-                    for a in range(3):
-                        sh[k, a] = H[a, 0] * wc[k, 0] + H[a, 1] * wc[k, 1] + H[a, 2] * wc[k, 2]
-                for i in range(cstart[c], cstart[c + 1]):
-                    start[i] = p
-                    xi0, xi1, xi2 = x[i, 0], x[i, 1], x[i, 2]
-                    for k in range(ns):
-                        jlo = cstart[cn[k]]
-                        if k == 0:
-                            jlo = i + 1
-                        jhi = cstart[cn[k] + 1]
-                        if p + (jhi - jlo) > nbr.shape[0]:
-                            nbr, code = _grow(nbr, code, p)
-                        if not rnd:
-                            y0 = sh[k, 0] - xi0
-                            y1 = sh[k, 1] - xi1
-                            y2 = sh[k, 2] - xi2
-                            cod = 9 * (wc[k, 0] + 1) + 3 * (wc[k, 1] + 1) + (wc[k, 2] + 1)
-                            for j in range(jlo, jhi):  # branchless compaction
-                                dx = x[j, 0] + y0
-                                dy = x[j, 1] + y1
-                                dz = x[j, 2] + y2
-                                nbr[p] = j
-                                code[p] = cod
-                                p += 1 if dx * dx + dy * dy + dz * dz < rlist2 else 0
-                        else:
-                            for j in range(jlo, jhi):
-                                m0 = wc[k, 0]
-                                m1 = wc[k, 1]
-                                m2 = wc[k, 2]
-                                if rnd_axes[0]:
-                                    m0 = -round(s[j, 0] - s[i, 0])
-                                if rnd_axes[1]:
-                                    m1 = -round(s[j, 1] - s[i, 1])
-                                if rnd_axes[2]:
-                                    m2 = -round(s[j, 2] - s[i, 2])
-                                dx = x[j, 0] - xi0 + H[0, 0] * m0 + H[0, 1] * m1 + H[0, 2] * m2
-                                dy = x[j, 1] - xi1 + H[1, 0] * m0 + H[1, 1] * m1 + H[1, 2] * m2
-                                dz = x[j, 2] - xi2 + H[2, 0] * m0 + H[2, 1] * m1 + H[2, 2] * m2
-                                if dx * dx + dy * dy + dz * dz < rlist2:
-                                    nbr[p] = j
-                                    code[p] = 9 * (m0 + 1) + 3 * (m1 + 1) + (m2 + 1)
-                                    p += 1
+    for c in range(c_lo, c_hi):
+        c0 = c // (n1 * n2)
+        c1 = (c // n2) % n1
+        c2 = c % n2
+        for k in range(ns):
+            d = (c0 + stencil[k, 0], c1 + stencil[k, 1], c2 + stencil[k, 2])
+            idx = 0
+            for a in range(3):
+                da = d[a]
+                na = ncell[a]
+                w = 0
+                if da < 0:
+                    da += na
+                    w = -1
+                elif da >= na:
+                    da -= na
+                    w = 1
+                wc[k, a] = w
+                idx = idx * na + da
+            cn[k] = idx
+            for a in range(3):
+                sh[k, a] = H[a, 0] * wc[k, 0] + H[a, 1] * wc[k, 1] + H[a, 2] * wc[k, 2]
+        for i in range(cstart[c], cstart[c + 1]):
+            start[i] = p
+            xi0, xi1, xi2 = x[i, 0], x[i, 1], x[i, 2]
+            for k in range(ns):
+                jlo = cstart[cn[k]]
+                if k == 0:
+                    jlo = i + 1
+                jhi = cstart[cn[k] + 1]
+                if p + (jhi - jlo) > nbr.shape[0]:
+                    if not grow:
+                        return p, nbr, code, False
+                    nbr, code = _grow(nbr, code, p)
+                if not rnd:
+                    y0 = sh[k, 0] - xi0
+                    y1 = sh[k, 1] - xi1
+                    y2 = sh[k, 2] - xi2
+                    cod = 9 * (wc[k, 0] + 1) + 3 * (wc[k, 1] + 1) + (wc[k, 2] + 1)
+                    for j in range(jlo, jhi):  # branchless compaction
+                        dx = x[j, 0] + y0
+                        dy = x[j, 1] + y1
+                        dz = x[j, 2] + y2
+                        nbr[p] = j
+                        code[p] = cod
+                        p += 1 if dx * dx + dy * dy + dz * dz < rlist2 else 0
+                else:
+                    for j in range(jlo, jhi):
+                        m0 = wc[k, 0]
+                        m1 = wc[k, 1]
+                        m2 = wc[k, 2]
+                        if rnd_axes[0]:
+                            m0 = -round(s[j, 0] - s[i, 0])
+                        if rnd_axes[1]:
+                            m1 = -round(s[j, 1] - s[i, 1])
+                        if rnd_axes[2]:
+                            m2 = -round(s[j, 2] - s[i, 2])
+                        dx = x[j, 0] - xi0 + H[0, 0] * m0 + H[0, 1] * m1 + H[0, 2] * m2
+                        dy = x[j, 1] - xi1 + H[1, 0] * m0 + H[1, 1] * m1 + H[1, 2] * m2
+                        dz = x[j, 2] - xi2 + H[2, 0] * m0 + H[2, 1] * m1 + H[2, 2] * m2
+                        if dx * dx + dy * dy + dz * dz < rlist2:
+                            nbr[p] = j
+                            code[p] = 9 * (m0 + 1) + 3 * (m1 + 1) + (m2 + 1)
+                            p += 1
+    return p, nbr, code, True
+
+
+@njit(cache=True)
+def _build(x, s, H, cstart, ncell, stencil, rnd_axes, rlist2, nbr, code):
+    """Half Verlet list of all particles (one thread); ``nbr``/``code`` grown as needed, so no
+    pair is dropped. Returns ``(start, nbr, code)``."""
+    n = x.shape[0]
+    start = np.empty(n + 1, dtype=np.int64)
+    nc = ncell[0] * ncell[1] * ncell[2]
+    p, nbr, code, _ = _build_cells(x, s, H, cstart, ncell, stencil, rnd_axes, rlist2, 0, nc, nbr,
+                                   code, start, True)
     start[n] = p
     return start, nbr, code
+
+
+@njit(cache=True, parallel=True)
+def _build_threads(x, s, H, cstart, ncell, stencil, rnd_axes, rlist2, nbr_t, code_t, cell_bounds):
+    """The list in ``nt`` cell ranges at once, each into its own row of ``nbr_t``/``code_t``
+    (fixed capacity). Returns ``(start with per-range offsets, pairs per range, ok per range)``."""
+    n = x.shape[0]
+    nt = cell_bounds.shape[0] - 1
+    start = np.empty(n + 1, dtype=np.int64)
+    counts = np.zeros(nt, dtype=np.int64)
+    ok = np.zeros(nt, dtype=np.bool_)
+    for t in prange(nt):
+        p, _, _, good = _build_cells(x, s, H, cstart, ncell, stencil, rnd_axes, rlist2,
+                                     cell_bounds[t], cell_bounds[t + 1], nbr_t[t], code_t[t], start,
+                                     False)
+        counts[t] = p
+        ok[t] = good
+    return start, counts, ok
 
 
 def _make_force_kernels(pair):
@@ -580,8 +613,11 @@ class _Engine:
             where[perm_before] = np.arange(self.n)
             self.F = np.ascontiguousarray(self.F[where[self.perm]])
         stencil = _half_stencil(reach)
-        self.start, self.nbr, self.code = _build(self.X, s, H, cstart, ncell, stencil, rnd,
-                                                 self.rlist**2, self.nbr, self.code)
+        if self.threads > 1 and self.n >= 1000:
+            self._build_threads(s, H, cstart, ncell, stencil, rnd)
+        else:
+            self.start, self.nbr, self.code = _build(self.X, s, H, cstart, ncell, stencil, rnd,
+                                                     self.rlist**2, self.nbr, self.code)
         self.xref = self.X.copy()
         self.Hb_inv = np.linalg.inv(H)
         if self.threads > 1:
@@ -592,6 +628,39 @@ class _Engine:
         self.stats.builds += 1
         self.stats.pairs = int(self.start[-1])
         self.stats.build_seconds += time.perf_counter() - t0
+
+    def _build_threads(self, s, H, cstart, ncell, stencil, rnd) -> None:
+        """The list built by ``threads`` cell ranges in parallel (balanced by particle count),
+        then concatenated; a range that runs out of room is retried with twice the room."""
+        nt = self.threads
+        nc = len(cstart) - 1
+        cuts = np.searchsorted(cstart, np.linspace(0, self.n, nt + 1)[1:-1])
+        cell_bounds = np.concatenate([[0], np.clip(cuts, 0, nc), [nc]]).astype(np.int64)
+        numba.set_num_threads(nt)
+        while True:
+            if getattr(self, "nbr_t", None) is None or self.nbr_t.shape[0] != nt:
+                cap = max(1024, int(1.3 * max(self.stats.pairs, 40 * self.n) / nt))
+                self.nbr_t = np.empty((nt, cap), dtype=np.int32)
+                self.code_t = np.empty((nt, cap), dtype=np.uint8)
+            start, counts, ok = _build_threads(self.X, s, H, cstart, ncell, stencil, rnd,
+                                               self.rlist**2, self.nbr_t, self.code_t, cell_bounds)
+            if ok.all():
+                break
+            cap = 2 * self.nbr_t.shape[1]
+            self.nbr_t = np.empty((nt, cap), dtype=np.int32)
+            self.code_t = np.empty((nt, cap), dtype=np.uint8)
+        offsets = np.concatenate([[0], np.cumsum(counts)])
+        total = int(offsets[-1])
+        if self.nbr.shape[0] < total:
+            self.nbr = np.empty(int(1.2 * total) + 1024, dtype=np.int32)
+            self.code = np.empty(self.nbr.shape[0], dtype=np.uint8)
+        for t in range(nt):
+            lo, hi = int(cstart[cell_bounds[t]]), int(cstart[cell_bounds[t + 1]])
+            start[lo:hi] += offsets[t]
+            self.nbr[offsets[t]:offsets[t + 1]] = self.nbr_t[t, :counts[t]]
+            self.code[offsets[t]:offsets[t + 1]] = self.code_t[t, :counts[t]]
+        start[self.n] = total
+        self.start = start
 
     def forces(self, t: float) -> np.ndarray:
         """Forces at the current positions and time t into self.F (list must be valid)."""
