@@ -80,9 +80,10 @@ def test_forces_and_energy_equal_jax_autodiff(name):
         assert float(np.sum(u)) == pytest.approx(ref_e, rel=1e-12, abs=1e-13)
 
 
-def test_two_dimensional_forces_equal_jax():
+@pytest.mark.parametrize(("d", "n", "rho"), [(1, 60, 0.8), (2, 400, 0.5)])
+def test_low_dimensional_forces_equal_jax(d, n, rho):
     pot = make_potential("lj")
-    system, x, _, U, t = sheared_system(pot, 400, 0.5, d=2, seed=2)
+    system, x, _, U, t = sheared_system(pot, n, rho, d=d, seed=2)
     ref = np.asarray(pairs.reference_forces(system, jnp.asarray(x), t, jnp.asarray(U)))
     f = nb.initial_forces(x, t=t, A=system.A_np, H0=system.H0_np, U=U, potential=pot)
     assert rel(f, ref) < 1e-12

@@ -1,34 +1,44 @@
 """CPU fast path of the particle level: Numba kernels for objective MD with pair potentials.
 
-It reproduces the JAX step of :mod:`bbgky.particles` (kick–drift–kick in the lab frame) to
-round-off, with a Verlet neighbour list instead of the JAX cell list:
+``advance(state, n, system) -> state`` has the signature of the JAX ``integrator.advance`` and
+reproduces the step of :mod:`.state` to round-off (tests compare trajectories over 50 steps to
+1e-10); ``observe(system, state)`` gives the observables of :mod:`.observables` (same names and
+definitions) and ``pair_sums`` the pair parts they need (per-particle energy, virial, pair heat
+flux, forces).
 
-* **Lattice.** The periodic images of the cell sit at ``H(t) m``, ``H(t) = (I + tA) H0 U`` with
-  columns the (reduced) lattice vectors, ``m`` integer. A particle moved by ``H(t) m`` has its
-  velocity changed by ``Ḣ m = A H0 U m`` (paper 002 eq. 10–11: images share the peculiar
-  velocity ``w = v − L(t) x``).
-* **Step** (dt): ``v += dt/2 F(x, t)``; ``x += dt v``; ``t += dt``; ``v += dt/2 F(x, t + dt)``,
-  with unit mass. Particles are wrapped into the cell (with the velocity shift above) whenever the
-  neighbour list is rebuilt and before the state is returned; the JAX path wraps every step. Both
-  are the same trajectory: pair separations are the minimum image, found by rounding fractional
-  coordinates, which is exact while the cut-off is below half the smallest cell width.
+* **Lattice.** The images of the cell sit at ``H(t) m``, ``H(t) = (I + tA) H0 U`` (columns the
+  reduced lattice vectors, ``m`` integer). Moving a particle by ``H(t) m`` changes its velocity
+  by ``Ḣ m = A H0 U m`` (paper 002 eqs. 10–11: images share the peculiar velocity w = v − L x).
+* **Step** (unit mass, ``t_n = n·dt`` computed from the step counter): ``v += dt/2 f``;
+  ``x += dt v``; if the list needs it, wrap into the cell (with the image velocity) and rebuild;
+  ``f = F(x, t_{n+1})``; ``v += dt/2 f``. Separations are minimum images (exact while the
+  cut-off is at most half the smallest cell width); this backend wraps at *its* rebuilds (and
+  at the start of every call), the JAX one at its own, so positions agree modulo the lattice.
+  ``state.force`` is used for the first half-kick, as in the JAX step.
 * **Neighbour list.** A half Verlet list (``i < j`` in a cell-sorted order, each pair stored once
-  with its lattice image) with list radius ``r_c + skin``, built from a cell list in fractional
-  coordinates (cells as wide as the list radius, half stencil of 13 + 1 cells). Particles are
-  re-ordered by cell at each build for memory locality; the state handed back keeps the caller's
-  order. Capacity grows as needed: no pair is ever dropped.
-* **Rebuild criterion** (checked every step, conservative under deformation). With ``M = H(t)
-  H_b⁻¹`` the deformation since the build and ``Δ_i = |M⁻¹ x_i(t) − x_i(t_b)|`` the displacement
-  in the build's frame, every separation obeys ``|r_ij(t)| ≥ σ_min(M) (|r_ij(t_b)| − Δ_i − Δ_j)``.
-  The list is rebuilt when ``(1 − ‖M − I‖_F)(r_c + skin − 2 max Δ) < r_c`` — for a fixed cell this
-  is the usual ``max Δ > skin/2``.
+  with the code of its lattice image, ``m ∈ {−1, 0, 1}³``) of radius ``r_ℓ = r_c + skin``, built
+  from a cell list in fractional coordinates (bins at least ``r_ℓ`` thick along every reduced
+  axis, half stencil of 13 + 1 bins; an axis too thin for 3 bins gets one bin and finds images by
+  rounding). Particles are re-ordered by bin at every build for memory locality; the state handed
+  back keeps the caller's order. Arrays grow as needed: no pair is ever dropped. When the cell
+  becomes thinner than ``2 r_ℓ`` the basis is re-reduced (:func:`.lattice.reduce_basis`; the
+  returned ``state.basis`` says so), the list radius shrinks towards ``r_c`` if it must, and a
+  cell thinner than ``2 r_c`` even after reduction raises :class:`~bbgky.errors.NumericalFailure`.
+* **Rebuild criterion** — that of :mod:`.state`, checked every step: with ``M = H(t) H_b⁻¹``
+  the affine map of the flow since the build and ``δ_i = |x_i − M x_i^b|``, every separation
+  obeys ``|r_ij(t)| ≥ σ_min(M)|r_ij(t_b)| − δ_i − δ_j``, so the list is rebuilt when
+  ``σ_min(M) r_ℓ − (δ₍₁₎ + δ₍₂₎) < r_c``, with ``σ_min(M) ≥ 1 − ‖M − I‖_F`` (for a fixed cell:
+  the two largest displacements exceed the skin).
+* **Forces** ``f_i = Σ_j (−U'(r)/r)(x_i − x_j)`` from the potential's symbolic Numba kernel
+  :attr:`bbgky.models.potentials.PairPotential.numba_pair` (never typed by hand), ``fastmath``
+  off, float64. Per particle the listed pairs inside ``r_c`` are gathered into a buffer without
+  branching, the pair kernel runs over the buffer (a loop LLVM vectorises), then forces are
+  scattered — about twice as fast as the branchy loop.
+* **Threads.** ``threads=2``: the force loop runs over two ranges of the half list balanced by
+  pair count, each thread into its own force array (summed after), and the list is built by two
+  cell ranges at once; results differ from one thread by round-off only.
 
-Forces are ``F_i = Σ_j (−U'(r)/r)(x_i − x_j)`` from the potential's symbolic Numba kernel
-:attr:`bbgky.models.potentials.PairPotential.numba_pair` (never typed by hand). ``fastmath`` is
-off. ``threads=2`` splits the force loop over two threads, each summing into its own force array
-(half list, ranges balanced by pair count); results then differ from one thread by round-off only.
-
-Systems in d < 3 run in the same 3-D kernels, padded with a thick empty third (and second) axis.
+Systems in d < 3 run in the same 3-D kernels, padded with an empty, wide third (second) axis.
 """
 
 from __future__ import annotations
@@ -569,7 +579,7 @@ class _Engine:
         self.nbr = np.empty(max(64 * self.n, 1024), dtype=np.int32)
         self.code = np.empty(self.nbr.shape[0], dtype=np.uint8)
         self.start = np.zeros(self.n + 1, dtype=np.int64)
-        self.threads = max(1, int(threads))
+        self.threads = max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS))
         self.fbuf = np.zeros((self.threads, self.n, 3)) if self.threads > 1 else np.zeros((1, 1, 3))
         self.bounds = np.zeros(self.threads + 1, dtype=np.int64)
         self.stats = stats
