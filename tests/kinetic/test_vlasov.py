@@ -203,6 +203,18 @@ def test_bgk_relaxes_to_the_local_maxwellian_and_conserves():
     assert np.abs(np.asarray(m["q"][0])).max() < 1e-8
 
 
+def test_thermostatted_bgk_conserves_mass_and_momentum_and_sets_the_temperature():
+    k = 0.5
+    grid = PhaseGrid.from_shape([16, 64], 2 * np.pi / k, 8.0)
+    law = InitialLaw("two_stream", 1, amplitude=0.1, wavenumber=k, profile="beams", beam_velocity=1.0)
+    s = VlasovSolver(VlasovModel(grid, None, knudsen=0.05, bgk_temperature=0.7), 0.01)
+    st = s.init(law.on_grid(grid))
+    before, after = s.observe(st), s.observe(s.init(s.relax(st.f, 50.0)))
+    assert after["mass"] == pytest.approx(before["mass"], rel=1e-12)
+    np.testing.assert_allclose(after["momentum"], before["momentum"], atol=1e-12)
+    np.testing.assert_allclose(after["temperature_profile"], 0.7, rtol=1e-10)
+
+
 def test_external_field_accelerates_free_particles():
     """No interaction, uniform acceleration a0: the mean velocity grows as a0 t exactly."""
     grid = PhaseGrid.from_shape([16, 64], 10.0, 8.0)

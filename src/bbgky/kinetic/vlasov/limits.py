@@ -98,3 +98,60 @@ def w1_versus_n(grid: PhaseGrid, kernel: FieldKernel, law: InitialLaw, *, sizes,
     for k in names:
         res.rates[k] = [fit_rate(sizes, res.mean(k)[:, b]) for b in range(len(save_steps))]
     return res
+
+
+@dataclass
+class HydroStudy:
+    knudsens: list[float]
+    times: list[float]
+    density_error: np.ndarray   # [knudsen, time]: max_x |n_kin − ρ_hydro| / n0
+    velocity_error: np.ndarray  # [knudsen, time]: max_x |U_kin − u_hydro| / √θ0
+    order: float                # fitted p in error(t_end) ∝ Kn^p
+
+
+def hydro_profiles(euler, state, refine: int) -> dict[str, np.ndarray]:
+    """Euler moments sampled at the Vlasov nodes (every ``refine``-th cell centre)."""
+    m = euler.moments(state)
+    return {k: v[::refine] for k, v in m.items()}
+
+
+def hydro_error_versus_knudsen(grid: PhaseGrid, kernel: FieldKernel, law: InitialLaw, *, knudsens,
+                               dt: float, times: list[float], closure: str = "adiabatic",
+                               refine: int = 8) -> HydroStudy:
+    """Distance between the moments of the Vlasov–BGK solution (rate 1/Kn) and the Euler solution
+    with the same mean-field force, from the same local-Maxwellian initial data, as Kn → 0.
+    ``closure = "adiabatic"``: energy-conserving BGK vs Euler with γ = 3; ``"isothermal"``: BGK
+    toward the Maxwellian at the fixed initial temperature vs isothermal Euler.
+
+    The Euler solver runs on ``refine`` × Nx cells so that its own error is far below the Kn
+    effect; the BGK splitting error (O(dt) in the stiff limit) sets a floor: keep dt ≪ min Kn.
+    """
+    from .euler import EulerMeanField
+
+    if grid.dimension != 1:
+        raise ValueError("the hydrodynamic-limit study is 1D")
+    euler = EulerMeanField(grid.n_x[0] * refine, grid.lengths[0], kernel, closure=closure,
+                           temperature=law.temperature)
+    xf = euler.x
+    est = euler.init(law.density * law.spatial([xf]), 0.0, law.temperature)
+    hydro = []
+    for t in times:
+        est = euler.advance_to(est, t)
+        hydro.append(hydro_profiles(euler, est, refine))
+    dens = np.zeros((len(knudsens), len(times)))
+    vel = np.zeros_like(dens)
+    steps = [round(t / dt) for t in times]
+    for a, kn in enumerate(knudsens):
+        thermostat = law.temperature if closure == "isothermal" else None
+        solver = VlasovSolver(VlasovModel(grid, kernel, "cubic_spline", "strang", knudsen=kn,
+                                          bgk_temperature=thermostat), dt)
+        st, done = solver.init(law.on_grid(grid)), 0
+        for b, n in enumerate(steps):
+            st = solver.advance(st, n - done)
+            done = n
+            obs = solver.observe(st)
+            dens[a, b] = np.abs(obs["density_profile"] - hydro[b]["density"]).max() / law.density
+            du = obs["velocity_profile"][0] - hydro[b]["velocity"]
+            vel[a, b] = np.abs(du).max() / np.sqrt(law.temperature)
+    order = fit_rate(knudsens, dens[:, -1])
+    return HydroStudy(list(knudsens), list(times), dens, vel, order)

@@ -97,6 +97,9 @@ def check(cfg: Config) -> list[tuple[str, str]]:
         if abs(m - round(m)) > 1e-9 or round(m) < 1:
             out.append(("initial.wavenumber", f"the perturbation must be periodic on the box: "
                         f"wavenumber × box_length / 2π = {m:.6g} must be a whole number ≥ 1"))
+    if lv.particles is not None and lv.knudsen is not None:
+        out.append(("levels.vlasov.particles", "the N-particle system is collisionless: its W1 to a BGK "
+                    "solution is not a mean-field limit; unset levels.vlasov.knudsen (or particles)"))
     if lv.closure is not None and d != 1:
         out.append(("levels.vlasov.closure", "the Euler (hydrodynamic-limit) solver is 1D: dimension = 1"))
     if lv.particles is not None and lv.particle_force == "direct" and d == 2 and it.potential != "gaussian":

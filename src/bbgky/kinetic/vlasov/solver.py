@@ -54,7 +54,9 @@ class VlasovModel:
     """What is solved: grid, interaction, numerics.
 
     ``external(t, xs) -> [a_1, ..., a_d]``: a JAX-traceable external acceleration on the position
-    block (``xs`` the position meshes).
+    block (``xs`` the position meshes). ``bgk_temperature``: relax toward the Maxwellian at this
+    fixed temperature (a thermostat; hydrodynamic limit: isothermal Euler) instead of the local one
+    (energy-conserving; limit: adiabatic Euler with γ = (d+2)/d).
     """
 
     grid: PhaseGrid
@@ -63,6 +65,7 @@ class VlasovModel:
     scheme: str = "strang"
     knudsen: float | None = None
     external: Callable | None = None
+    bgk_temperature: float | None = None
 
     def __post_init__(self) -> None:
         if self.interpolation not in interp.METHODS:
@@ -176,11 +179,14 @@ class VlasovSolver:
 
         M[f] is the *discrete* Maxwellian: its parameters are corrected by a few fixed-point
         sweeps until its grid moments (n, U, θ) equal those of f, so that mass, momentum and
-        energy are conserved to round-off despite the truncated velocity grid.
+        energy are conserved to round-off despite the truncated velocity grid. With
+        ``bgk_temperature`` set, θ is that constant instead (mass and momentum conserved).
         """
         g = self.grid
         m = local_moments(f, g)
         n, U, th = m["n"], m["U"], m["theta"]
+        if self.model.bgk_temperature is not None:
+            th = jnp.full_like(th, self.model.bgk_temperature)
         pn, pU, pth = n, U, th
         for _ in range(4):
             M = maxwellian(pn, pU, pth, g)

@@ -1,0 +1,230 @@
+"""The Vlasov level of a configured scenario: ``run(cfg, out, *, resume, progress) -> xr.Dataset``.
+
+Without a ``[flow]`` table it solves the inhomogeneous mean-field equation on the phase-space grid
+of ``[levels.vlasov]`` (1D1V or 2D2V) from ``initial.kind`` ∈ {maxwellian, landau, two_stream,
+bump_on_tail}; optionally alongside it the N-particle mean-field system (``particles``: W1 to the
+grid solution at every save) and the 1D Euler system (``closure``: the hydrodynamic limit, its
+distance to the Vlasov moments at every save). With a ``[flow]`` it solves the homogeneous
+eq. (16) on the velocity part of the grid and records the error against the exact solution
+g0((I + tA)w).
+
+Writes ``out/vlasov.nc``: the INTERFACE.md variables (density, temperature, internal_energy,
+pressure_tensor — kinetic part —, heat_flux, speed_moment, electric_energy for Coulomb) plus mass,
+total_energy and the diagnostics listed in :data:`EXTRA`. Checkpoints go to
+``out/checkpoint/vlasov.npz``; ``resume=True`` continues bit-identically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import jax
+import numpy as np
+import xarray as xr
+
+from ...config import Config, to_toml
+from ...driver import Checkpoint, Solver, stack
+from ...driver import run as drive
+from ...errors import ConfigError
+from ...output import level_dataset, write_atomic
+from ...precision import warn_if_float32
+from .homogeneous import HomogeneousMeanField
+from .limits import distances_to_grid
+from .setup import DIRECT_MAX, build, check
+from .solver import VlasovModel, VlasovSolver, cosine_drive
+
+#: extra variables of vlasov.nc: name -> (dims after time, units, long_name).
+EXTRA: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "momentum": (("i",), "m (epsilon/m)^1/2", "total momentum"),
+    "kinetic_energy": ((), "epsilon", "total kinetic energy ½∫|v|²f"),
+    "field_energy": ((), "epsilon", "mean-field energy ½∫n (U*n) dx"),
+    "l1_norm": ((), "1", "∫|f| dx dv"),
+    "l2_norm": ((), "1", "(∫f² dx dv)^(1/2)"),
+    "entropy": ((), "k_B", "−∫ f log f over f > 0"),
+    "f_min": ((), "1", "minimum of f on the grid (negative: interpolation undershoot)"),
+    "boundary_mass": ((), "1", "|mass| within two cells of ±v_max, relative"),
+    "density_mode_re": ((), "1", "Re of the first Fourier mode of n(x₁)/n0 (n ≈ n0(1 + Re(m e^{ikx})))"),
+    "density_mode_im": ((), "1", "Im of the first Fourier mode of n(x₁)/n0"),
+    "density_profile": (("x",), "sigma-d", "number density n(x₁) (averaged over x₂ in 2D)"),
+    "velocity_profile": (("x",), "(epsilon/m)^1/2", "bulk velocity U₁(x₁)"),
+    "temperature_profile": (("x",), "epsilon k_B-1", "local temperature θ(x₁)"),
+    "phase_space": (("x_snap", "v_snap"), "1", "f on the (x₁, v₁) plane (2D2V: integrated over x₂, v₂)"),
+    "particle_temperature": ((), "epsilon k_B-1", "temperature of the N-particle system"),
+    "particle_total_energy": ((), "epsilon", "total energy of the N-particle system (mesh field estimate)"),
+    "particle_density_mode_re": ((), "1", "first Fourier mode of the particle density, real part"),
+    "w1_position": ((), "sigma", "exact W1 between particle and grid x₁-marginals (circle)"),
+    "w1_velocity": ((), "(epsilon/m)^1/2", "exact W1 between particle and grid v₁-marginals"),
+    "sliced_w1_phase": ((), "1", "sliced W1 between particle and grid (x₁, v₁) laws (16 directions)"),
+    "euler_density_profile": (("x",), "sigma-d", "density of the Euler (hydrodynamic-limit) solution"),
+    "euler_velocity_profile": (("x",), "(epsilon/m)^1/2", "velocity of the Euler solution"),
+    "hydro_density_error": ((), "sigma-d", "max_x |n_Vlasov − ρ_Euler|"),
+    "hydro_velocity_error": ((), "(epsilon/m)^1/2", "max_x |U_Vlasov − u_Euler|"),
+    "density_exact": ((), "sigma-d", "homogeneous flow: ρ0/det(I + tA)"),
+    "exact_solution_error": ((), "1", "homogeneous flow: max|g − g0((I + tA)w)| / max g0"),
+}
+
+_GRID_KEYS = ("mass", "momentum", "kinetic_energy", "field_energy", "total_energy", "l1_norm", "l2_norm",
+              "entropy", "f_min", "boundary_mass", "density", "temperature", "pressure_tensor", "heat_flux",
+              "speed_moment", "internal_energy", "density_mode_re", "density_mode_im")
+
+
+def run(cfg: Config, out: str | Path, *, resume: bool = False,
+        progress: Callable[[int, int], None] | None = None) -> xr.Dataset:
+    """Run the Vlasov level of ``cfg`` into ``out``; returns the dataset written to vlasov.nc."""
+    problems = check(cfg)
+    if problems:
+        raise ConfigError(problems)
+    warn_if_float32("the Vlasov level")
+    out = Path(out)
+    if cfg.flow is not None:
+        return _run_homogeneous(cfg, out, resume, progress)
+    return _run_grid(cfg, out, resume, progress)
+
+
+def _write(cfg: Config, out: Path, records: list[dict], coords: dict, attrs: dict) -> xr.Dataset:
+    data = stack(records)
+    time = data.pop("time")
+    ds = level_dataset(time, data, level="vlasov", config_toml=to_toml(cfg), seed=cfg.system.seed,
+                       extra_vars=EXTRA, attrs=attrs)
+    ds = ds.assign_coords({k: (k, v, {"long_name": k}) for k, v in coords.items() if k in ds.dims})
+    write_atomic(ds, out / "vlasov.nc")
+    return ds
+
+
+def _profile(a: np.ndarray, d: int) -> np.ndarray:
+    return a if d == 1 else a.mean(axis=tuple(range(1, d)))
+
+
+def _run_grid(cfg: Config, out: Path, resume: bool, progress) -> xr.Dataset:
+    lv = cfg.levels.vlasov
+    s = build(cfg)
+    grid, d = s.grid, s.grid.dimension
+    external = None
+    if lv.external_amplitude != 0.0:
+        external = cosine_drive(lv.external_amplitude, 2 * np.pi * lv.external_mode / grid.lengths[0],
+                                lv.external_frequency)
+    model = VlasovModel(grid, s.kernel, lv.interpolation, lv.splitting, lv.knudsen, external)
+    solver = VlasovSolver(model, s.dt)
+    state: dict = {"grid": solver.init(s.law.on_grid(grid))}
+
+    particles = None
+    if lv.particles is not None:
+        from .particles import MeanFieldParticles
+
+        method = lv.particle_force
+        if method == "auto":
+            direct = lv.particles <= DIRECT_MAX and s.kernel.periodic_force is not None
+            method = "direct" if direct else "mesh"
+        particles = MeanFieldParticles(s.kernel, lv.particles, cfg.system.density, s.dt, method=method,
+                                       mesh=grid.n_x, external=external)
+        key = jax.random.fold_in(jax.random.key(cfg.system.seed), 0x7A50)  # the level's own stream
+        state["particles"] = particles.init(key, s.law)
+
+    euler, refine = None, 8
+    if lv.closure is not None:
+        from .euler import EulerMeanField
+        from .limits import hydro_profiles
+
+        euler = EulerMeanField(grid.n_x[0] * refine, grid.lengths[0], s.kernel, closure=lv.closure,
+                               temperature=cfg.system.temperature, external=external)
+        state["euler"] = euler.init(s.law.density * s.law.spatial([euler.x]), 0.0, s.law.temperature)
+
+    sx = max(1, -(-grid.n_x[0] // max(lv.snapshot_points, 1)))
+    sv = max(1, -(-grid.n_v[0] // max(lv.snapshot_points, 1)))
+
+    def advance(st: dict, n: int) -> dict:
+        new = {"grid": solver.advance(st["grid"], n)}
+        if particles is not None:
+            new["particles"] = particles.advance(st["particles"], n)
+        if euler is not None:
+            new["euler"] = euler.advance_to(st["euler"], float(new["grid"].t))
+        return new
+
+    def observe(st: dict) -> dict:
+        g = solver.observe(st["grid"])
+        rec = {k: g[k] for k in _GRID_KEYS}
+        rec["time"] = g["time"]
+        rec["density_profile"] = _profile(g["density_profile"], d)
+        rec["velocity_profile"] = _profile(g["velocity_profile"][0], d)
+        rec["temperature_profile"] = _profile(g["temperature_profile"], d)
+        if s.kernel.name == "coulomb":
+            rec["electric_energy"] = g["field_energy"]
+        f = np.asarray(st["grid"].f)
+        if lv.snapshot_points > 0:
+            marg = f if d == 1 else f.sum(axis=(1, 3)) * grid.dx[1] * grid.dv[1]
+            rec["phase_space"] = marg[::sx, ::sv]
+        if particles is not None:
+            p = particles.observe(st["particles"])
+            rec["particle_temperature"] = p["temperature"]
+            rec["particle_total_energy"] = p["total_energy"]
+            rec["particle_density_mode_re"] = p["density_mode_re"]
+            dist = distances_to_grid(st["particles"].x, st["particles"].v, f, grid, directions=16)
+            rec.update({k: np.asarray(v) for k, v in dist.items()})
+        if euler is not None:
+            h = hydro_profiles(euler, st["euler"], refine)
+            rec["euler_density_profile"] = h["density"]
+            rec["euler_velocity_profile"] = h["velocity"]
+            rec["hydro_density_error"] = np.abs(rec["density_profile"] - h["density"]).max()
+            rec["hydro_velocity_error"] = np.abs(rec["velocity_profile"] - h["velocity"]).max()
+        return rec
+
+    def health(st: dict) -> str | None:
+        return solver.health(st["grid"])
+
+    runner = Solver(advance=advance, observe=observe, health=health, time=lambda st: float(st["grid"].t))
+    _, records = drive(runner, state, saves=s.saves, steps_per_save=s.steps_per_save, dt=s.dt,
+                       checkpoint=Checkpoint(out / "checkpoint", "vlasov"), resume=resume, progress=progress)
+    coords = {"x": grid.x(0), "x_snap": grid.x(0)[::sx], "v_snap": grid.v(0)[::sv]}
+    attrs = {"vlasov_grid": grid.describe(), "vlasov_potential": s.kernel.description,
+             "vlasov_interpolation": lv.interpolation, "vlasov_splitting": lv.splitting,
+             "vlasov_omega_max_dt": s.omega_max * s.dt}
+    if particles is not None:
+        attrs["vlasov_particles"] = f"N = {lv.particles}, {particles.method} forces"
+    return _write(cfg, out, records, coords, attrs)
+
+
+def _run_homogeneous(cfg: Config, out: Path, resume: bool, progress) -> xr.Dataset:
+    lv = cfg.levels.vlasov
+    d = cfg.system.dimension
+    n_v = tuple(lv.grid[d:])
+    A = cfg.velocity_gradient()
+    dt = cfg.time.step
+    per = max(1, round(cfg.time.save_every / dt))
+    saves = max(1, round(cfg.time.end / (per * dt)))
+    h = HomogeneousMeanField(n_v, lv.velocity_max, A, dt)
+    rho0, th0 = cfg.system.density, cfg.system.temperature
+
+    def g0(*w):
+        return rho0 * np.exp(-0.5 * sum(x * x for x in w) / th0) / (2 * np.pi * th0) ** (d / 2)
+
+    state = h.init(g0(*h.mesh()))
+    peak = float(np.max(g0(*[np.zeros(1)] * d)))
+    edge = np.zeros(n_v, bool)
+    for i in range(d):
+        idx = np.arange(n_v[i]).reshape([n_v[i] if a == i else 1 for a in range(d)])
+        edge = edge | (idx < 2) | (idx >= n_v[i] - 2)
+
+    def observe(st) -> dict:
+        rec = h.observe(st)
+        rec.pop("mean_velocity")
+        t = float(rec["time"])
+        rec["density_exact"] = np.asarray(rho0 / np.linalg.det(np.eye(d) + t * A))
+        rec["exact_solution_error"] = np.asarray(np.abs(np.asarray(st.g) - h.exact(g0, t)).max() / peak)
+        return rec
+
+    def health(st) -> str | None:
+        g = np.asarray(st.g)
+        if not np.all(np.isfinite(g)):
+            return "the distribution became NaN/inf"
+        if np.abs(g[edge]).max() > 1e-6 * peak:
+            return ("the distribution reached the velocity boundary ±v_max (the flow heats it); "
+                    "increase levels.vlasov.velocity_max")
+        return None
+
+    runner = Solver(advance=h.advance, observe=observe, health=health, time=lambda st: float(st.t))
+    _, records = drive(runner, state, saves=saves, steps_per_save=per, dt=dt,
+                       checkpoint=Checkpoint(out / "checkpoint", "vlasov"), resume=resume, progress=progress)
+    attrs = {"vlasov_equation": "homogeneous mean-field eq. (16) under the flow A",
+             "vlasov_velocity_gradient": str(np.asarray(A).tolist())}
+    return _write(cfg, out, records, {}, attrs)
