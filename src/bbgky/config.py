@@ -183,7 +183,19 @@ class VlasovLevel(_Table):
 
 
 class HydroLevel(_Table):
-    """``[levels.navier_stokes]`` / ``[levels.euler]``: homo-energetic hydrodynamics."""
+    """``[levels.navier_stokes]`` / ``[levels.euler]``: homo-energetic hydrodynamics (paper eqs. 19,
+    20): ρ(t), θ(t) and the constitutive pressure tensor under the flow A. Euler needs no transport
+    coefficient; Navier–Stokes takes μ(θ) from Chapman–Enskog theory (``bbgky.hydro.transport``).
+    """
+
+    transport: Literal["auto", "potential", "hard_sphere", "maxwell", "vhs"] = Field(
+        "auto", description="source of μ(θ): auto = the kernel of interaction.potential if it is one "
+        "(hard_sphere, maxwell), else the kernel of [levels.boltzmann] when that level runs "
+        "(hard_sphere, maxwell, vhs: the same collision law as the kinetic level), else the "
+        "potential (Chapman–Enskog with Ω^(2,2)*, untruncated)")
+    sonine_order: int = Field(3, ge=1, le=12, description="Sonine order of the Chapman–Enskog viscosity")
+    vhs_omega: float | None = Field(
+        None, ge=0.5, le=1.0, description="vhs: viscosity index ω (μ ∝ θ^ω; default 0.75)")
 
 
 class Levels(_Table):

@@ -1,0 +1,147 @@
+"""The hydrodynamic levels of a configured scenario: ``run(cfg, out, *, resume, progress, level)``.
+
+``level = "euler"`` writes ``out/euler.nc`` (exact solution of eq. 19); ``level = "navier_stokes"``
+writes ``out/navier_stokes.nc`` (dimensional eq. 20, see :mod:`bbgky.hydro.homoenergetic`), both
+with the INTERFACE.md variables: density, temperature, internal_energy (per particle, (d/2)θ),
+pressure_tensor (constitutive: ρθI for Euler, ρθI − 2μ(θ)D for Navier–Stokes), heat_flux (= 0: a
+homo-energetic flow has no temperature gradient), and for Navier–Stokes the viscosity μ(θ(t)).
+Save times are k·Δ, Δ = time.step × round(save_every/step), k = 0 … round(end/Δ), as at the
+other levels.
+
+μ(θ) (``[levels.navier_stokes] transport``): a kernel (hard_sphere of diameter interaction.sigma,
+maxwell with b = 1/(4π), vhs of interaction.sigma and ``vhs_omega``) or the configured pair
+potential, untruncated, through Chapman–Enskog with Ω^(2,2)* at ``sonine_order``. Under the
+Boltzmann–Grad scaling U(r/ε)/ε the potential's lengths (σ, screening length) scale by ε and its
+energy by 1/ε; under the mean-field scaling its energy by 1/N.
+
+The ODE takes milliseconds; ``resume`` recomputes it (the result is deterministic).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from ..config import Config, HydroLevel, to_toml
+from ..driver import steps_between_saves
+from ..errors import ConfigError
+from ..models import kernels as _kernels
+from ..models.potentials import REGISTRY
+from ..output import level_dataset, write_atomic
+from . import homoenergetic
+from .transport import viscosity_function
+
+LEVELS = ("euler", "navier_stokes")
+
+EXTRA_VARS = {
+    "viscosity": ((), "(m epsilon)^1/2 sigma-2", "shear viscosity mu(theta) of the Navier-Stokes closure"),
+}
+
+
+def save_times(cfg: Config) -> np.ndarray:
+    """k·Δ for k = 0 … round(end/Δ), Δ = step × round(save_every/step) (the driver's save times)."""
+    per = steps_between_saves(cfg.time.step, cfg.time.save_every)
+    interval = per * cfg.time.step
+    saves = max(1, round(cfg.time.end / interval))
+    return interval * np.arange(saves + 1)
+
+
+def initial_temperature(cfg: Config) -> float:
+    """θ0: system.temperature, or the mean of the diagonal of an anisotropic temperature tensor."""
+    if cfg.initial.kind == "anisotropic" and cfg.initial.temperature_tensor is not None:
+        return float(np.trace(np.asarray(cfg.initial.temperature_tensor, float))) / cfg.system.dimension
+    return float(cfg.system.temperature)
+
+
+def transport_choice(cfg: Config) -> str:
+    """The resolved ``transport`` of [levels.navier_stokes]: potential | hard_sphere | maxwell | vhs."""
+    hl = cfg.levels.navier_stokes or HydroLevel()
+    if hl.transport != "auto":
+        return hl.transport
+    if cfg.interaction.potential in ("hard_sphere", "maxwell"):
+        return cfg.interaction.potential
+    b = cfg.levels.boltzmann
+    if b is not None and b.kernel in ("hard_sphere", "maxwell", "vhs"):
+        return b.kernel
+    return "potential"
+
+
+def viscosity_of(cfg: Config):
+    """(μ(θ) callable, a sentence saying where it comes from)."""
+    hl = cfg.levels.navier_stokes or HydroLevel()
+    choice = transport_choice(cfg)
+    inter = cfg.interaction
+    order = hl.sonine_order
+    if choice == "hard_sphere":
+        kern = _kernels.hard_sphere(inter.sigma)
+    elif choice == "maxwell":
+        kern = _kernels.maxwell()
+    elif choice == "vhs":
+        kern = _kernels.vhs(inter.sigma, hl.vhs_omega if hl.vhs_omega is not None else 0.75)
+    else:
+        kern = None
+    if kern is not None:
+        mu = viscosity_function(kern, sonine_order=order)
+        return mu, (f"kernel {kern.name} {kern.parameters}, Chapman–Enskog Sonine order {order}: "
+                    f"μ(1) = {float(mu(np.array([1.0]))[0]):.9g}, μ ∝ θ^{1 - kern.gamma / 2:g}")
+    name = inter.potential
+    if name not in REGISTRY or not REGISTRY[name].repulsive_core:
+        why = "has no repulsive core" if name in REGISTRY else "is not a registry pair potential"
+        raise ConfigError([("interaction.potential", f"{name!r} {why}: the Navier–Stokes level needs "
+                            "Chapman–Enskog transport of a potential with a repulsive core (lj, wca, ipl, "
+                            "yukawa) or levels.navier_stokes.transport = 'hard_sphere' | 'maxwell' | 'vhs'")])
+    extra = {k: getattr(inter, k) for k in REGISTRY[name].extra}
+    sigma, epsilon = inter.sigma, inter.epsilon
+    if inter.scaling == "boltzmann_grad":
+        eps = float(inter.range)
+        sigma, epsilon = sigma * eps, epsilon / eps
+        if "screening_length" in extra:
+            extra["screening_length"] *= eps
+    elif inter.scaling == "mean_field":
+        epsilon = epsilon / cfg.system.particles
+    mu = viscosity_function(name, sonine_order=order, sigma=sigma, epsilon=epsilon, **extra)
+    return mu, (f"potential {name} (σ = {sigma:g}, ε = {epsilon:g}, {extra or 'no extra parameters'}), "
+                f"untruncated, Chapman–Enskog Sonine order {order} with Ω^(2,2)*")
+
+
+def solve(cfg: Config, level: str) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """The level's time series and the attributes describing how they were computed."""
+    if level not in LEVELS:
+        raise ConfigError([("level", f"unknown hydrodynamic level {level!r}; allowed: {', '.join(LEVELS)}")])
+    A = cfg.velocity_gradient()
+    t = save_times(cfg)
+    rho0, theta0 = float(cfg.system.density), initial_temperature(cfg)
+    if level == "euler":
+        res = homoenergetic.euler(A, t, rho0=rho0, theta0=theta0)
+        return res, {"closure": "Euler (eq. 19), exact: θ = θ0 det(I + tA)^(-2/d), P = ρθI"}
+    if cfg.system.dimension != 3:
+        raise ConfigError([("system.dimension", "levels.navier_stokes needs dimension 3 (Chapman–Enskog "
+                            f"transport of a 3D gas); got {cfg.system.dimension}")])
+    mu, source = viscosity_of(cfg)
+    res = homoenergetic.navier_stokes(A, t, rho0=rho0, theta0=theta0, viscosity=mu)
+    return res, {"closure": "Navier–Stokes (eq. 20, dimensional): θ' + (2/3)tr(L)θ = (4/3)(μ/ρ) D:L, "
+                 "P = ρθI − 2μD", "transport": source,
+                 "ode_solver": "scipy solve_ivp DOP853 on log θ, rtol 1e-11, atol 1e-13"}
+
+
+def run(cfg: Config, out: str | Path, *, resume: bool = False, progress=None,
+        level: str = "navier_stokes") -> xr.Dataset:
+    """Solve the ``level`` ("euler" | "navier_stokes") of ``cfg``; write ``out/<level>.nc``."""
+    del resume  # deterministic and cheap: recomputed
+    res, attrs = solve(cfg, level)
+    t = res.pop("time")
+    extra = {k: v for k, v in EXTRA_VARS.items() if k in res}
+    attrs["velocity_gradient"] = cfg.velocity_gradient().ravel()
+    ds = level_dataset(t, res, level=level, config_toml=to_toml(cfg), seed=cfg.system.seed,
+                       extra_vars=extra, attrs=attrs)
+    write_atomic(ds, Path(out) / f"{level}.nc")
+    if progress is not None:
+        n = int(t.size - 1)
+        progress(n, n)
+    return ds
+
+
+__all__ = ["EXTRA_VARS", "LEVELS", "initial_temperature", "run", "save_times", "solve",
+           "transport_choice", "viscosity_of"]
