@@ -12,14 +12,9 @@ import pytest
 
 from bbgky.errors import NumericalFailure
 from bbgky.models.potentials import REGISTRY, make_potential
-from bbgky.particles import lattice
+from bbgky.particles import integrator, lattice, neighbours, observables, pairs
 from bbgky.particles import numba_backend as nb
-
-pairs = pytest.importorskip("bbgky.particles.pairs")
-integrator = pytest.importorskip("bbgky.particles.integrator")
-observables = pytest.importorskip("bbgky.particles.observables")
-neighbours = pytest.importorskip("bbgky.particles.neighbours")
-from bbgky.particles.state import System  # noqa: E402
+from bbgky.particles.state import System
 
 
 def jittered_lattice(n, L, d, rng, jitter=0.08):
