@@ -160,7 +160,10 @@ def transport(ctx: typer.Context,
             from .hydro.transport import transport_table
         except ModuleNotFoundError:
             raise ConfigError([("transport", "not available in this version of bbgky")]) from None
-        records = transport_table(potential, temps, sonine_order=sonine_order)
+        try:
+            records = transport_table(potential, temps, sonine_order=sonine_order)
+        except ConfigError as exc:  # name the command-line option, not the Python argument
+            raise ConfigError([("--" + key.replace("_", "-"), msg) for key, msg in exc.problems]) from None
     except ConfigError as exc:
         _fail(exc)
     if as_json:
