@@ -15,7 +15,7 @@ BASE = {
     "interaction": {"potential": "coulomb", "scaling": "mean_field"},
     "initial": {"kind": "landau", "amplitude": 0.3, "wavenumber": 0.5},
     "time": {"end": 2.0, "step": 0.1, "save_every": 0.5},
-    "levels": {"vlasov": {"grid": [16, 48], "velocity_max": 7.0, "particles": 500, "closure": "adiabatic",
+    "levels": {"vlasov": {"grid": [16, 32], "velocity_max": 7.0, "particles": 200, "closure": "adiabatic",
                           "snapshot_points": 16}},
 }
 

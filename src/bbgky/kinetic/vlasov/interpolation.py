@@ -26,6 +26,7 @@ tensor-product cubic B-spline interpolant evaluated at arbitrary points, zero ou
 from __future__ import annotations
 
 import jax.numpy as jnp
+import numpy as np
 
 METHODS = {
     "cubic_spline": {"order": 4, "description": "periodic cubic B-spline (two FFTs per sweep)"},
@@ -46,22 +47,24 @@ def _bspline_weights(alpha):
 def shift_symbol(theta, delta, method: str):
     """Fourier multiplier of a translation by ``delta`` grid cells at angular modes ``theta``.
 
-    ``theta`` and ``delta`` broadcast against each other; the result is complex.
+    ``theta`` and ``delta`` broadcast against each other; the result is complex. NumPy inputs
+    give a NumPy result (precomputed constants), JAX inputs a JAX one.
     """
+    xp = np if isinstance(delta, np.ndarray) and isinstance(theta, np.ndarray) else jnp
     if method == "spectral":
-        return jnp.exp(-1j * theta * delta)
+        return xp.exp(-1j * theta * delta)
     if method != "cubic_spline":
         raise ValueError(f"unknown interpolation {method!r}; allowed: {sorted(METHODS)}")
-    m = jnp.floor(delta)
+    m = xp.floor(delta)
     w = _bspline_weights(delta - m)
-    e = jnp.exp(-1j * theta)
+    e = xp.exp(-1j * theta)
     s = w[0] / e + w[1] + w[2] * e + w[3] * e * e  # Σ_j w_j e^{−iθ(j)}, j = −1..2
-    return jnp.exp(-1j * theta * m) * s / ((4.0 + 2.0 * jnp.cos(theta)) / 6.0)
+    return xp.exp(-1j * theta * m) * s / ((4.0 + 2.0 * xp.cos(theta)) / 6.0)
 
 
-def modes(n: int, axis: int, ndim: int):
+def modes(n: int, axis: int, ndim: int) -> np.ndarray:
     """θ = 2πk/n for k = 0..n/2 (the rfft layout), shaped to broadcast along ``axis`` of ``ndim``."""
-    theta = 2.0 * jnp.pi * jnp.arange(n // 2 + 1) / n
+    theta = 2.0 * np.pi * np.arange(n // 2 + 1) / n
     shape = [1] * ndim
     shape[axis] = n // 2 + 1
     return theta.reshape(shape)
@@ -86,7 +89,7 @@ def spline_coefficients(g):
     ghat = jnp.fft.rfftn(g)
     for axis, n in enumerate(g.shape):
         theta = modes(n, axis, g.ndim) if axis == g.ndim - 1 else \
-            (2.0 * jnp.pi * jnp.fft.fftfreq(n)).reshape([n if a == axis else 1 for a in range(g.ndim)])
+            (2.0 * np.pi * np.fft.fftfreq(n)).reshape([n if a == axis else 1 for a in range(g.ndim)])
         ghat = ghat / ((4.0 + 2.0 * jnp.cos(theta)) / 6.0)
     return jnp.fft.irfftn(ghat, s=g.shape)
 

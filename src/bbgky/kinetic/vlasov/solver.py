@@ -131,9 +131,8 @@ class VlasovSolver:
     def _symbols(self, c: float) -> list:
         """Streaming multipliers for a stream of duration c·dt, one per position axis (cached)."""
         key = round(c, 15)
-        if key not in self._stream_symbols:
-            with jax.ensure_compile_time_eval():  # constants, computed once even inside a trace
-                self._stream_symbols[key] = self._make_symbols(c)
+        if key not in self._stream_symbols:  # NumPy constants: no trace, no compilation
+            self._stream_symbols[key] = self._make_symbols(c)
         return self._stream_symbols[key]
 
     def _make_symbols(self, c: float) -> list:
@@ -142,7 +141,7 @@ class VlasovSolver:
         for i in range(d):
             theta = interp.modes(g.n_x[i], i, nd)
             v = np.reshape(g.v(i), [g.n_v[i] if a == d + i else 1 for a in range(nd)])
-            delta = jnp.asarray(v * c * self.dt / g.dx[i])
+            delta = v * c * self.dt / g.dx[i]
             out.append(interp.shift_symbol(theta, delta, self.model.interpolation))
         return out
 
