@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bbgky.kinetic.vlasov import interpolation as interp
-from bbgky.kinetic.vlasov.analysis import fit_damped_mode, fit_growth, fit_peaks
+from bbgky.kinetic.vlasov.analysis import dispersion_root, fit_damped_mode, fit_growth, fit_peaks
 from bbgky.kinetic.vlasov.grid import PhaseGrid
 from bbgky.kinetic.vlasov.initial import InitialLaw
 from bbgky.kinetic.vlasov.kernels import coulomb, from_function, gaussian, yukawa
@@ -43,6 +43,28 @@ def test_linear_landau_damping_rate_and_frequency(interpolation):
     for fit in (fit_damped_mode(t, mode, (4.0, 20.0)), fit_peaks(t, W, (4.0, 20.0))):
         assert abs(fit.rate / GAMMA - 1) < 0.01, fit
         assert abs(fit.frequency / OMEGA - 1) < 0.01, fit
+
+
+@pytest.mark.parametrize(("k", "omega", "gamma"), [(0.3, 1.1598, -0.01262), (0.4, 1.2851, -0.06613),
+                                                   (0.5, 1.4157, -0.15336), (0.6, 1.5457, -0.26411)])
+def test_dispersion_solver_reproduces_the_reference_table(k, omega, gamma):
+    w = dispersion_root(1 / k ** 2, k, guess=omega + 1j * gamma * 1.1)
+    assert w.real == pytest.approx(omega, abs=1e-4) and w.imag == pytest.approx(gamma, abs=1e-5)
+
+
+@pytest.mark.parametrize("name", ["gaussian", "yukawa"])
+def test_landau_damping_for_other_pair_potentials_matches_their_dispersion_relation(name):
+    """Any kernel: 1 + n0 Û(k)(1 + ζZ(ζ))/θ = 0. Gaussian ε = 2, σ = 1; Yukawa λ = 2."""
+    k = 0.5
+    grid = PhaseGrid.from_shape([32, 128], 2 * np.pi / k, 6.0)
+    ker = gaussian(1, grid.lengths, epsilon=2.0, sigma=1.0) if name == "gaussian" else \
+        yukawa(1, grid.lengths, screening_length=2.0)
+    uk = float(ker.on_modes(np.array([k * k]))[0])
+    w = dispersion_root(uk, k, guess=np.sqrt(uk * k * k + 3 * k * k) - 0.2j)
+    s = VlasovSolver(VlasovModel(grid, ker), 0.1)
+    _, rec = s.run(landau(s), 250, every=1)
+    fit = fit_damped_mode(series(rec, "time"), series(rec, "density_mode_re"), (4.0, 25.0))
+    assert fit.rate == pytest.approx(w.imag, rel=0.01) and fit.frequency == pytest.approx(w.real, rel=0.01)
 
 
 def test_linear_landau_damping_in_2d2v():

@@ -76,3 +76,36 @@ def fit_growth(t, energy, window: tuple[float, float], *, energy_like: bool = Tr
     sel = (t >= window[0]) & (t <= window[1])
     slope = np.polyfit(t[sel], y[sel], 1)[0]
     return RateFit(float(slope / 2 if energy_like else slope), 0.0, int(sel.sum()))
+
+
+def plasma_z(zeta):
+    r"""Fried–Conte plasma dispersion function $Z(ζ) = i\sqrt{π}\,w(ζ)$ (Faddeeva w; entire, so
+    this is the Landau-continued Z for every ζ)."""
+    from scipy.special import wofz
+
+    return 1j * np.sqrt(np.pi) * wofz(zeta)
+
+
+def dispersion_root(uk: float, k: float, *, density: float = 1.0, temperature: float = 1.0,
+                    guess: complex = 1.4 - 0.15j) -> complex:
+    r"""Root ω of the linear dielectric function of a Maxwellian plasma with pair kernel $\hat U$:
+
+    $$ε(k, ω) = 1 + \frac{n_0 \hat U(k)}{θ}\,\bigl(1 + ζ Z(ζ)\bigr) = 0,\qquad ζ = \frac{ω}{\sqrt{2θ}\,k},$$
+
+    (for Coulomb, $n_0\hat U = 1/k^2$ gives REFERENCE.md's $1 + (1 + ζZ)/k^2 = 0$). Returns
+    ω = frequency + i·rate, found by Newton's method from ``guess``."""
+    c = density * uk / temperature
+    s = np.sqrt(2 * temperature) * k
+
+    def eps(w):
+        z = w / s
+        return 1 + c * (1 + z * plasma_z(z))
+
+    w = complex(guess)
+    for _ in range(100):
+        h = 1e-7 * max(1.0, abs(w))
+        step = eps(w) / ((eps(w + h) - eps(w - h)) / (2 * h))
+        w -= step
+        if abs(step) < 1e-14 * max(1.0, abs(w)):
+            break
+    return w
