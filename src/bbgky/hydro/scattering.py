@@ -328,7 +328,9 @@ def _deflection_from_rm(pot: ScatteringPotential, rm, E, r_s, n_psi: int):
     rr = rm[ex] / y
     h = rm[ex] * delta
     taylor = h * (d[1][ex] + h * (d[2][ex] / 2 + h * (d[3][ex] / 6 + h * d[4][ex] / 24)))
-    dU = jnp.where(delta < _TAYLOR_DELTA, taylor, pot.energy(rr) - Um[ex])
+    # Taylor only inside the range: beyond a finite cut-off U = 0 exactly (no cancellation)
+    use_taylor = (delta < _TAYLOR_DELTA) & (rr < pot.cutoff)
+    dU = jnp.where(use_taylor, taylor, pot.energy(rr) - Um[ex])
     one_minus_H = (dU / one_minus_y2 + Um[ex]) / E[ex]
     H = jnp.maximum(1.0 - one_minus_H, 1e-300)
     sqH = jnp.sqrt(H)
@@ -389,6 +391,16 @@ def rigid_sphere_factor(l: int) -> float:
     return 1.0 - (1.0 + (-1.0) ** l) / (2.0 * (1.0 + l))
 
 
+@lru_cache(maxsize=64)
+def _cross_section_fn(pot: ScatteringPotential, l: int, n_r: int, n_psi: int):
+    @jax.jit
+    def f(E):
+        chi, w = cross_section_nodes(pot, E, n_r=n_r, n_psi=n_psi)
+        return jnp.sum(w * one_minus_cos_power(chi, l), axis=-1)
+
+    return f
+
+
 @float64
 def transport_cross_section(pot: ScatteringPotential, E, l: int, *, reduced: bool = True,
                             n_r: int = 96, n_psi: int = 64):
@@ -397,8 +409,7 @@ def transport_cross_section(pot: ScatteringPotential, E, l: int, *, reduced: boo
     ``E`` is the centre-of-mass energy in units of ε when ``reduced`` (E* = E/ε), else absolute.
     """
     E = jnp.asarray(E, float) * (pot.epsilon if reduced else 1.0)
-    chi, w = cross_section_nodes(pot, E, n_r=n_r, n_psi=n_psi)
-    Q = jnp.sum(w * one_minus_cos_power(chi, l), axis=-1)
+    Q = _cross_section_fn(pot, int(l), n_r, n_psi)(E)
     if reduced:
         Q = Q / (math.pi * pot.sigma**2 * rigid_sphere_factor(l))
     return Q
@@ -412,22 +423,31 @@ def deflection_angle(pot: ScatteringPotential, b, E, *, n_psi: int = 64):
     evaluates the deflection integral. Exactly at the orbiting impact parameter χ = −∞.
     """
     b, E = jnp.broadcast_arrays(jnp.asarray(b, float), jnp.asarray(E, float))
-    r0, X, Y, r_s, orbiting = turning_structure(pot, E)
-    Bf = lambda x: x * x * (1.0 - pot.energy(x) / E)  # noqa: E731
-    b2 = b * b
-    inner = orbiting & (b2 < Bf(Y))
-    lo = jnp.where(inner, r0, jnp.where(orbiting, Y, r0))
-    hi = jnp.where(inner, X, jnp.maximum(pot.r_hi, 2.0 * b))
-    rm = _bisect_log(lambda x: b2 - Bf(x), lo, hi)
-    rm = jnp.where(b2 <= 0, r0, rm)
-    beyond = b >= pot.cutoff
-    rm = jnp.where(beyond, b, rm)
-    chi = _deflection_from_rm(pot, rm, E, r_s, n_psi)
-    return jnp.where(beyond, 0.0, chi)
+    return _deflection_fn(pot, n_psi)(b, E)
+
+
+@lru_cache(maxsize=64)
+def _deflection_fn(pot: ScatteringPotential, n_psi: int):
+    @jax.jit
+    def f(b, E):
+        r0, X, Y, r_s, orbiting = turning_structure(pot, E)
+        Bf = lambda x: x * x * (1.0 - pot.energy(x) / E)  # noqa: E731
+        b2 = b * b
+        inner = orbiting & (b2 < Bf(Y))
+        lo = jnp.where(inner, r0, jnp.where(orbiting, Y, r0))
+        hi = jnp.where(inner, X, jnp.maximum(pot.r_hi, 2.0 * b))
+        rm = _bisect_log(lambda x: b2 - Bf(x), lo, hi)
+        rm = jnp.where(b2 <= 0, r0, rm)
+        beyond = b >= pot.cutoff
+        rm = jnp.where(beyond, b, rm)
+        chi = _deflection_from_rm(pot, rm, E, r_s, n_psi)
+        return jnp.where(beyond, 0.0, chi)
+
+    return f
 
 
 __all__ = [
-    "ScatteringPotential", "check_potential", "float64", "cross_section_nodes", "deflection_angle",
+    "ScatteringPotential", "check_potential", "cross_section_nodes", "deflection_angle", "float64",
     "one_minus_cos_power", "rigid_sphere_factor", "scattering_potential", "tanh_sinh",
     "transport_cross_section", "turning_structure",
 ]
