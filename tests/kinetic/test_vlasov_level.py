@@ -68,3 +68,16 @@ def test_homogeneous_flow_follows_the_exact_solution(tmp_path):
     # collisionless shear: P_xy/ρ = −t a θ0 (from F⁻¹F⁻ᵀ with F = I + tA)
     t = ds.time.values
     np.testing.assert_allclose(ds["pressure_tensor"][:, 0, 1] / ds["density"], -0.5 * t, atol=1e-5)
+
+
+def test_2d2v_gaussian_potential_with_particles(tmp_path):
+    data = copy.deepcopy(BASE)
+    data["system"]["dimension"] = 2
+    data["interaction"] = {"potential": "gaussian", "scaling": "mean_field", "epsilon": 2.0}
+    data["time"] = {"end": 0.5, "step": 0.1, "save_every": 0.5}
+    data["levels"]["vlasov"] = {"grid": [8, 8, 16, 16], "velocity_max": 6.0, "particles": 400}
+    ds = run(validate(data), tmp_path)
+    assert ds.sizes["i"] == 2 and "electric_energy" not in ds
+    np.testing.assert_allclose(ds["pressure_tensor"][:, 0, 1], 0.0, atol=1e-12)
+    assert ds.attrs["vlasov_particles"] == "N = 400, direct forces"
+    assert np.all(ds["w1_velocity"].values < 0.2)
