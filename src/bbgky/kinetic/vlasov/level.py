@@ -43,7 +43,7 @@ EXTRA: dict[str, tuple[tuple[str, ...], str, str]] = {
     "l2_norm": ((), "1", "(∫f² dx dv)^(1/2)"),
     "entropy": ((), "k_B", "−∫ f log f over f > 0"),
     "f_min": ((), "1", "minimum of f on the grid (negative: interpolation undershoot)"),
-    "boundary_mass": ((), "1", "|mass| within two cells of ±v_max, relative"),
+    "boundary_mass": ((), "1", "|mass| in the outermost velocity cells (at ±v_max), relative"),
     "density_mode_re": ((), "1", "Re of the first Fourier mode of n(x₁)/n0 (n ≈ n0(1 + Re(m e^{ikx})))"),
     "density_mode_im": ((), "1", "Im of the first Fourier mode of n(x₁)/n0"),
     "density_profile": (("x",), "sigma-d", "number density n(x₁) (averaged over x₂ in 2D)"),
@@ -203,7 +203,7 @@ def _run_homogeneous(cfg: Config, out: Path, resume: bool, progress) -> xr.Datas
     edge = np.zeros(n_v, bool)
     for i in range(d):
         idx = np.arange(n_v[i]).reshape([n_v[i] if a == i else 1 for a in range(d)])
-        edge = edge | (idx < 2) | (idx >= n_v[i] - 2)
+        edge = edge | (idx < 1) | (idx >= n_v[i] - 1)
 
     def observe(st) -> dict:
         rec = h.observe(st)

@@ -39,7 +39,7 @@ from .schemes import SCHEMES
 
 #: orders k of the saved speed moments ⟨|w|^k⟩ (INTERFACE.md).
 SPEED_ORDERS = (2, 4, 6, 8)
-#: fraction of the mass allowed within two cells of ±v_max before a run is stopped.
+#: fraction of the mass allowed in the outermost velocity cells (at ±v_max) before a run is stopped.
 BOUNDARY_TOLERANCE = 1e-5
 
 
@@ -287,7 +287,7 @@ class VlasovSolver:
         edge = jnp.zeros(g.shape, bool)
         for i in range(d):
             idx = jnp.arange(g.n_v[i]).reshape([g.n_v[i] if a == d + i else 1 for a in range(2 * d)])
-            edge = edge | (idx < 2) | (idx >= g.n_v[i] - 2)
+            edge = edge | (idx < 1) | (idx >= g.n_v[i] - 1)
         boundary = jnp.abs(jnp.sum(jnp.where(edge, f, 0.0))) * cell / jnp.abs(mass)
         nprof = m["n"]
         # first Fourier mode along x_1 of the density, relative: n(x) ≈ n0 (1 + Re(m e^{ik₁x}))
