@@ -105,3 +105,14 @@ def test_unusable_potentials_raise_config_errors(name, params):
     with pytest.raises(ConfigError) as err:
         S.scattering_potential(name, **params)
     assert err.value.problems
+
+
+def test_differential_cross_section_of_the_ipl_n2_closed_form():
+    # χ = π(1 − b/√(b² + κ/E)): dσ/dΩ = b/(sin χ |dχ/db|), dχ/db = −πκ/E (b² + κ/E)^{-3/2}
+    pot = S._build("ipl", 1.0, 1.0, (("exponent", 2.0),))
+    b, E = jnp.array([0.3, 1.0, 3.0]), 0.7
+    theta, dsigma = S.differential_cross_section(pot, b, E)
+    k = 1 / E
+    chi = np.pi * (1 - b / np.sqrt(b**2 + k))
+    np.testing.assert_allclose(np.asarray(theta), chi, rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(dsigma), b / (np.sin(chi) * np.pi * k / (b**2 + k) ** 1.5), rtol=1e-9)

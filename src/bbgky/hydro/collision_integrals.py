@@ -253,7 +253,7 @@ def omega_star_reference(potential: str, T_star: float, l: int = 2, s: int = 2, 
             G = 1 - beta * beta * y * y - U(rm / y) / E
             return math.sqrt((1 - y) / G) if G > 0 else 0.0
 
-        opts = dict(epsabs=1e-13, epsrel=1e-11, limit=200)
+        opts = dict(epsabs=1e-3 * epsrel, epsrel=1e-3 * epsrel, limit=200)
         if split is None:
             I = quad(g, 0, 1, weight="alg", wvar=(0, -0.5), **opts)[0]
         else:

@@ -264,6 +264,15 @@ def turning_structure(pot: ScatteringPotential, E):
     the cut-off for a finite range, 2 r0 otherwise. r_s: the split radius of the deflection
     integral (r_b when orbiting, argmax Φ above E_c, the cut-off of a finite range).
     """
+    return _turning_fn(pot)(jnp.asarray(E, float))
+
+
+@lru_cache(maxsize=64)
+def _turning_fn(pot: ScatteringPotential):
+    return jax.jit(lambda E: _turning_structure(pot, E))
+
+
+def _turning_structure(pot: ScatteringPotential, E):
     E = jnp.asarray(E, float)
     U = pot.energy
     r0 = _bisect_log(lambda x: U(x) - E, pot.r_lo + 0 * E, pot.r_hi + 0 * E)
@@ -348,7 +357,7 @@ def cross_section_nodes(pot: ScatteringPotential, E, *, n_r: int = 96, n_psi: in
     (the last segment extends to b = ∞, so f must vanish at χ = 0).
     """
     E = jnp.asarray(E, float)
-    r0, X, Y, r_s, _ = turning_structure(pot, E)
+    r0, X, Y, r_s, _ = _turning_structure(pot, E)
     left, right, w = (jnp.asarray(a) for a in tanh_sinh(n_r))
     ex = (Ellipsis, None)
     # segment [r0, X] (the inner branch when orbiting)
@@ -430,7 +439,7 @@ def deflection_angle(pot: ScatteringPotential, b, E, *, n_psi: int = 64):
 def _deflection_fn(pot: ScatteringPotential, n_psi: int):
     @jax.jit
     def f(b, E):
-        r0, X, Y, r_s, orbiting = turning_structure(pot, E)
+        r0, X, Y, r_s, orbiting = _turning_structure(pot, E)
         Bf = lambda x: x * x * (1.0 - pot.energy(x) / E)  # noqa: E731
         b2 = b * b
         inner = orbiting & (b2 < Bf(Y))
@@ -446,8 +455,42 @@ def _deflection_fn(pot: ScatteringPotential, n_psi: int):
     return f
 
 
+
+@float64
+def differential_cross_section(pot: ScatteringPotential, b, E, *, n_psi: int = 64):
+    r"""Classical differential cross-section contributed by impact parameter b at energy E.
+
+    Returns ``(theta, dsigma)``: the scattering angle Θ = arccos(cos χ) ∈ [0, π] and
+    $d\sigma/d\Omega = b\,/\,(\sin\Theta\,|d\chi/db|)$ of this trajectory branch (the full
+    cross-section at Θ sums the branches b with the same Θ). dχ/db is exact: forward-mode
+    derivative of χ(r_m) and b(r_m) = √B(r_m) along the turning point.
+    """
+    b, E = jnp.broadcast_arrays(jnp.asarray(b, float), jnp.asarray(E, float))
+    return _differential_fn(pot, n_psi)(b, E)
+
+
+@lru_cache(maxsize=64)
+def _differential_fn(pot: ScatteringPotential, n_psi: int):
+    @jax.jit
+    def f(b, E):
+        r0, X, Y, r_s, orbiting = _turning_structure(pot, E)
+        Bf = lambda x: x * x * (1.0 - pot.energy(x) / E)  # noqa: E731
+        b2 = b * b
+        inner = orbiting & (b2 < Bf(Y))
+        lo = jnp.where(inner, r0, jnp.where(orbiting, Y, r0))
+        hi = jnp.where(inner, X, jnp.maximum(pot.r_hi, 2.0 * b))
+        rm = _bisect_log(lambda x: b2 - Bf(x), lo, hi)
+        chi, dchi = jax.jvp(lambda x: _deflection_from_rm(pot, x, E, r_s, n_psi), (rm,), (jnp.ones_like(rm),))
+        bb, db = jax.jvp(lambda x: jnp.sqrt(Bf(x)), (rm,), (jnp.ones_like(rm),))
+        theta = jnp.arccos(jnp.cos(chi))
+        return theta, bb / (jnp.sin(theta) * jnp.abs(dchi / db))
+
+    return f
+
+
 __all__ = [
-    "ScatteringPotential", "check_potential", "cross_section_nodes", "deflection_angle", "float64",
+    "ScatteringPotential", "check_potential", "cross_section_nodes", "deflection_angle",
+    "differential_cross_section", "float64",
     "one_minus_cos_power", "rigid_sphere_factor", "scattering_potential", "tanh_sinh",
     "transport_cross_section", "turning_structure",
 ]
