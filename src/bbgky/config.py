@@ -183,10 +183,7 @@ class VlasovLevel(_Table):
 
 
 class HydroLevel(_Table):
-    """``[levels.navier_stokes]`` / ``[levels.euler]``: homo-energetic hydrodynamics (paper eqs. 19,
-    20): ρ(t), θ(t) and the constitutive pressure tensor under the flow A. Euler needs no transport
-    coefficient; Navier–Stokes takes μ(θ) from Chapman–Enskog theory (``bbgky.hydro.transport``).
-    """
+    """``[levels.navier_stokes]`` / ``[levels.euler]``: homo-energetic hydrodynamics (eqs. 19, 20)."""
 
     transport: Literal["auto", "potential", "hard_sphere", "maxwell", "vhs"] = Field(
         "auto", description="source of μ(θ): auto = the kernel of interaction.potential if it is one "
