@@ -23,7 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ...errors import NumericalFailure
-from .kernels import FieldKernel
+from .kernels import FieldKernel, mean_field_acceleration, spectral_operators
 
 
 class EulerState(NamedTuple):
@@ -49,10 +49,9 @@ class EulerMeanField:
         self.dx = self.L / self.n
         self.x = np.arange(self.n) * self.dx
         self.external = external
-        k = 2 * np.pi * np.fft.rfftfreq(self.n, d=self.dx)
-        self._uk = jnp.asarray(kernel.on_modes(k * k)) if kernel is not None else None
-        kd = np.where(np.isclose(k, np.pi / self.dx), 0.0, k) if self.n % 2 == 0 else k
-        self._kd = jnp.asarray(kd)
+        uk, kd, _ = spectral_operators(kernel, (self.n,), (self.L,))
+        self._uk = None if uk is None else jnp.asarray(uk)
+        self._kd = [jnp.asarray(kd[0])]
         self._chunk = jax.jit(self._chunk_impl, static_argnums=2)
 
     # -- conversions ---------------------------------------------------------------------------
@@ -80,7 +79,7 @@ class EulerMeanField:
     def acceleration(self, rho, t):
         a = jnp.zeros_like(rho)
         if self._uk is not None:
-            a = jnp.fft.irfft(-1j * self._kd * self._uk * jnp.fft.rfft(rho), n=self.n)
+            a = mean_field_acceleration(rho, self._uk, self._kd)[0]
         if self.external is not None:
             a = a + self.external(t, [jnp.asarray(self.x)])[0]
         return a

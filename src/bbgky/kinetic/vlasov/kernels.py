@@ -69,6 +69,33 @@ class FieldKernel:
         return float(np.sqrt(np.max(density * k2 * np.abs(self.on_modes(k2)))))
 
 
+def spectral_operators(kernel: FieldKernel | None, n_x: tuple[int, ...], lengths: tuple[float, ...]):
+    """FFT constants of the force ``a = −∇(U * n)`` on a periodic mesh: (Û on the ``rfftn`` layout,
+    the derivative wavenumbers k_i on that layout with the Nyquist modes zeroed — a real field has
+    no odd mode there —, Û on the full ``fftn`` layout for energies). Û is None without a kernel."""
+    d = len(n_x)
+    axes = [2 * np.pi * (np.fft.rfftfreq(n, d=L / n) if i == d - 1 else np.fft.fftfreq(n, d=L / n))
+            for i, (n, L) in enumerate(zip(n_x, lengths, strict=True))]
+    K = np.meshgrid(*axes, indexing="ij")
+    kd = []
+    for k, n, L in zip(K, n_x, lengths, strict=True):
+        nyquist = np.isclose(np.abs(k), np.pi * n / L) if n % 2 == 0 else np.zeros(k.shape, bool)
+        kd.append(np.where(nyquist, 0.0, k))
+    full = np.meshgrid(*[2 * np.pi * np.fft.fftfreq(n, d=L / n) for n, L in zip(n_x, lengths, strict=True)],
+                       indexing="ij")
+    if kernel is None:
+        return None, kd, None
+    return kernel.on_modes(sum(k * k for k in K)), kd, kernel.on_modes(sum(k * k for k in full))
+
+
+def mean_field_acceleration(n, uk, kd) -> list:
+    """``a = −∇(U * n)`` on the mesh of ``n`` from the constants of :func:`spectral_operators`."""
+    import jax.numpy as jnp
+
+    phi = uk * jnp.fft.rfftn(n)
+    return [jnp.fft.irfftn(-1j * k * phi, s=n.shape) for k in kd]
+
+
 def _lattice(ranges) -> np.ndarray:
     """All integer image vectors [m, d] with components from ``ranges``."""
     return np.stack(np.meshgrid(*ranges, indexing="ij"), -1).reshape(-1, len(ranges))

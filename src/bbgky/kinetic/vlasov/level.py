@@ -31,7 +31,7 @@ from ...output import level_dataset, write_atomic
 from ...precision import warn_if_float32
 from .homogeneous import HomogeneousMeanField
 from .limits import distances_to_grid
-from .setup import DIRECT_MAX, build, check
+from .setup import DIRECT_MAX, build, check, schedule
 from .solver import VlasovModel, VlasovSolver, cosine_drive
 
 #: extra variables of vlasov.nc: name -> (dims after time, units, long_name).
@@ -189,9 +189,7 @@ def _run_homogeneous(cfg: Config, out: Path, resume: bool, progress) -> xr.Datas
     d = cfg.system.dimension
     n_v = tuple(lv.grid[d:])
     A = cfg.velocity_gradient()
-    dt = cfg.time.step
-    per = max(1, round(cfg.time.save_every / dt))
-    saves = max(1, round(cfg.time.end / (per * dt)))
+    dt, per, saves = schedule(cfg)
     h = HomogeneousMeanField(n_v, lv.velocity_max, A, dt)
     rho0, th0 = cfg.system.density, cfg.system.temperature
 

@@ -25,7 +25,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .kernels import FieldKernel
+from .kernels import FieldKernel, mean_field_acceleration, spectral_operators
 
 BLOCK = 1024  # rows per block of the all-pairs force
 
@@ -57,21 +57,9 @@ class MeanFieldParticles:
         self.method = method
         self.mesh = tuple(mesh) if mesh is not None else (64,) * self.d
         self.external = external
-        ks = []
-        for i, (n, L) in enumerate(zip(self.mesh, self.lengths, strict=True)):
-            k = 2 * np.pi * (np.fft.rfftfreq(n, d=L / n) if i == self.d - 1 else np.fft.fftfreq(n, d=L / n))
-            ks.append(k)
-        K = np.meshgrid(*ks, indexing="ij")
-        self._uk = jnp.asarray(kernel.on_modes(sum(k * k for k in K)))
-        kd = []
-        for i, k in enumerate(K):
-            n = self.mesh[i]
-            nyq = np.isclose(np.abs(k), np.pi * n / self.lengths[i]) if n % 2 == 0 else np.zeros_like(k, bool)
-            kd.append(jnp.asarray(np.where(nyq, 0.0, k)))
-        self._kd = kd
-        full = [2 * np.pi * np.fft.fftfreq(n, d=L / n) for n, L in zip(self.mesh, self.lengths, strict=True)]
-        Kf = np.meshgrid(*full, indexing="ij")
-        self._uk_full = jnp.asarray(kernel.on_modes(sum(k * k for k in Kf)))
+        uk, kd, uk_full = spectral_operators(kernel, self.mesh, self.lengths)
+        self._uk, self._uk_full = jnp.asarray(uk), jnp.asarray(uk_full)
+        self._kd = [jnp.asarray(k) for k in kd]
         self.advance = jax.jit(self._advance, static_argnums=1)
         self.diagnostics = jax.jit(self._diagnostics)
         self._acceleration = jax.jit(self.acceleration)
@@ -119,8 +107,7 @@ class MeanFieldParticles:
         return sum(w * field[idx] for idx, w in self._cic(x))
 
     def mesh_field(self, n):
-        phi = self._uk * jnp.fft.rfftn(n)
-        return [jnp.fft.irfftn(-1j * k * phi, s=self.mesh) for k in self._kd]
+        return mean_field_acceleration(n, self._uk, self._kd)
 
     def acceleration(self, x, t):
         if self.method == "mesh":

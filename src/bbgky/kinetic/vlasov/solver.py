@@ -33,7 +33,7 @@ import numpy as np
 
 from . import interpolation as interp
 from .grid import PhaseGrid
-from .kernels import FieldKernel
+from .kernels import FieldKernel, mean_field_acceleration, spectral_operators
 from .moments import density, local_moments, maxwellian, velocities
 from .schemes import SCHEMES
 
@@ -95,25 +95,10 @@ class VlasovSolver:
         g = model.grid
         self.grid, self.d = g, g.dimension
         self.scheme = SCHEMES[model.scheme]
-        d = self.d
-        # rfftn layout of the position block: full FFT on all axes but the last
-        ks = []
-        for i, (n, L) in enumerate(zip(g.n_x, g.lengths, strict=True)):
-            k = 2 * np.pi * (np.fft.rfftfreq(n, d=L / n) if i == d - 1 else np.fft.fftfreq(n, d=L / n))
-            ks.append(k)
-        K = np.meshgrid(*ks, indexing="ij")
-        K2 = sum(k * k for k in K)
-        self._uk_r = jnp.asarray(model.kernel.on_modes(K2)) if model.kernel is not None else None
-        # derivative wavenumbers with the Nyquist mode removed (no real odd mode there)
-        kd = []
-        for i, k in enumerate(K):
-            n = g.n_x[i]
-            nyq = np.isclose(np.abs(k), np.pi * n / g.lengths[i]) if n % 2 == 0 else np.zeros_like(k, bool)
-            kd.append(jnp.asarray(np.where(nyq, 0.0, k)))
-        self._kd_r = kd
-        Kf = g.wavenumbers()
-        self._uk_full = (jnp.asarray(model.kernel.on_modes(sum(k * k for k in Kf)))
-                         if model.kernel is not None else None)
+        uk, kd, uk_full = spectral_operators(model.kernel, g.n_x, g.lengths)
+        self._uk_r = None if uk is None else jnp.asarray(uk)
+        self._kd_r = [jnp.asarray(k) for k in kd]
+        self._uk_full = None if uk_full is None else jnp.asarray(uk_full)
         self._xs = [jnp.asarray(x) for x in g.x_mesh()]
         self._vs = velocities(g)
         self._stream_symbols: dict[float, list] = {}
@@ -156,9 +141,7 @@ class VlasovSolver:
         g, d = self.grid, self.d
         acc = [jnp.zeros(g.n_x, dtype=f.dtype) for _ in range(d)]
         if self._uk_r is not None:
-            nhat = jnp.fft.rfftn(density(f, g))
-            phi = self._uk_r * nhat
-            acc = [jnp.fft.irfftn(-1j * k * phi, s=g.n_x) for k in self._kd_r]
+            acc = mean_field_acceleration(density(f, g), self._uk_r, self._kd_r)
         if self.model.external is not None:
             ext = self.model.external(t, self._xs)
             acc = [a + e for a, e in zip(acc, ext, strict=True)]
