@@ -61,17 +61,13 @@ _IMAGES = np.array([[a, b, c] for a in (-1, 0, 1) for b in (-1, 0, 1) for c in (
                    dtype=np.float64)
 
 
-def _half_stencil(reach: np.ndarray) -> np.ndarray:
-    """Offsets of the half stencil: δ = 0 first, then one of each ±δ pair with |δ_a| ≤ reach[a]."""
-    rng = [range(-int(k), int(k) + 1) for k in reach]
-    out = [(0, 0, 0)]
-    for a in rng[0]:
-        for b in rng[1]:
-            for c in rng[2]:
-                d = (a, b, c)
-                if d != (0, 0, 0) and next(x for x in d if x != 0) > 0:
-                    out.append(d)
-    return np.array(out, dtype=np.int64)
+def _half_rows(reach: np.ndarray) -> np.ndarray:
+    """Bin rows (δ0, δ1) of the half stencil: δ0 > 0, or δ0 = 0 and δ1 > 0, |δ_a| ≤ reach[a].
+    Each row spans δ2 ∈ [−reach[2], reach[2]]; the row (0, 0) — own bin (j > i) and δ2 > 0 — is
+    handled separately."""
+    out = [(a, b) for a in range(-int(reach[0]), int(reach[0]) + 1)
+           for b in range(-int(reach[1]), int(reach[1]) + 1) if a > 0 or (a == 0 and b > 0)]
+    return np.array(out, dtype=np.int64).reshape(-1, 2)
 
 
 @njit(cache=True)
@@ -159,103 +155,154 @@ def _grow(nbr, code, p):
     return nn, cc
 
 
+@njit(cache=True, inline="always")
+def _scan(x, s, H, i, jlo, jhi, w0, w1, w2, rnd_axes, rnd, rlist2, nbr, code, p):
+    """Append the candidates j in [jlo, jhi) (image w, or rounded along ``rnd_axes``) within the
+    list radius of i; the arrays must have room for jhi − jlo more. Returns the new count."""
+    if not rnd:
+        y0 = H[0, 0] * w0 + H[0, 1] * w1 + H[0, 2] * w2 - x[i, 0]
+        y1 = H[1, 0] * w0 + H[1, 1] * w1 + H[1, 2] * w2 - x[i, 1]
+        y2 = H[2, 0] * w0 + H[2, 1] * w1 + H[2, 2] * w2 - x[i, 2]
+        cod = 9 * (w0 + 1) + 3 * (w1 + 1) + (w2 + 1)
+        for j in range(jlo, jhi):  # branchless compaction
+            dx = x[j, 0] + y0
+            dy = x[j, 1] + y1
+            dz = x[j, 2] + y2
+            nbr[p] = j
+            code[p] = cod
+            p += 1 if dx * dx + dy * dy + dz * dz < rlist2 else 0
+        return p
+    for j in range(jlo, jhi):
+        m0 = w0
+        m1 = w1
+        m2 = w2
+        if rnd_axes[0]:
+            m0 = -round(s[j, 0] - s[i, 0])
+        if rnd_axes[1]:
+            m1 = -round(s[j, 1] - s[i, 1])
+        if rnd_axes[2]:
+            m2 = -round(s[j, 2] - s[i, 2])
+        dx = x[j, 0] - x[i, 0] + H[0, 0] * m0 + H[0, 1] * m1 + H[0, 2] * m2
+        dy = x[j, 1] - x[i, 1] + H[1, 0] * m0 + H[1, 1] * m1 + H[1, 2] * m2
+        dz = x[j, 2] - x[i, 2] + H[2, 0] * m0 + H[2, 1] * m1 + H[2, 2] * m2
+        if dx * dx + dy * dy + dz * dz < rlist2:
+            nbr[p] = j
+            code[p] = 9 * (m0 + 1) + 3 * (m1 + 1) + (m2 + 1)
+            p += 1
+    return p
+
+
 @njit(cache=True)
-def _build_cells(x, s, H, cstart, ncell, stencil, rnd_axes, rlist2, c_lo, c_hi, nbr, code, start,
-                 grow):
-    """The half-list rows of the particles in cells [c_lo, c_hi) (cell-sorted order): row i is
-    ``nbr[start[i]:start[i+1]]`` with offsets counted from 0 for this range. With ``grow`` the
-    arrays are enlarged as needed; without, the build stops and returns ok = False on overflow.
-    Axes with one cell find the image by rounding the fractional separation (thin systems).
-    Returns ``(pairs, nbr, code, ok)``."""
-    n1, n2 = ncell[1], ncell[2]
+def _build_cells(x, s, H, cstart, ncell, rows, reach2, rnd_axes, rlist2, c_lo, c_hi, nbr, code,
+                 start, grow):
+    """The half-list rows of the particles in bins [c_lo, c_hi) (bin-sorted order): row i is
+    ``nbr[start[i]:start[i+1]]`` with offsets counted from 0 for this range. Candidates come in
+    contiguous runs of bins along axis 2 (the fastest bin index), at most three runs per stencil
+    row (no wrap, wrapped below, wrapped above). With ``grow`` the arrays are enlarged as needed;
+    without, the build stops and returns ok = False on overflow. Axes with one bin find the image
+    by rounding the fractional separation. Returns ``(pairs, nbr, code, ok)``."""
+    n0, n1, n2 = ncell[0], ncell[1], ncell[2]
     rnd = rnd_axes[0] or rnd_axes[1] or rnd_axes[2]
     p = 0
-    ns = stencil.shape[0]
-    cn = np.empty(ns, dtype=np.int64)
-    wc = np.empty((ns, 3), dtype=np.int64)
-    sh = np.empty((ns, 3))
+    nr = rows.shape[0]
+    base = np.empty(nr, dtype=np.int64)  # first bin of each stencil row (at δ2 = 0, c2 = 0)
+    wr = np.empty((nr, 2), dtype=np.int64)
+    # runs (jlo, jhi, w2) per stencil row for the current bin, plus the centre row
+    run_lo = np.empty(3 * nr + 2, dtype=np.int64)
+    run_hi = np.empty(3 * nr + 2, dtype=np.int64)
+    run_w0 = np.empty(3 * nr + 2, dtype=np.int64)
+    run_w1 = np.empty(3 * nr + 2, dtype=np.int64)
+    run_w2 = np.empty(3 * nr + 2, dtype=np.int64)
     for c in range(c_lo, c_hi):
         c0 = c // (n1 * n2)
         c1 = (c // n2) % n1
         c2 = c % n2
-        for k in range(ns):
-            d = (c0 + stencil[k, 0], c1 + stencil[k, 1], c2 + stencil[k, 2])
-            idx = 0
-            for a in range(3):
-                da = d[a]
-                na = ncell[a]
-                w = 0
-                if da < 0:
-                    da += na
-                    w = -1
-                elif da >= na:
-                    da -= na
-                    w = 1
-                wc[k, a] = w
-                idx = idx * na + da
-            cn[k] = idx
-            for a in range(3):
-                sh[k, a] = H[a, 0] * wc[k, 0] + H[a, 1] * wc[k, 1] + H[a, 2] * wc[k, 2]
+        if c2 == 0 or c == c_lo:
+            for k in range(nr):
+                d0 = c0 + rows[k, 0]
+                d1 = c1 + rows[k, 1]
+                w0 = 0
+                w1 = 0
+                if d0 < 0:
+                    d0 += n0
+                    w0 = -1
+                elif d0 >= n0:
+                    d0 -= n0
+                    w0 = 1
+                if d1 < 0:
+                    d1 += n1
+                    w1 = -1
+                elif d1 >= n1:
+                    d1 -= n1
+                    w1 = 1
+                base[k] = (d0 * n1 + d1) * n2
+                wr[k, 0] = w0
+                wr[k, 1] = w1
+        nrun = 0
+        lo2 = c2 - reach2
+        hi2 = c2 + reach2
+        for k in range(nr):
+            b = base[k]
+            run_lo[nrun] = cstart[b + max(lo2, 0)]
+            run_hi[nrun] = cstart[b + min(hi2, n2 - 1) + 1]
+            run_w0[nrun] = wr[k, 0]
+            run_w1[nrun] = wr[k, 1]
+            run_w2[nrun] = 0
+            nrun += 1
+            if lo2 < 0:
+                run_lo[nrun] = cstart[b + n2 + lo2]
+                run_hi[nrun] = cstart[b + n2]
+                run_w0[nrun] = wr[k, 0]
+                run_w1[nrun] = wr[k, 1]
+                run_w2[nrun] = -1
+                nrun += 1
+            if hi2 >= n2:
+                run_lo[nrun] = cstart[b]
+                run_hi[nrun] = cstart[b + hi2 - n2 + 1]
+                run_w0[nrun] = wr[k, 0]
+                run_w1[nrun] = wr[k, 1]
+                run_w2[nrun] = 1
+                nrun += 1
+        # centre row: the own bin after i and the bins above it (wrapped part separately)
+        bc = c - c2
+        centre_hi = cstart[bc + min(hi2, n2 - 1) + 1]
+        wrap_hi = cstart[bc + hi2 - n2 + 1] if hi2 >= n2 else cstart[bc]
         for i in range(cstart[c], cstart[c + 1]):
             start[i] = p
-            xi0, xi1, xi2 = x[i, 0], x[i, 1], x[i, 2]
-            for k in range(ns):
-                jlo = cstart[cn[k]]
-                if k == 0:
-                    jlo = i + 1
-                jhi = cstart[cn[k] + 1]
-                if p + (jhi - jlo) > nbr.shape[0]:
-                    if not grow:
-                        return p, nbr, code, False
+            need = centre_hi - i + wrap_hi - cstart[bc]
+            for r in range(nrun):
+                need += run_hi[r] - run_lo[r]
+            if p + need > nbr.shape[0]:
+                if not grow:
+                    return p, nbr, code, False
+                while p + need > nbr.shape[0]:
                     nbr, code = _grow(nbr, code, p)
-                if not rnd:
-                    y0 = sh[k, 0] - xi0
-                    y1 = sh[k, 1] - xi1
-                    y2 = sh[k, 2] - xi2
-                    cod = 9 * (wc[k, 0] + 1) + 3 * (wc[k, 1] + 1) + (wc[k, 2] + 1)
-                    for j in range(jlo, jhi):  # branchless compaction
-                        dx = x[j, 0] + y0
-                        dy = x[j, 1] + y1
-                        dz = x[j, 2] + y2
-                        nbr[p] = j
-                        code[p] = cod
-                        p += 1 if dx * dx + dy * dy + dz * dz < rlist2 else 0
-                else:
-                    for j in range(jlo, jhi):
-                        m0 = wc[k, 0]
-                        m1 = wc[k, 1]
-                        m2 = wc[k, 2]
-                        if rnd_axes[0]:
-                            m0 = -round(s[j, 0] - s[i, 0])
-                        if rnd_axes[1]:
-                            m1 = -round(s[j, 1] - s[i, 1])
-                        if rnd_axes[2]:
-                            m2 = -round(s[j, 2] - s[i, 2])
-                        dx = x[j, 0] - xi0 + H[0, 0] * m0 + H[0, 1] * m1 + H[0, 2] * m2
-                        dy = x[j, 1] - xi1 + H[1, 0] * m0 + H[1, 1] * m1 + H[1, 2] * m2
-                        dz = x[j, 2] - xi2 + H[2, 0] * m0 + H[2, 1] * m1 + H[2, 2] * m2
-                        if dx * dx + dy * dy + dz * dz < rlist2:
-                            nbr[p] = j
-                            code[p] = 9 * (m0 + 1) + 3 * (m1 + 1) + (m2 + 1)
-                            p += 1
+            p = _scan(x, s, H, i, i + 1, centre_hi, 0, 0, 0, rnd_axes, rnd, rlist2, nbr, code, p)
+            if hi2 >= n2:
+                p = _scan(x, s, H, i, cstart[bc], wrap_hi, 0, 0, 1, rnd_axes, rnd, rlist2, nbr,
+                          code, p)
+            for r in range(nrun):
+                p = _scan(x, s, H, i, run_lo[r], run_hi[r], run_w0[r], run_w1[r], run_w2[r],
+                          rnd_axes, rnd, rlist2, nbr, code, p)
     return p, nbr, code, True
 
 
 @njit(cache=True)
-def _build(x, s, H, cstart, ncell, stencil, rnd_axes, rlist2, nbr, code):
+def _build(x, s, H, cstart, ncell, rows, reach2, rnd_axes, rlist2, nbr, code):
     """Half Verlet list of all particles (one thread); ``nbr``/``code`` grown as needed, so no
     pair is dropped. Returns ``(start, nbr, code)``."""
     n = x.shape[0]
     start = np.empty(n + 1, dtype=np.int64)
     nc = ncell[0] * ncell[1] * ncell[2]
-    p, nbr, code, _ = _build_cells(x, s, H, cstart, ncell, stencil, rnd_axes, rlist2, 0, nc, nbr,
-                                   code, start, True)
+    p, nbr, code, _ = _build_cells(x, s, H, cstart, ncell, rows, reach2, rnd_axes, rlist2, 0, nc,
+                                   nbr, code, start, True)
     start[n] = p
     return start, nbr, code
 
 
 @njit(cache=True, parallel=True)
-def _build_threads(x, s, H, cstart, ncell, stencil, rnd_axes, rlist2, nbr_t, code_t, cell_bounds):
+def _build_threads(x, s, H, cstart, ncell, rows, reach2, rnd_axes, rlist2, nbr_t, code_t,
+                   cell_bounds):
     """The list in ``nt`` cell ranges at once, each into its own row of ``nbr_t``/``code_t``
     (fixed capacity). Returns ``(start with per-range offsets, pairs per range, ok per range)``."""
     n = x.shape[0]
@@ -264,7 +311,7 @@ def _build_threads(x, s, H, cstart, ncell, stencil, rnd_axes, rlist2, nbr_t, cod
     counts = np.zeros(nt, dtype=np.int64)
     ok = np.zeros(nt, dtype=np.bool_)
     for t in prange(nt):
-        p, _, _, good = _build_cells(x, s, H, cstart, ncell, stencil, rnd_axes, rlist2,
+        p, _, _, good = _build_cells(x, s, H, cstart, ncell, rows, reach2, rnd_axes, rlist2,
                                      cell_bounds[t], cell_bounds[t + 1], nbr_t[t], code_t[t], start,
                                      False)
         counts[t] = p
@@ -622,12 +669,12 @@ class _Engine:
             where = np.empty(self.n, dtype=np.int64)
             where[perm_before] = np.arange(self.n)
             self.F = np.ascontiguousarray(self.F[where[self.perm]])
-        stencil = _half_stencil(reach)
+        rows = _half_rows(reach)
         if self.threads > 1 and self.n >= 1000:
-            self._build_threads(s, H, cstart, ncell, stencil, rnd)
+            self._build_threads(s, H, cstart, ncell, rows, int(reach[2]), rnd)
         else:
-            self.start, self.nbr, self.code = _build(self.X, s, H, cstart, ncell, stencil, rnd,
-                                                     self.rlist**2, self.nbr, self.code)
+            self.start, self.nbr, self.code = _build(self.X, s, H, cstart, ncell, rows, int(reach[2]),
+                                                     rnd, self.rlist**2, self.nbr, self.code)
         self.xref = self.X.copy()
         self.Hb_inv = np.linalg.inv(H)
         if self.threads > 1:
@@ -639,7 +686,7 @@ class _Engine:
         self.stats.pairs = int(self.start[-1])
         self.stats.build_seconds += time.perf_counter() - t0
 
-    def _build_threads(self, s, H, cstart, ncell, stencil, rnd) -> None:
+    def _build_threads(self, s, H, cstart, ncell, rows, reach2, rnd) -> None:
         """The list built by ``threads`` cell ranges in parallel (balanced by particle count),
         then concatenated; a range that runs out of room is retried with twice the room."""
         nt = self.threads
@@ -652,7 +699,7 @@ class _Engine:
                 cap = max(1024, int(1.3 * max(self.stats.pairs, 40 * self.n) / nt))
                 self.nbr_t = np.empty((nt, cap), dtype=np.int32)
                 self.code_t = np.empty((nt, cap), dtype=np.uint8)
-            start, counts, ok = _build_threads(self.X, s, H, cstart, ncell, stencil, rnd,
+            start, counts, ok = _build_threads(self.X, s, H, cstart, ncell, rows, reach2, rnd,
                                                self.rlist**2, self.nbr_t, self.code_t, cell_bounds)
             if ok.all():
                 break
