@@ -110,6 +110,29 @@ def prepare_ensemble(states: State, system: System) -> State:
     return _compiled(system)["prepare_ensemble"](states)
 
 
+def _trajectory(system: System, state: State, saves: int, every: int):
+    from .observables import observe
+
+    def save(s, _):
+        s = _advance(system, s, every)
+        return s, observe(system, s)
+
+    return jax.lax.scan(save, state, None, length=saves)
+
+
+@cache
+def _trajectory_jit(system: System):
+    return jax.jit(partial(_trajectory, system), static_argnums=(1, 2))
+
+
+def trajectory(state: State, saves: int, every: int, system: System):
+    """``(state, observables)``: ``saves`` chunks of ``every`` steps in one jitted scan, with the
+    observables of :mod:`.observables` stacked along a leading axis (tests, validation: dense
+    time series without host round trips). No lattice reduction or overflow handling: use it
+    within one piece (see :class:`.simulation.Simulation`) and check ``state.status``."""
+    return _trajectory_jit(system)(state, int(saves), int(every))
+
+
 def new_state(position, velocity, system: System, *, time: float = 0.0, step: int = 0, basis=None,
               key=None, extra=()) -> State:
     """A state from lab-frame positions and velocities (forces and list are built by
@@ -129,4 +152,4 @@ def new_state(position, velocity, system: System, *, time: float = 0.0, step: in
         status=jnp.zeros((), jnp.int32), key=key, extra=extra)
 
 
-__all__ = ["advance", "advance_ensemble", "new_state", "prepare", "prepare_ensemble", "step"]
+__all__ = ["advance", "advance_ensemble", "new_state", "prepare", "prepare_ensemble", "step", "trajectory"]

@@ -58,7 +58,8 @@ def widths(H: np.ndarray) -> np.ndarray:
 
 
 def sample_times(t0: float, t1: float, samples: int = 9) -> np.ndarray:
-    return np.linspace(t0, t1, max(2, samples)) if t1 > t0 else np.array([t0])
+    """Times sampling the interval between t0 and t1 (either order; a run may go backwards)."""
+    return np.linspace(t0, t1, max(2, samples)) if t1 != t0 else np.array([t0])
 
 
 def widths_over(H0, A, U, t0: float, t1: float, samples: int = 9) -> np.ndarray:
@@ -172,9 +173,14 @@ def require_width(min_width: float, radius: float, *, t: float, what: str = "cut
 
 
 def cell_grid(min_widths: np.ndarray, radius: float) -> tuple[int, ...]:
-    """Cells per reduced axis, each at least ``radius`` thick (0 where fewer than 3 fit)."""
-    g = np.floor(np.asarray(min_widths) / radius * (1 - 1e-12)).astype(int)
-    return tuple(int(x) for x in g)
+    """Cells per reduced axis, each at least ``radius`` thick (at least one cell per axis)."""
+    out = []
+    for w in np.asarray(min_widths, dtype=float):
+        g = int(np.floor(w / radius))
+        while g > 1 and w / g < radius:  # guard against rounding up in the division
+            g -= 1
+        out.append(max(g, 1))
+    return tuple(out)
 
 
 def unimodular(U: np.ndarray) -> bool:

@@ -6,9 +6,10 @@ A (``[flow]``); ``[time]``; the initial state (``[initial]``, :mod:`.initial`); 
 ``[levels.particles]``: ``backend`` and ``skin``.
 
 * The reference cell is the cube $H_0 = \ell I$, $\ell = (N/\rho_0)^{1/d}$ (or the file's cell).
-* Method: all pairs (minimum image, no list) with the mean-field scaling — its cut-off defaults to
-  half the smallest width the (reduced) cell will have during the run — and below
-  :data:`.simulation.ALL_PAIRS_BELOW` particles; a Verlet list with cell-list builds otherwise.
+* Method (:func:`.simulation.default_method`): all pairs (minimum image, no list) with the
+  mean-field scaling — its cut-off defaults to half the smallest width the (reduced) cell will
+  have during the run — below :data:`.simulation.ALL_PAIRS_BELOW` particles, and when the cell is
+  narrower than twice cut-off + skin; a Verlet list with cell-list builds otherwise.
 * Backend (``levels.particles.backend``): ``"jax"`` (:mod:`.integrator`); ``"numba"`` — the CPU
   fast path :mod:`.numba_backend` (needs a registered potential and a CPU); ``"auto"`` picks
   Numba when both hold, else JAX.
@@ -36,7 +37,7 @@ from ..models.flows import singular_time
 from ..models.potentials import make_potential
 from ..precision import warn_if_float32
 from . import initial, integrator, lattice
-from .simulation import ALL_PAIRS_BELOW, Simulation
+from .simulation import Simulation, default_method
 from .state import State, System
 
 EXTRA_VARS = {
@@ -83,7 +84,7 @@ def build_system(cfg: Config, H0: np.ndarray | None = None) -> System:
         kwargs["cutoff"] = 0.5 * lattice.best_width_over(H0, A, 0.0, t_end) * (1 - 1e-9)
     potential = make_potential(inter.potential, **kwargs)
     skin = cfg.levels.particles.skin if cfg.levels.particles is not None else 0.3
-    method = "all_pairs" if mean_field or n < ALL_PAIRS_BELOW else "verlet"
+    method = default_method(n, H0, potential.cutoff, skin, inter.scaling)
     return System.make(potential, A, H0, cfg.time.step, skin=skin, method=method)
 
 

@@ -103,7 +103,8 @@ def stencil(grid: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def initial_capacity(n: int, d: int, volume: float, radius: float, grid: tuple[int, ...]) -> tuple[int, int]:
-    """First guess of ``(K, C)``; overflows are grown by the host, so this only saves redos."""
+    """First guess of ``(K, C)`` (C = 0 without a grid); overflows are grown by the host, so this
+    only saves redos."""
     rho = n / volume
     ball = math.pi ** (d / 2) / math.gamma(d / 2 + 1) * radius**d
     K = min(n - 1, int(1.35 * rho * ball) + 8)
@@ -141,13 +142,22 @@ def needs_rebuild(system: System, x, t, nbr: Neighbours):
     return (~nbr.valid) | (smin * system.list_radius - moved < system.cutoff)
 
 
-def use_cells(grid: tuple[int, ...]) -> bool:
-    """Cell candidates pay off when the grid has clearly more cells than the 3^d stencil."""
-    return bool(grid) and int(np.prod(grid)) > 2 * 3 ** len(grid)
+#: cell-list candidates from this many particles on (below, all N particles are candidates of
+#: a build: O(N²) at each build, but no grid-dependent compilation).
+CELLS_FROM = 1024
+
+
+def use_cells(grid: tuple[int, ...], n: int) -> bool:
+    """Cell candidates pay off for many particles and clearly more cells than the 3^d stencil."""
+    return bool(grid) and n >= CELLS_FROM and int(np.prod(grid)) > 2 * 3 ** len(grid)
 
 
 def build(system: System, x, v, t, basis, nbr: Neighbours):
-    """Wrap into the cell and rebuild the list at time t. Returns ``(x, v, nbr, status_bits)``."""
+    """Wrap into the cell and rebuild the list at time t. Returns ``(x, v, nbr, status_bits)``.
+
+    Candidates from the cell grid ``system.grid`` (the host sets it only when
+    :func:`use_cells`), else from all particles.
+    """
     n, d = x.shape
     K, C = system.capacity
     H, Hinv, image_velocity = cell_geometry(system, t, basis)
@@ -156,7 +166,7 @@ def build(system: System, x, v, t, basis, nbr: Neighbours):
     bits = jnp.zeros((), jnp.int32)
     xs = [x[:, a] for a in range(d)]
 
-    if use_cells(system.grid):
+    if system.grid:
         g = np.array(system.grid)
         strides = np.array([int(np.prod(g[k + 1:])) for k in range(d)])
         ck = jnp.clip(jnp.floor(s * g).astype(jnp.int32), 0, jnp.asarray(g - 1, jnp.int32))

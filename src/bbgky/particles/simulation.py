@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from functools import partial
 
 import jax
 import jax.numpy as jnp
@@ -35,6 +36,14 @@ from .state import NONFINITE, OVERFLOW_CELLS, OVERFLOW_NEIGHBOURS, State, System
 
 #: all pairs (no list) below this many particles.
 ALL_PAIRS_BELOW = 128
+
+
+def default_method(n: int, H0, cutoff: float, skin: float, scaling: str = "physical") -> str:
+    """All pairs for mean-field scaling, small N, or a cell too small for a list; else Verlet."""
+    width = float(lattice.widths(np.asarray(H0, dtype=float)).min())
+    if scaling == "mean_field" or n < ALL_PAIRS_BELOW or 2 * (cutoff + skin) > width:
+        return "all_pairs"
+    return "verlet"
 
 
 @dataclass
@@ -50,7 +59,7 @@ class Simulation:
     threads: int = 1
 
     def __post_init__(self) -> None:
-        self._observe_jit = {}
+        self._observe_jit = None
         if self.backend == "numba":
             from . import numba_backend
 
@@ -58,21 +67,32 @@ class Simulation:
 
     # ------------------------------------------------------------------ static description
     def piece_length(self, t: float, n: int) -> int:
+        """Steps per piece: n / 2^j, the coarsest split whose strain ‖L‖ h (n/2^j) ≤ max_strain
+        (powers of two keep the number of distinct compiled scan lengths small)."""
         A = self.system.A_np
         if not np.any(A):
             return n
         L = A @ np.linalg.inv(np.eye(len(A)) + t * A)
-        rate = float(np.linalg.norm(L, 2))
-        return max(1, min(n, int(self.max_strain / (rate * self.system.dt))))
+        strain = float(np.linalg.norm(L, 2)) * abs(self.system.dt) * n
+        k = 1
+        while strain / k > self.max_strain and k < n:
+            k *= 2
+        return max(1, -(-n // k))
 
     def _grid(self, state: State, widths: np.ndarray) -> tuple[int, ...]:
+        """The cell grid for a piece: () for all-candidate builds; else the ideal grid, or the
+        previous one while it is still valid and not much coarser (fewer recompilations)."""
         if self.system.method != "verlet":
             return ()
-        ideal = np.array(lattice.cell_grid(widths, self.system.list_radius))
+        n = state.position.shape[0]
+        ideal = lattice.cell_grid(widths, self.system.list_radius)
+        if not neighbours.use_cells(ideal, n):
+            return ()
         old = np.asarray(state.nbr.grid)
-        if np.all(old >= 1) and np.all(old <= ideal) and np.all(old >= 0.8 * ideal):
+        if np.all(old >= 1) and np.all(old <= ideal) and np.all(old >= 0.75 * np.asarray(ideal)) \
+                and neighbours.use_cells(tuple(int(g) for g in old), n):
             return tuple(int(g) for g in old)
-        return tuple(int(g) for g in ideal)
+        return ideal
 
     def _capacity(self, state: State, grid, t: float, grow: bool = False) -> tuple[int, int]:
         K, C = (int(c) for c in np.asarray(state.nbr.capacity))
@@ -81,8 +101,8 @@ class Simulation:
         K0, C0 = neighbours.initial_capacity(n, d, abs(np.linalg.det(H)), self.system.list_radius, grid)
         if K == 0:
             K = K0
-        if grid and neighbours.use_cells(grid):
-            if C == 0 or tuple(np.asarray(state.nbr.grid)) != tuple(grid):
+        if grid:
+            if C == 0 or tuple(int(g) for g in np.asarray(state.nbr.grid)) != tuple(grid):
                 C = max(C0, 1)
         else:
             C = 0
@@ -92,6 +112,14 @@ class Simulation:
             if C:
                 C = min(n, max(C, math.ceil(1.15 * mo) + 2))
         return K, C
+
+    def system_for(self, state: State) -> System:
+        """The static system matching the state's list layout (grid and capacities)."""
+        if self.system.method != "verlet":
+            return self.system
+        grid = tuple(int(g) for g in np.asarray(state.nbr.grid))
+        return dataclasses.replace(self.system, grid=grid if all(grid) else (),
+                                   capacity=tuple(int(c) for c in np.asarray(state.nbr.capacity)))
 
     def configure(self, state: State, t0: float, t1: float) -> tuple[State, System]:
         """Basis, width check, grid and capacities for a piece over [t0, t1]."""
@@ -177,19 +205,15 @@ class Simulation:
         return state
 
     def observe(self, state: State) -> dict[str, np.ndarray]:
-        """Observables (NumPy) at the state's time; ``time`` included."""
+        """Observables (NumPy) at the state's time; ``time`` and ``neighbour_rebuilds`` included."""
         if self.backend == "numba":
             out = self._numba.observe(self.system, state)
         else:
             if self.system.method == "verlet" and not bool(state.nbr.valid):
                 state = self.prepare(state)
-            sysm = dataclasses.replace(self.system, grid=tuple(int(g) for g in np.asarray(state.nbr.grid))
-                                       if self.system.method == "verlet" else (),
-                                       capacity=tuple(int(c) for c in np.asarray(state.nbr.capacity)))
-            fn = self._observe_jit.get(sysm)
-            if fn is None:
-                fn = self._observe_jit[sysm] = jax.jit(lambda s, _m=sysm: _observe(_m, s))
-            out = fn(state)
+            if self._observe_jit is None:
+                self._observe_jit = jax.jit(partial(_observe, self.system))
+            out = self._observe_jit(state)
         out = {k: np.asarray(v) for k, v in out.items()}
         out["time"] = np.asarray(float(state.time))
         out["neighbour_rebuilds"] = np.asarray(int(state.nbr.rebuilds))
@@ -213,4 +237,4 @@ class Simulation:
         return None
 
 
-__all__ = ["ALL_PAIRS_BELOW", "Simulation"]
+__all__ = ["ALL_PAIRS_BELOW", "Simulation", "default_method"]
