@@ -102,13 +102,36 @@ class ParticlesLevel(_Table):
 
 
 class BoltzmannLevel(_Table):
-    """``[levels.boltzmann]``: the homo-energetic Boltzmann equation."""
+    """``[levels.boltzmann]``: the homo-energetic Boltzmann equation (paper eq. 6), 3D velocities."""
 
-    method: Literal["dsmc", "spectral", "bgk"] = Field("dsmc", description="solver")
+    method: Literal["dsmc", "spectral", "bgk", "moments"] = Field(
+        "dsmc", description="solver: dsmc | spectral (fast spectral) | bgk (BGK model on the spectral "
+        "grid) | moments (exact second-moment ODE, Maxwell molecules)")
     kernel: Literal["hard_sphere", "maxwell", "vhs", "from_potential"] = Field(
-        "hard_sphere", description="collision kernel")
-    samples: int = Field(200_000, ge=100, description="DSMC simulators")
-    grid: int = Field(32, ge=8, le=128, description="spectral: points per velocity dimension")
+        "hard_sphere", description="collision kernel (interaction.potential = 'maxwell' | 'hard_sphere' "
+        "selects it when this key is omitted); hard_sphere/vhs diameter = interaction.sigma")
+    samples: int = Field(200_000, ge=2, description="DSMC simulators per replica")
+    replicas: int = Field(4, ge=1, le=1024, description="DSMC: independent replicas (error bars need ≥ 2)")
+    collision_fraction: float = Field(
+        0.1, gt=0, le=0.5, description="DSMC: largest probability that a pair is a collision candidate "
+        "in one step (sets the majorant-limited step; time.step is the upper bound)")
+    grid: int = Field(32, ge=8, le=128, description="spectral/bgk: points per velocity dimension")
+    velocity_extent: float = Field(
+        8.0, ge=3, le=40, description="spectral/bgk: half-width L of the velocity box in units of "
+        "sqrt(θ(t)) (the box follows the temperature)")
+    truncation: float = Field(1.0, gt=0.2, le=2.0,
+                              description="spectral: relative-speed cut-off R in units of L")
+    radial_points: int | None = Field(None, ge=2, le=256, description="spectral: Gauss–Legendre radial "
+                                      "nodes (default grid/2, at least 8)")
+    sphere_degree: int = Field(11, ge=3, le=59, description="spectral: exactness degree of the "
+                               "Lebedev rule for the collision direction σ")
+    scheme: Literal["heun", "ssprk3", "rk4"] = Field("rk4", description="spectral/bgk: Runge–Kutta "
+                                                     "scheme (orders 2, 3, 4)")
+    omega: float = Field(0.75, ge=0.5, le=1.0, description="vhs: viscosity exponent ω (μ ∝ θ^ω)")
+    reference_speed: float = Field(1.0, gt=0, description="vhs: relative speed at which the diameter "
+                                   "is interaction.sigma")
+    angular: list[float] = Field([1.0], min_length=1, max_length=16, description="maxwell: "
+                                 "b(cos θ) = (1/4π) Σ_k angular[k] cos^k θ (≥ 0 on [−1, 1]; [1] isotropic)")
 
 
 class VlasovLevel(_Table):

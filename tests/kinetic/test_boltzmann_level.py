@@ -1,0 +1,118 @@
+"""The Boltzmann level runner: boltzmann.nc contents, methods against each other, resume, bad input."""
+
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from bbgky import config
+from bbgky.errors import ConfigError
+from bbgky.kinetic.boltzmann import level
+
+
+def make(levels, **tables):
+    data = {"title": "boltzmann test", "system": {"density": 1.0, "temperature": 1.0, "seed": 3},
+            "interaction": {"potential": "maxwell"},
+            "time": {"end": 1.0, "step": 0.01, "save_every": 0.5},
+            "levels": {"boltzmann": levels}}
+    for k, v in tables.items():
+        data[k] = {**data.get(k, {}), **v}
+    return config.validate(data)
+
+
+def test_spectral_bkw_file(tmp_path):
+    cfg = make({"method": "spectral", "grid": 24, "velocity_extent": 7.0, "sphere_degree": 5},
+               initial={"kind": "bkw", "start": 6.5}, time={"end": 1.0, "step": 0.1, "save_every": 0.5})
+    ds = level.run(cfg, tmp_path)
+    on_disk = xr.open_dataset(tmp_path / "boltzmann.nc")
+    for name in ["density", "temperature", "internal_energy", "pressure_tensor", "heat_flux", "speed_moment"]:
+        assert name in on_disk and on_disk[name].attrs["units"] and on_disk[name].attrs["long_name"]
+    assert on_disk.attrs["method"] == "spectral" and "configuration" in on_disk.attrs
+    t = ds.time.values
+    np.testing.assert_allclose(ds.speed_moment.values[:, 1], 15 * (1 - np.exp(-(6.5 + t) / 3)), rtol=2e-4)
+    np.testing.assert_allclose(ds.temperature.values, 1.0, rtol=1e-10)
+    np.testing.assert_allclose(ds.internal_energy.values, 1.5 * ds.temperature.values)
+
+
+def test_dsmc_against_moments_under_shear(tmp_path):
+    flow = {"kind": "simple_shear", "rate": 0.5}
+    d = level.run(make({"method": "dsmc", "samples": 20_000, "replicas": 4}, flow=flow), tmp_path / "d")
+    m = level.run(make({"method": "moments"}, flow=flow), tmp_path / "m")
+    assert "pressure_tensor_stderr" in d and "temperature_stderr" in d
+    P, err, Pm = d.pressure_tensor.values, d.pressure_tensor_stderr.values, m.pressure_tensor.values
+    z = np.abs(P - Pm)[1:] / np.maximum(err[1:], 1e-4)
+    print("P_xy DSMC", P[:, 0, 1], "±", err[:, 0, 1], "moments", Pm[:, 0, 1])
+    assert z.max() < 4.5
+    m4, m4_err = d.speed_moment.values[1:, 1], d.speed_moment_stderr.values[1:, 1]
+    zm4 = np.abs(m4 - m.speed_moment.values[1:, 1]) / m4_err
+    assert zm4.max() < 4.5
+    np.testing.assert_allclose(d.collisions.values, d.time.values, rtol=0.02, atol=0.01)  # Maxwell: rate = n
+
+
+def test_dsmc_resume_is_bit_identical(tmp_path):
+    levels = {"method": "dsmc", "kernel": "hard_sphere", "samples": 2_000, "replicas": 2}
+    inter = {"interaction": {"potential": "wca"}}
+    full = level.run(make(levels, time={"end": 1.0}, **inter), tmp_path / "full")
+    level.run(make(levels, time={"end": 0.5}, **inter), tmp_path / "part")
+    resumed = level.run(make(levels, time={"end": 1.0}, **inter), tmp_path / "part", resume=True)
+    for name in ["temperature", "pressure_tensor", "speed_moment"]:
+        np.testing.assert_array_equal(full[name].values, resumed[name].values)
+
+
+def test_isotropic_expansion_bgk_and_moments(tmp_path):
+    """θ = θ0 det(I + tA)^(−2/3) (hard spheres, BGK), anisotropic start."""
+    flow = {"kind": "isotropic_expansion", "rate": 0.3}
+    T = [[1.5, 0.2, 0.0], [0.2, 1.0, 0.0], [0.0, 0.0, 0.5]]
+    init = {"kind": "anisotropic", "temperature_tensor": T}
+    cfg = make({"method": "bgk", "kernel": "hard_sphere", "grid": 20}, flow=flow, initial=init,
+               interaction={"potential": "wca"}, time={"end": 1.0, "step": 0.05, "save_every": 0.5})
+    ds = level.run(cfg, tmp_path)
+    t = ds.time.values
+    exact = ds.temperature.values[0] * (1 + 0.3 * t) ** -2.0
+    np.testing.assert_allclose(ds.temperature.values, exact, rtol=1e-6)
+    np.testing.assert_allclose(ds.density.values, (1 + 0.3 * t) ** -3.0, rtol=1e-12)
+    assert ds.temperature.values[0] == pytest.approx(1.0, rel=1e-3)
+
+
+@pytest.mark.parametrize("levels,tables,key", [
+    ({"kernel": "from_potential"}, {"interaction": {"potential": "wca"}}, "levels.boltzmann.kernel"),
+    ({"kernel": "hard_sphere"}, {}, "levels.boltzmann.kernel"),            # contradicts potential = maxwell
+    ({"method": "moments", "kernel": "vhs"}, {"interaction": {"potential": "wca"}},
+     "levels.boltzmann.method"),
+    ({"method": "spectral", "angular": [1.0, 0.5]}, {}, "levels.boltzmann.angular"),
+    ({}, {"system": {"dimension": 2}}, "system.dimension"),
+    ({}, {"initial": {"kind": "anisotropic"}}, "initial.temperature_tensor"),
+    ({}, {"initial": {"kind": "bkw", "start": 1.0}}, "initial.start"),
+    ({"angular": [0.0, 1.0]}, {}, "levels.boltzmann.angular"),
+])
+def test_bad_input_names_the_key(tmp_path, levels, tables, key):
+    cfg = make(levels, **tables)
+    with pytest.raises(ConfigError) as info:
+        level.run(cfg, tmp_path)
+    assert key in [k for k, _ in info.value.problems]
+
+
+@pytest.mark.parametrize("bad", [{"grid": -4}, {"omega": 1.5}, {"samples": 1}, {"collision_fraction": 0.0}])
+def test_out_of_range_keys_rejected(bad):
+    with pytest.raises(ConfigError):
+        make(bad)
+
+
+def test_cli_exit_status_2(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('[interaction]\npotential = "wca"\n[levels.boltzmann]\nkernel = "from_potential"\n')
+    res = subprocess.run([sys.executable, "-m", "bbgky.cli", "run", str(path), "--out", str(tmp_path / "o")],
+                         capture_output=True, text=True)
+    assert res.returncode == 2, res.stderr
+    assert "levels.boltzmann.kernel" in res.stdout + res.stderr
+
+
+def test_kernel_selected_by_potential():
+    assert level.kernel_name(make({})) == "maxwell"
+    assert level.kernel_name(make({}, interaction={"potential": "hard_sphere"})) == "hard_sphere"
+    assert level.kernel_name(make({"kernel": "vhs"}, interaction={"potential": "wca"})) == "vhs"
+    k = level.build_kernel(make({}, interaction={"potential": "hard_sphere", "sigma": 0.5}))
+    assert k.total_rate(1.0) == pytest.approx(math.pi * 0.25)
