@@ -105,10 +105,10 @@ class BoltzmannLevel(_Table):
     """``[levels.boltzmann]``: the homo-energetic Boltzmann equation (paper eq. 6), 3D velocities."""
 
     method: Literal["dsmc", "spectral", "bgk", "moments"] = Field(
-        "dsmc", description="solver: dsmc | spectral (fast spectral) | bgk (BGK model on the spectral "
-        "grid) | moments (exact second-moment ODE, Maxwell molecules)")
+        "dsmc", description="solver: dsmc, spectral (fast spectral method), bgk (BGK model on the "
+        "spectral grid) or moments (exact second-moment ODE, Maxwell molecules)")
     kernel: Literal["hard_sphere", "maxwell", "vhs", "from_potential"] = Field(
-        "hard_sphere", description="collision kernel (interaction.potential = 'maxwell' | 'hard_sphere' "
+        "hard_sphere", description="collision kernel (interaction.potential = 'maxwell' or 'hard_sphere' "
         "selects it when this key is omitted); hard_sphere/vhs diameter = interaction.sigma")
     samples: int = Field(200_000, ge=2, description="DSMC simulators per replica")
     replicas: int = Field(4, ge=1, le=1024, description="DSMC: independent replicas (error bars need ≥ 2)")
