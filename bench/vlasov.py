@@ -37,17 +37,22 @@ def _weights(a):
     return (b ** 3 / 6, (4 - 6 * a * a + 3 * a ** 3) / 6, (4 - 6 * b * b + 3 * b ** 3) / 6, a ** 3 / 6)
 
 
-def np_translate_fft(f, delta, axis):
-    """The same translation as a Fourier multiplier (bbgky's algorithm, in NumPy/SciPy)."""
-    n = f.shape[axis]
-    shape = [1] * f.ndim
+def np_symbol(n, ndim, delta, axis):
+    """Fourier multiplier of the cubic-spline translation by δ (bbgky's algorithm, in NumPy)."""
+    shape = [1] * ndim
     shape[axis] = n // 2 + 1
     theta = (2 * np.pi * np.arange(n // 2 + 1) / n).reshape(shape)
     m = np.floor(delta)
     w = _weights(delta - m)
     e = np.exp(-1j * theta)
     sym = np.exp(-1j * theta * m) * (w[0] / e + w[1] + w[2] * e + w[3] * e * e)
-    sym = sym / ((4 + 2 * np.cos(theta)) / 6)
+    return sym / ((4 + 2 * np.cos(theta)) / 6)
+
+
+def np_translate_fft(f, delta, axis, symbol=None):
+    """The translation as a Fourier multiplier with SciPy FFTs (``symbol`` precomputed or built)."""
+    n = f.shape[axis]
+    sym = np_symbol(n, f.ndim, delta, axis) if symbol is None else symbol
     return sfft.irfft(sfft.rfft(f, axis=axis, workers=WORKERS) * sym, n=n, axis=axis, workers=WORKERS)
 
 
@@ -74,6 +79,7 @@ class NumpyVlasovPoisson:
     def __init__(self, grid, dt, method="spline"):
         self.g, self.dt, self.d = grid, dt, grid.dimension
         self.translate = np_translate if method == "spline" else np_translate_fft
+        self.symbols: dict = {}
         ks = [2 * np.pi * (np.fft.rfftfreq(n, d=L / n) if i == self.d - 1 else np.fft.fftfreq(n, d=L / n))
               for i, (n, L) in enumerate(zip(grid.n_x, grid.lengths, strict=True))]
         K = np.meshgrid(*ks, indexing="ij")
@@ -85,7 +91,14 @@ class NumpyVlasovPoisson:
 
     def stream(self, f, c):
         for i in range(self.d):
-            f = self.translate(f, self.vs[i] * c * self.dt / self.g.dx[i], i)
+            delta = self.vs[i] * c * self.dt / self.g.dx[i]
+            if self.translate is np_translate:
+                f = np_translate(f, delta, i)
+            else:  # the streaming multipliers are constants: cached, as bbgky does
+                key = (i, c)
+                if key not in self.symbols:
+                    self.symbols[key] = np_symbol(f.shape[i], f.ndim, delta, i)
+                f = np_translate_fft(f, delta, i, self.symbols[key])
         return f
 
     def kick(self, f, tau):
