@@ -115,3 +115,20 @@ def test_bkw_sampler_moments():
     with pytest.raises(ValueError, match="negative"):
         ds.bkw_sampler(2.0)
     assert jnp.isfinite(jnp.asarray(w)).all()
+
+
+def test_distinct_subset_is_uniform():
+    """The candidate sampler: distinct indices, each index equally likely in every slot."""
+    cfg = ds.DSMCConfig(n=400, A=ZERO, rho0=1.0, dt_max=1.0, p_max=0.05)
+    sim = ds.DSMC(kernels.maxwell(), cfg)
+    assert not cfg.use_permutation
+    m = 2 * cfg.capacity
+    keys = jax.random.split(jax.random.PRNGKey(0), 4000)
+    idx, short = jax.jit(jax.vmap(lambda k: sim._distinct(k, m)))(keys)
+    idx = np.asarray(idx)
+    assert not np.asarray(short).any()
+    assert all(len(set(row)) == m for row in idx[:500])
+    for slot in (0, m - 1):
+        counts = np.bincount(idx[:, slot], minlength=cfg.n)
+        chi2 = ((counts - 10.0) ** 2 / 10.0).sum()  # 4000 draws / 400 values
+        assert chi2 < cfg.n + 6 * math.sqrt(2 * cfg.n)

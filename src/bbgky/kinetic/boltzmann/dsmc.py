@@ -74,20 +74,17 @@ class DSMCConfig:
 
     @property
     def use_permutation(self) -> bool:
-        """Candidates from a full random permutation when they are a large share of all pairs."""
-        return 2 * self.capacity > self.n // 8
+        """Candidates from a full random permutation when they are nearly all simulators."""
+        return 2 * self.capacity > 0.9 * self.n
 
     @property
     def draws(self) -> int:
-        """iid index draws that hold 2·capacity distinct ones with overwhelming probability."""
+        """iid index draws that hold 2·capacity distinct ones with overwhelming probability
+        (expected distinct count n(1 − e^{−D/n}), plus a margin of many standard deviations)."""
         if self.use_permutation:
             return self.n
         m = 2 * self.capacity
-        extra = 0
-        for _ in range(20):
-            mean_dup = (m + extra) ** 2 / (2 * self.n)
-            extra = math.ceil(1.3 * mean_dup + 8 * math.sqrt(mean_dup) + 16)
-        return m + extra
+        return min(4 * self.n, math.ceil(-self.n * math.log1p(-m / self.n) * 1.05 + 10 * math.sqrt(m) + 32))
 
 
 class DSMC:
@@ -132,17 +129,22 @@ class DSMC:
 
     # ---- one collision step --------------------------------------------------------------------
     def _distinct(self, key, m):
-        """m distinct indices in [0, n), uniformly random subset in random order; flag if short."""
+        """m distinct indices in [0, n), a uniformly random subset in random order; flag if short.
+
+        iid uniform draws, keeping the first occurrence of each value (found by a scatter-min of
+        the draw positions): the first-occurrence subsequence of an iid sequence is a sample
+        without replacement, already in random order. O(draws + n), no sort."""
         n = self.cfg.n
         if self.cfg.use_permutation:
             return jax.random.permutation(key, n)[:m], jnp.asarray(False)
-        k1, k2 = jax.random.split(key)
-        draws = jnp.sort(jax.random.randint(k1, (self.cfg.draws,), 0, n))
-        dup = jnp.concatenate([jnp.array([False]), draws[1:] == draws[:-1]])
-        order = jnp.where(dup, jnp.inf, jax.random.uniform(k2, (self.cfg.draws,)))
-        idx = jnp.argsort(order)[:m]
-        short = jnp.sum(~dup) < m
-        return draws[idx], short
+        D = self.cfg.draws
+        d = jax.random.randint(key, (D,), 0, n)
+        pos = jnp.arange(D)
+        first = jnp.full((n,), D, dtype=pos.dtype).at[d].min(pos)
+        keep = first[d] == pos
+        slot = jnp.cumsum(keep) - 1
+        out = jnp.zeros((m + 1,), dtype=d.dtype).at[jnp.where(keep & (slot < m), slot, m)].set(d)
+        return out[:m], slot[-1] + 1 < m
 
     def _sigma(self, key, ghat, shape):
         """Post-collision directions σ with cos θ = σ·ĝ drawn from b(cos θ)."""
