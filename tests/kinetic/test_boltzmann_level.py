@@ -116,3 +116,12 @@ def test_kernel_selected_by_potential():
     assert level.kernel_name(make({"kernel": "vhs"}, interaction={"potential": "wca"})) == "vhs"
     k = level.build_kernel(make({}, interaction={"potential": "hard_sphere", "sigma": 0.5}))
     assert k.total_rate(1.0) == pytest.approx(math.pi * 0.25)
+
+
+def test_moments_method_bkw_fourth_moment(tmp_path):
+    """method = 'moments' with BKW data: ⟨|w|⁴⟩ = 15(1 − e^{−t/3}) from the closed fourth moments."""
+    cfg = make({"method": "moments"}, initial={"kind": "bkw", "start": 6.5}, time={"end": 3.5})
+    ds = level.run(cfg, tmp_path)
+    t = ds.time.values
+    np.testing.assert_allclose(ds.speed_moment.values[:, 1], 15 * (1 - np.exp(-(6.5 + t) / 3)), rtol=1e-9)
+    np.testing.assert_allclose(ds.temperature.values, 1.0, rtol=1e-12)
