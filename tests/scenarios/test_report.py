@@ -56,3 +56,16 @@ def test_report_files_are_written(tmp_path):
     assert (tmp_path / "report.html").read_text().startswith("<!doctype html>")
     assert (tmp_path / "temperature.png").stat().st_size > 1000
     assert (tmp_path / "pressure_tensor.png").stat().st_size > 1000
+
+
+def test_vlasov_section_plots_field_energy_and_phase_space(tmp_path):
+    from bbgky.scenarios.report import vlasov_section
+
+    t = np.linspace(0, 1, 5)
+    ds = xr.Dataset({"field_energy": ("time", np.exp(-t)), "mass": ("time", np.ones(5)),
+                     "total_energy": ("time", np.full(5, 2.0)),
+                     "phase_space": (("time", "x_snap", "v_snap"), np.ones((5, 4, 6)))},
+                    coords={"time": t, "x_snap": np.arange(4.0), "v_snap": np.linspace(-3, 3, 6)})
+    section = vlasov_section(ds, tmp_path)
+    assert section.images == ["vlasov.png"] and (tmp_path / "vlasov.png").stat().st_size > 1000
+    assert "Mass drift 0.00e+00" in section.text[-1]

@@ -115,6 +115,45 @@ def plots(datasets: dict[str, xr.Dataset], out: Path) -> list[str]:
     return names
 
 
+def vlasov_section(ds: xr.Dataset, out: Path) -> Section:
+    """Field energy on log axes, the last phase-space snapshot and W1 to the particle solution."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = [name for name in ("field_energy", "phase_space", "w1_velocity") if name in ds]
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 3.6), squeeze=False)
+    text = []
+    for ax, name in zip(axes[0], panels, strict=True):
+        if name == "field_energy":
+            ax.semilogy(ds.time, ds.field_energy)
+            ax.set(xlabel="t", ylabel="field energy", title="mean-field energy")
+        elif name == "phase_space":
+            snap = ds.phase_space.isel(time=-1)
+            ax.imshow(snap.values.T, origin="lower", aspect="auto", cmap="viridis",
+                      extent=[float(snap[snap.dims[0]][0]), float(snap[snap.dims[0]][-1]),
+                              float(snap[snap.dims[1]][0]), float(snap[snap.dims[1]][-1])])
+            ax.set(xlabel="x", ylabel="v", title=f"f(x, v) at t = {float(ds.time[-1]):.3g}")
+        else:
+            for key in ("w1_position", "w1_velocity"):
+                if key in ds:
+                    ax.plot(ds.time, ds[key], label=key.replace("w1_", "W1 "))
+            ax.set(xlabel="t", ylabel="W1", title="particles ↔ grid")
+            ax.legend()
+            n = ds.attrs.get("vlasov_particles")
+            text.append(f"N-particle mean-field solution ({n}): W1 of the position and velocity "
+                        f"marginals to the grid solution, final {float(ds.w1_velocity[-1]):.3g} (velocity).")
+    fig.tight_layout()
+    fig.savefig(out / "vlasov.png", dpi=110)
+    plt.close(fig)
+    if "mass" in ds:
+        drift = float(abs(ds.mass[-1] / ds.mass[0] - 1))
+        e = ds.total_energy.values
+        text.append(f"Mass drift {drift:.2e}; total-energy drift {abs(e[-1] / e[0] - 1):.2e}.")
+    return Section("Mean-field (Vlasov) level", text, images=["vlasov.png"])
+
+
 def render_markdown(title: str, sections: list[Section]) -> str:
     lines = [f"# {title}", ""]
     for s in sections:
@@ -158,6 +197,8 @@ def write_report(cfg: Config, datasets: dict[str, xr.Dataset], out: Path, *,
     if errors is not None:
         sections.append(errors)
     sections.append(Section("Plots", images=plots(datasets, out)))
+    if "vlasov" in datasets:
+        sections.append(vlasov_section(datasets["vlasov"], out))
     (out / "report.html").write_text(render_html(cfg.title, sections))
     md = out / "report.md"
     md.write_text(render_markdown(cfg.title, sections))
