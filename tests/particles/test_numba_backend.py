@@ -157,10 +157,10 @@ def test_neighbour_list_never_misses_a_pair_under_deformation():
     step0 = round(t / system.dt)
     _, _, _, U1 = nb.run_arrays(x, v, f0, step=step0, n_steps=300, dt=system.dt, A=system.A_np,
                                 H0=system.H0_np, U=U, potential=pot, skin=0.3, stats=stats,
-                                every=25, callback=check)
+                                every=50, callback=check)
     assert stats.builds >= 5
     assert not np.array_equal(U1, U)  # the cell was re-reduced during the run
-    assert len(checks) >= 10
+    assert len(checks) >= 5
     for listed, full, err_sums, err_hot in checks:
         assert listed == full
         assert err_sums < 1e-12 and err_hot < 1e-12
