@@ -115,4 +115,5 @@ def test_differential_cross_section_of_the_ipl_n2_closed_form():
     k = 1 / E
     chi = np.pi * (1 - b / np.sqrt(b**2 + k))
     np.testing.assert_allclose(np.asarray(theta), chi, rtol=1e-12)
-    np.testing.assert_allclose(np.asarray(dsigma), b / (np.sin(chi) * np.pi * k / (b**2 + k) ** 1.5), rtol=1e-9)
+    dchi_db = np.pi * k / (b**2 + k) ** 1.5
+    np.testing.assert_allclose(np.asarray(dsigma), b / (np.sin(chi) * dchi_db), rtol=1e-9)

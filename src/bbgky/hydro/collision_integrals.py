@@ -52,8 +52,8 @@ NEUFELD_22 = (1.16145, 0.14874, 0.52487, 0.77320, 2.16178, 2.43787)
 
 #: default node counts: turning points per segment, ψ nodes per piece, energy nodes on [0, E_c/T*]
 #: and beyond. Relative accuracy ≈ 1e-5 on Ω^(2,2)* of LJ for 0.3 ≤ T* ≤ 100 (measured against
-#: doubled counts and against :func:`omega_star_reference`).
-QUADRATURE = {"n_r": 48, "n_psi": 32, "n_low": 28, "n_high": 48}
+#: doubled counts: ≤ 2e-6 over 0.5 ≤ T* ≤ 50; and against :func:`omega_star_reference`).
+QUADRATURE = {"n_r": 48, "n_psi": 32, "n_low": 28, "n_high": 56}
 
 
 def neufeld_omega22(T_star):
