@@ -29,7 +29,7 @@ from . import lattice
 from .state import OVERFLOW_CELLS, OVERFLOW_NEIGHBOURS, Neighbours, System
 
 #: (row, candidate) entries per block of a blocked row loop: small blocks stay in cache.
-BUILD_BUDGET = 1 << 20
+BUILD_BUDGET = 1 << 16
 PAIR_BUDGET = 1 << 15
 
 
@@ -73,13 +73,46 @@ def soa_minimum_image(dx: list, H, Hinv) -> list:
 
 
 def compact(keep, cand, K: int, fill: int):
-    """The first K candidates of each row where ``keep`` (``[B, W]``) holds, padded with fill."""
-    B = keep.shape[0]
-    pos = jnp.cumsum(keep, axis=1, dtype=jnp.int32) - 1
-    target = jnp.where(keep & (pos < K), pos, K)
-    out = jnp.full((B, K + 1), fill, jnp.int32)
-    out = out.at[jnp.arange(B)[:, None], target].set(cand, mode="drop")
-    return out[:, :K], jnp.sum(keep, axis=1, dtype=jnp.int32)
+    """The first K candidates of each row where ``keep`` holds, in candidate order, padded with
+    ``fill``; and the number of kept candidates per row. ``keep``, ``cand``: ``[B, S, C]``
+    (S chunks of C candidates, e.g. stencil cells × cell slots) or ``[B, W]``.
+
+    Stream compaction without a per-candidate scatter (slow on CPUs): each chunk's mask is
+    packed into 32-bit words; a word's population count gives, by a prefix sum, the first output
+    slot it fills; a scatter of one entry per *word* and a running maximum give each slot its
+    word; the rank within the word selects the bit by a 5-step binary search on population counts.
+    """
+    if keep.ndim == 2:
+        keep, cand = keep[:, None, :], cand[:, None, :]
+    B, S, C = keep.shape
+    per = -(-C // 32)  # words per chunk
+    shifts = jnp.arange(32, dtype=jnp.uint32)
+    words = []
+    for j in range(per):
+        part = keep[:, :, 32 * j: 32 * j + 32].astype(jnp.uint32)
+        words.append(jnp.sum(part << shifts[: part.shape[-1]], axis=-1, dtype=jnp.uint32))
+    word = jnp.stack(words, axis=-1).reshape(B, S * per)  # word w = (chunk w // per, part w % per)
+    nw = S * per
+    pc = jax.lax.population_count(word).astype(jnp.int32)
+    incl = jnp.cumsum(pc, axis=1, dtype=jnp.int32)
+    excl = incl - pc
+    total = incl[:, -1]
+    target = jnp.where((pc > 0) & (excl < K), excl, K)
+    rows = jnp.arange(B)[:, None]
+    ids = jnp.broadcast_to(jnp.arange(nw, dtype=jnp.int32), (B, nw))
+    mark = jnp.full((B, K + 1), -1, jnp.int32).at[rows, target].max(ids, mode="drop")[:, :K]
+    wk = jnp.maximum(jax.lax.cummax(mark, axis=1), 0)  # the word holding each slot
+    rank = jnp.arange(K, dtype=jnp.int32)[None, :] - jnp.take_along_axis(excl, wk, axis=1)
+    wv = jnp.take_along_axis(word, wk, axis=1)
+    lo = jnp.zeros_like(rank)  # the rank-th set bit: largest lo with popcount(bits below lo) <= rank
+    for step in (16, 8, 4, 2, 1):
+        mid = lo + step  # <= 31
+        below = (jnp.uint32(1) << mid.astype(jnp.uint32)) - jnp.uint32(1)
+        cnt = jax.lax.population_count(wv & below).astype(jnp.int32)
+        lo = jnp.where(cnt <= rank, mid, lo)
+    flat = (wk // per) * C + (wk % per) * 32 + lo
+    out = jnp.take_along_axis(cand.reshape(B, S * C), jnp.minimum(flat, S * C - 1), axis=1)
+    return jnp.where(jnp.arange(K)[None, :] < total[:, None], out, fill), total
 
 
 def stencil(grid: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -107,10 +140,10 @@ def initial_capacity(n: int, d: int, volume: float, radius: float, grid: tuple[i
     only saves redos."""
     rho = n / volume
     ball = math.pi ** (d / 2) / math.gamma(d / 2 + 1) * radius**d
-    K = min(n - 1, int(1.35 * rho * ball) + 8)
+    K = min(n - 1, int(1.2 * rho * ball) + 8)
     if grid:
         lam = n / float(np.prod(grid))
-        C = min(n, int(lam + 3 * math.sqrt(lam) + 6))
+        C = min(n, int(lam + 2.5 * math.sqrt(lam) + 4))
     else:
         C = 0
     return max(K, 1), C
@@ -197,8 +230,7 @@ def build(system: System, x, v, t, basis, nbr: Neighbours):
                 dra = xs[a][ri][:, None, None] - (cpos[a][nb] + hshift[a][ci][:, :, None])
                 r2 = r2 + dra * dra
             keep = (cand < n) & (cand != rows[:, None, None]) & (r2 < r2max) & (rows < n)[:, None, None]
-            B = rows.shape[0]
-            return compact(keep.reshape(B, S * C), cand.reshape(B, S * C), K, n)
+            return compact(keep, cand, K, n)
 
         idx, count = blocked_rows(rows_fn, n, S * C, BUILD_BUDGET, order=order)
     else:
