@@ -56,7 +56,6 @@ from ..models import kernels as _kernels
 from ..models.potentials import REGISTRY
 from .collision_integrals import (
     QUADRATURE,
-    _check_temperatures,
     cross_sections_at_nodes,
     energy_rule,
     energy_split,
@@ -245,7 +244,7 @@ def transport_coefficients(potential: str, temperatures, *, sonine_order: int = 
         problems.append(("sonine_order", f"must be an integer ≥ 1 (got {sonine_order!r})"))
     elif sonine_order > 12:
         problems.append(("sonine_order", f"must be ≤ 12 (got {sonine_order}); order 8 already "
-                         "converges hard spheres to 7 digits"))
+                         "converges hard spheres to 6 digits"))
     T = np.atleast_1d(np.asarray(temperatures, float)) if np.size(temperatures) else np.array([])
     bad = [float(t) for t in T if not (np.isfinite(t) and t > 0)]
     if bad or T.size == 0:
@@ -256,7 +255,6 @@ def transport_coefficients(potential: str, temperatures, *, sonine_order: int = 
                          f"kernels: {', '.join(KERNELS)}"))
     if problems:
         raise ConfigError(problems)
-    T = _check_temperatures(T)
     if potential in KERNELS:
         mu, lam, om, fm, fl = _transport_kernel(_kernel_from(potential, params), T, int(sonine_order))
     else:
