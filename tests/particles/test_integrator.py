@@ -34,8 +34,9 @@ def drift_and_noise(e, dt_save):
 
 
 def test_nve_energy_drift_short(md):
-    """LJ liquid (ρ = 0.8442, θ = 1.44, N = 500, dt = 0.005): 1000 steps; the slow test runs 10⁴."""
-    sim, state = md(500, melt_steps=100)
+    """LJ liquid (ρ = 0.8442, θ = 1.44, N = 500, dt = 0.005, r_c = 2.5 shifted-force): 1000 steps;
+    the slow test runs 10⁴ (validation/particles_nve.py prints both cut-off modes)."""
+    sim, state = md(500, melt_steps=100, cutoff_mode="shifted_force")
     assert sim.system.method == "verlet"
     e, end, obs = _energies(sim, state, 100, 10)
     drift, noise = drift_and_noise(e, 10 * sim.system.dt)
@@ -48,7 +49,7 @@ def test_nve_energy_drift_short(md):
 
 @pytest.mark.slow
 def test_nve_energy_drift_long(md):
-    sim, state = md(500, melt_steps=400)
+    sim, state = md(500, melt_steps=400, cutoff_mode="shifted_force")
     e, _, _ = _energies(sim, state, 1000, 10)
     drift, noise = drift_and_noise(e, 10 * sim.system.dt)
     assert drift < 1e-4, drift
