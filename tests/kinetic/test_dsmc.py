@@ -61,8 +61,8 @@ def _bkw_run(n, replicas, times, dt=0.01, seed=1):
 
 
 def test_bkw_fourth_moment_small():
-    """M4(t) = 15(1 − e^{−t/3}) within 3 standard errors (8 × 20 000 simulators)."""
-    for t, m4, err, exact in _bkw_run(20_000, 8, [7.0, 8.5, 10.0]):
+    """M4(t) = 15(1 − e^{−t/3}) within 3 standard errors (8 × 40 000 simulators)."""
+    for t, m4, err, exact in _bkw_run(40_000, 8, [7.0, 8.5, 10.0]):
         print(f"t={t}: M4 = {m4:.4f} ± {err:.4f}, exact {exact:.4f}")
         assert abs(m4 - exact) < 3 * err + 1e-12
 
