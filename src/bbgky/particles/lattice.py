@@ -163,13 +163,13 @@ def best_width_over(H0, A, t0: float, t1: float, samples: int = 200) -> float:
     return float(out)
 
 
-def require_width(min_width: float, radius: float, *, t: float, what: str = "cut-off + skin") -> None:
+def require_width(min_width: float, radius: float, *, t: float, what: str = "cut-off") -> None:
     """Raise NumericalFailure if a cell of smallest width ``min_width`` cannot hold ``radius``."""
     if 2.0 * radius > min_width:
         raise NumericalFailure(
             f"the periodic cell has become too thin: even after lattice reduction its smallest width "
             f"is {min_width:.6g} < 2 × ({what}) = {2 * radius:.6g}; the minimum image would miss pairs. "
-            "Use more particles (a larger cell), a shorter time.end, or a smaller skin", time=t)
+            "Use more particles (a larger cell) or a shorter time.end", time=t)
 
 
 def cell_grid(min_widths: np.ndarray, radius: float) -> tuple[int, ...]:

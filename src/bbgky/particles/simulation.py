@@ -8,7 +8,8 @@ r"""Host-side driver of one objective-MD system: basis reduction, cell grid, cap
 * before each piece, :func:`.lattice.choose_basis` picks the basis U (a reduced one when it is
   wider over the piece); :func:`.lattice.require_width` stops the run with
   :class:`~bbgky.errors.NumericalFailure` (exit 3) when even the reduced cell is thinner than
-  twice the list radius (cut-off + skin; cut-off alone for all pairs);
+  twice the cut-off; between that and twice cut-off + skin the skin is reduced for the piece
+  (:meth:`Simulation.skin_for`, as the Numba backend does);
 * the cell grid ``floor(min_t w_k(t) / r_ell)`` over the piece (kept while still valid and not
   much coarser than the ideal one, so that an expanding cell does not recompile every piece);
 * after a piece whose status shows a list or cell overflow, K and C are grown from the sizes
@@ -79,13 +80,13 @@ class Simulation:
             k *= 2
         return max(1, -(-n // k))
 
-    def _grid(self, state: State, widths: np.ndarray) -> tuple[int, ...]:
+    def _grid(self, state: State, widths: np.ndarray, radius: float) -> tuple[int, ...]:
         """The cell grid for a piece: () for all-candidate builds; else the ideal grid, or the
         previous one while it is still valid and not much coarser (fewer recompilations)."""
         if self.system.method != "verlet":
             return ()
         n = state.position.shape[0]
-        ideal = lattice.cell_grid(widths, self.system.list_radius)
+        ideal = lattice.cell_grid(widths, radius)
         if not neighbours.use_cells(ideal, n):
             return ()
         old = np.asarray(state.nbr.grid)
@@ -94,11 +95,13 @@ class Simulation:
             return tuple(int(g) for g in old)
         return ideal
 
-    def _capacity(self, state: State, grid, t: float, grow: bool = False) -> tuple[int, int]:
+    def _capacity(self, state: State, grid, t: float, radius: float | None = None,
+                  grow: bool = False) -> tuple[int, int]:
         K, C = (int(c) for c in np.asarray(state.nbr.capacity))
         n, d = state.position.shape
         H = lattice.cell_at(self.system.H0_np, self.system.A_np, np.asarray(state.basis), t)
-        K0, C0 = neighbours.initial_capacity(n, d, abs(np.linalg.det(H)), self.system.list_radius, grid)
+        radius = self.system.list_radius if radius is None else radius
+        K0, C0 = neighbours.initial_capacity(n, d, abs(np.linalg.det(H)), radius, grid)
         if K == 0:
             K = K0
         if grid:
@@ -130,15 +133,25 @@ class Simulation:
             state = state._replace(basis=jnp.asarray(U, state.basis.dtype),
                                    nbr=state.nbr._replace(valid=jnp.zeros((), bool)))
         w = lattice.widths_over(H0, A, U, t0, t1)
-        radius = sysm.list_radius if sysm.method == "verlet" else sysm.cutoff
-        lattice.require_width(float(w.min()), radius, t=t0,
-                              what="cut-off + skin" if sysm.method == "verlet" else "cut-off")
+        lattice.require_width(float(w.min()), sysm.cutoff, t=t0, what="cut-off")
         if sysm.method != "verlet":
             return state, sysm
-        grid = self._grid(state, w)
-        K, C = self._capacity(state, grid, t0)
+        sysm = dataclasses.replace(sysm, skin=self.skin_for(float(w.min())))
+        grid = self._grid(state, w, sysm.list_radius)
+        K, C = self._capacity(state, grid, t0, sysm.list_radius)
         state = self._layout(state, grid, (K, C))
         return state, dataclasses.replace(sysm, grid=grid, capacity=(K, C))
+
+    def skin_for(self, min_width: float) -> float:
+        """The configured skin, or — in a cell too thin for cut-off + skin — the largest of
+        skin·k/8 (k = 7 … 0) that fits, so that the list radius stays within half the width (the
+        list is then rebuilt more often; with skin 0, at every step that moves a particle)."""
+        skin, rc = self.system.skin, self.system.cutoff
+        if 2 * (rc + skin) <= min_width:
+            return skin
+        room = 0.5 * min_width - rc
+        k = max(0, min(7, math.floor(8 * room / skin))) if skin > 0 else 0
+        return skin * k / 8
 
     def _layout(self, state: State, grid, capacity) -> State:
         """Give the state's list the capacities (K, C) and the grid; a new K invalidates it."""
@@ -168,7 +181,7 @@ class Simulation:
         grown = start._replace(nbr=start.nbr._replace(max_count=failed.nbr.max_count,
                                                       max_occupancy=failed.nbr.max_occupancy))
         grid = sysm.grid
-        K, C = self._capacity(grown, grid, float(start.time), grow=True)
+        K, C = self._capacity(grown, grid, float(start.time), sysm.list_radius, grow=True)
         if (K, C) == tuple(sysm.capacity):
             raise NumericalFailure(
                 f"neighbour-list overflow that cannot be grown (K = {K}, C = {C}, N = "

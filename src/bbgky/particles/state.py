@@ -152,12 +152,14 @@ class System:
     A: velocity gradient, d rows of d (tuple of tuples).
     H0: reference cell at t = 0, columns = lattice vectors (tuple of tuples).
     dt: time step h.
-    skin: Verlet skin; the list radius is ``cutoff + skin``.
+    skin: Verlet skin; the list radius is ``cutoff + skin`` (the host lowers the skin of a piece
+        in a cell too thin for it, never the cut-off).
     method: ``"all_pairs"`` (every pair, minimum image, no list; mean-field scaling and small N)
         or ``"verlet"`` (neighbour list).
     grid: cells per reduced axis for the cell-list candidates of the Verlet list; ``()`` builds
         the list from all pairs (N² work at each build only).
     capacity: ``(K, C)`` list width and cell occupancy (must equal ``state.nbr.capacity``).
+    extra_static: static parameters of extra degrees of freedom (e.g. a dipolar model); None.
     isokinetic: if > 0, after every step the peculiar velocities are rescaled to this temperature
         (v <- L x + λ w with Σ|λ w|² = d(N-1)θ); used only to
         equilibrate initial states (JAX backend), never in a production run.
