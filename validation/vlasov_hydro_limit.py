@@ -5,7 +5,10 @@ System: Vlasov–Poisson (coulomb, density 1, θ 1), f0 = (1 + 0.1 cos 0.5x) M (
 grid 64×128, |v| ≤ 8, dt = 0.0025, Strang + cubic splines; Euler on 8× finer cells (MUSCL, SSP-RK3).
 Closures: adiabatic (energy-conserving BGK, γ = 3) and isothermal (BGK thermostat at θ0).
 
-    .venv/bin/python validation/vlasov_hydro_limit.py [--quick] [--out DIR]
+``--dim 2``: the same in 2D2V, f0 = (1 + 0.1(cos 0.5x + cos 0.5y)) M on a 16²×32² grid, |v| ≤ 7,
+dt = 0.005, t = 3, Euler (γ = 2 adiabatic) on 4× finer cells per axis; writes *_2d2v.* files.
+
+    .venv/bin/python validation/vlasov_hydro_limit.py [--quick] [--dim {1,2}] [--out DIR]
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from bbgky.precision import enable_float64
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="32×64 grid, dt = 0.01")
+    ap.add_argument("--dim", type=int, choices=(1, 2), default=1, help="1D1V (default) or 2D2V")
     ap.add_argument("--out", default="runs/validation")
     args = ap.parse_args()
     enable_float64()
@@ -32,11 +36,14 @@ def main() -> None:
     from bbgky.kinetic.vlasov.limits import fit_rate, hydro_error_versus_knudsen
 
     k = 0.5
-    shape, dt = ([32, 64], 0.01) if args.quick else ([64, 128], 0.0025)
-    grid = PhaseGrid.from_shape(shape, 2 * np.pi / k, 8.0)
-    law = InitialLaw("landau", 1, amplitude=0.1, wavenumber=k)
-    kns = [0.2, 0.1, 0.05, 0.025, 0.0125]
-    times = [1.0, 2.0, 3.0, 4.0, 5.0]
+    if args.dim == 1:
+        shape, dt = ([32, 64], 0.01) if args.quick else ([64, 128], 0.0025)
+        vmax, refine, kns, times, tag = 8.0, 8, [0.2, 0.1, 0.05, 0.025, 0.0125], [1.0, 2.0, 3.0, 4.0, 5.0], ""
+    else:
+        shape, dt = ([16, 16, 32, 32], 0.01) if args.quick else ([16, 16, 32, 32], 0.005)
+        vmax, refine, kns, times, tag = 7.0, 4, [0.2, 0.1, 0.05, 0.025], [1.0, 2.0, 3.0], "_2d2v"
+    grid = PhaseGrid.from_shape(shape, 2 * np.pi / k, vmax)
+    law = InitialLaw("landau", args.dim, amplitude=0.1, wavenumber=k)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     record = {"knudsens": kns, "times": times, "grid": shape, "dt": dt}
@@ -48,8 +55,8 @@ def main() -> None:
     fig, ax = plt.subplots(figsize=(5.5, 4))
     for closure in ("adiabatic", "isothermal"):
         start = time.perf_counter()
-        res = hydro_error_versus_knudsen(grid, coulomb(1, grid.lengths), law, knudsens=kns, dt=dt,
-                                         times=times, closure=closure)
+        res = hydro_error_versus_knudsen(grid, coulomb(args.dim, grid.lengths), law, knudsens=kns,
+                                         dt=dt, times=times, closure=closure, refine=refine)
         wall = time.perf_counter() - start
         local = [fit_rate(kns[i:i + 2], res.density_error[i:i + 2, -1]) for i in range(len(kns) - 1)]
         print(f"\n{closure} closure ({wall:.0f} s): max_x |n_kin − ρ_Euler| at t = {times[-1]:g}")
@@ -64,12 +71,13 @@ def main() -> None:
         ax.loglog(kns, res.density_error[:, -1], "o-", label=f"{closure} (order {res.order:.2f})")
     ax.loglog(kns, record["adiabatic"]["density_error"][0][-1] * np.asarray(kns) / kns[0], "k--", lw=0.8,
               label="∝ Kn")
-    ax.set(xlabel="Kn", ylabel="max |n_Vlasov-BGK − ρ_Euler|", title=f"kinetic ↔ hydro at t = {times[-1]:g}")
+    ax.set(xlabel="Kn", ylabel="max |n_Vlasov-BGK − ρ_Euler|",
+           title=f"kinetic ↔ hydro ({args.dim}D{args.dim}V) at t = {times[-1]:g}")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(out / "vlasov_hydro_vs_kn.png", dpi=120)
-    json.dump(record, open(out / "vlasov_hydro_vs_kn.json", "w"), indent=1)
-    print(f"\nwrote {out / 'vlasov_hydro_vs_kn.json'} and {out / 'vlasov_hydro_vs_kn.png'}")
+    fig.savefig(out / f"vlasov_hydro_vs_kn{tag}.png", dpi=120)
+    json.dump(record, open(out / f"vlasov_hydro_vs_kn{tag}.json", "w"), indent=1)
+    print(f"\nwrote {out / f'vlasov_hydro_vs_kn{tag}.json'} and {out / f'vlasov_hydro_vs_kn{tag}.png'}")
 
 
 if __name__ == "__main__":

@@ -179,8 +179,9 @@ class VlasovLevel(_Table):
         "auto", description="particle forces: exact all pairs, particle-mesh (CIC + FFT on the x-grid), "
         "or auto (direct for N ≤ 2048)")
     closure: Literal["isothermal", "adiabatic"] | None = Field(
-        None, description="also solve the 1D Euler system with mean-field force (the hydrodynamic limit) "
-        "with this closure and record its distance to the Vlasov moments")
+        None, description="also solve the periodic Euler system (1D or 2D, as the grid) with mean-field "
+        "force (the hydrodynamic limit; adiabatic: γ = (d+2)/d) with this closure and record its "
+        "distance to the Vlasov moments")
     snapshot_points: int = Field(
         64, ge=0, description="phase-space snapshots (x₁, v₁ marginal) saved at every save, at most this "
         "many points per axis (0: none)")

@@ -54,8 +54,6 @@ def test_the_reference_system_is_valid():
     ({"initial.kind": "bkw"}, "initial.kind", "landau"),
     ({"levels.vlasov.particles": 1000, "levels.vlasov.knudsen": 0.1}, "levels.vlasov.particles",
      "collisionless"),
-    ({"system.dimension": 2, "levels.vlasov.grid": [8, 8, 16, 16], "levels.vlasov.closure": "adiabatic"},
-     "levels.vlasov.closure", "1D"),
 ])
 def test_bad_input_names_the_key_and_the_allowed_range(changes, key, words):
     found = problems(changes)

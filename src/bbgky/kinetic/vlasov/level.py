@@ -3,10 +3,10 @@
 Without a ``[flow]`` table it solves the inhomogeneous mean-field equation on the phase-space grid
 of ``[levels.vlasov]`` (1D1V or 2D2V) from ``initial.kind`` ∈ {maxwellian, landau, two_stream,
 bump_on_tail}; optionally alongside it the N-particle mean-field system (``particles``: W1 to the
-grid solution at every save) and the 1D Euler system (``closure``: the hydrodynamic limit, its
-distance to the Vlasov moments at every save). With a ``[flow]`` it solves the homogeneous
-eq. (16) on the velocity part of the grid and records the error against the exact solution
-g0((I + tA)w).
+grid solution at every save) and the 1D or 2D Euler system (``closure``: the hydrodynamic limit,
+its distance to the Vlasov moments at every save, max over the whole x-grid). With a ``[flow]`` it
+solves the homogeneous eq. (16) on the velocity part of the grid and records the error against
+the exact solution g0((I + tA)w).
 
 Writes ``out/vlasov.nc``: the INTERFACE.md variables (density, temperature, internal_energy,
 pressure_tensor — kinetic part —, heat_flux, speed_moment, electric_energy for Coulomb) plus mass,
@@ -56,10 +56,11 @@ EXTRA: dict[str, tuple[tuple[str, ...], str, str]] = {
     "w1_position": ((), "sigma", "exact W1 between particle and grid x₁-marginals (circle)"),
     "w1_velocity": ((), "(epsilon/m)^1/2", "exact W1 between particle and grid v₁-marginals"),
     "sliced_w1_phase": ((), "1", "sliced W1 between particle and grid (x₁, v₁) laws (16 directions)"),
-    "euler_density_profile": (("x",), "sigma-d", "density of the Euler (hydrodynamic-limit) solution"),
-    "euler_velocity_profile": (("x",), "(epsilon/m)^1/2", "velocity of the Euler solution"),
-    "hydro_density_error": ((), "sigma-d", "max_x |n_Vlasov − ρ_Euler|"),
-    "hydro_velocity_error": ((), "(epsilon/m)^1/2", "max_x |U_Vlasov − u_Euler|"),
+    "euler_density_profile": (("x",), "sigma-d", "density of the Euler (hydrodynamic-limit) solution "
+                              "(averaged over x₂ in 2D)"),
+    "euler_velocity_profile": (("x",), "(epsilon/m)^1/2", "velocity U₁ of the Euler solution (x₂-averaged)"),
+    "hydro_density_error": ((), "sigma-d", "max_x |n_Vlasov − ρ_Euler| (all of x in 2D)"),
+    "hydro_velocity_error": ((), "(epsilon/m)^1/2", "max_x,i |U_i,Vlasov − U_i,Euler|"),
     "density_exact": ((), "sigma-d", "homogeneous flow: ρ0/det(I + tA)"),
     "exact_solution_error": ((), "1", "homogeneous flow: max|g − g0((I + tA)w)| / max g0"),
 }
@@ -121,14 +122,15 @@ def _run_grid(cfg: Config, out: Path, resume: bool, progress) -> xr.Dataset:
         key = jax.random.fold_in(jax.random.key(cfg.system.seed), 0x7A50)  # the level's own stream
         state["particles"] = particles.init(key, s.law)
 
-    euler, refine = None, 8
+    euler, refine = None, 1
     if lv.closure is not None:
         from .euler import EulerMeanField
         from .limits import hydro_profiles
 
-        euler = EulerMeanField(grid.n_x[0] * refine, grid.lengths[0], s.kernel, closure=lv.closure,
-                               temperature=cfg.system.temperature, external=external)
-        state["euler"] = euler.init(s.law.density * s.law.spatial([euler.x]), 0.0, s.law.temperature)
+        refine = 8 if d == 1 else 4
+        euler = EulerMeanField(tuple(n * refine for n in grid.n_x), grid.lengths, s.kernel,
+                               closure=lv.closure, temperature=cfg.system.temperature, external=external)
+        state["euler"] = euler.init(s.law.density * s.law.spatial(euler.xs), 0.0, s.law.temperature)
 
     sx = max(1, -(-grid.n_x[0] // max(lv.snapshot_points, 1)))
     sv = max(1, -(-grid.n_v[0] // max(lv.snapshot_points, 1)))
@@ -163,10 +165,11 @@ def _run_grid(cfg: Config, out: Path, resume: bool, progress) -> xr.Dataset:
             rec.update({k: np.asarray(v) for k, v in dist.items()})
         if euler is not None:
             h = hydro_profiles(euler, st["euler"], refine)
-            rec["euler_density_profile"] = h["density"]
-            rec["euler_velocity_profile"] = h["velocity"]
-            rec["hydro_density_error"] = np.abs(rec["density_profile"] - h["density"]).max()
-            rec["hydro_velocity_error"] = np.abs(rec["velocity_profile"] - h["velocity"]).max()
+            u_h = h["velocity"].reshape((d, *tuple(grid.n_x)))
+            rec["euler_density_profile"] = _profile(h["density"], d)
+            rec["euler_velocity_profile"] = _profile(u_h[0], d)
+            rec["hydro_density_error"] = np.abs(g["density_profile"] - h["density"]).max()
+            rec["hydro_velocity_error"] = np.abs(np.reshape(g["velocity_profile"], u_h.shape) - u_h).max()
         return rec
 
     def health(st: dict) -> str | None:

@@ -110,30 +110,31 @@ class HydroStudy:
 
 
 def hydro_profiles(euler, state, refine: int) -> dict[str, np.ndarray]:
-    """Euler moments sampled at the Vlasov nodes (every ``refine``-th cell centre)."""
+    """Euler moments sampled at the Vlasov nodes (every ``refine``-th cell centre along each axis;
+    in 2D the velocity is [2, nx, ny])."""
     m = euler.moments(state)
-    return {k: v[::refine] for k, v in m.items()}
+    sl = (slice(None, None, refine),) * euler.d
+    return {k: (v[(slice(None), *sl)] if v.ndim > euler.d else v[sl]) for k, v in m.items()}
 
 
 def hydro_error_versus_knudsen(grid: PhaseGrid, kernel: FieldKernel, law: InitialLaw, *, knudsens,
                                dt: float, times: list[float], closure: str = "adiabatic",
                                refine: int = 8) -> HydroStudy:
     """Distance between the moments of the Vlasov–BGK solution (rate 1/Kn) and the Euler solution
-    with the same mean-field force, from the same local-Maxwellian initial data, as Kn → 0.
-    ``closure = "adiabatic"``: energy-conserving BGK vs Euler with γ = 3; ``"isothermal"``: BGK
-    toward the Maxwellian at the fixed initial temperature vs isothermal Euler.
+    with the same mean-field force, from the same local-Maxwellian initial data, as Kn → 0, in
+    1D1V or 2D2V (errors are max over the whole x-grid). ``closure = "adiabatic"``:
+    energy-conserving BGK vs Euler with γ = (d+2)/d; ``"isothermal"``: BGK toward the Maxwellian
+    at the fixed initial temperature vs isothermal Euler.
 
-    The Euler solver runs on ``refine`` × Nx cells so that its own error is far below the Kn
-    effect; the BGK splitting error (O(dt) in the stiff limit) sets a floor: keep dt ≪ min Kn.
+    The Euler solver runs on ``refine`` × Nx cells per axis so that its own error is far below the
+    Kn effect; the BGK splitting error (O(dt) in the stiff limit) sets a floor: keep dt ≪ min Kn.
     """
     from .euler import EulerMeanField
 
-    if grid.dimension != 1:
-        raise ValueError("the hydrodynamic-limit study is 1D")
-    euler = EulerMeanField(grid.n_x[0] * refine, grid.lengths[0], kernel, closure=closure,
+    d = grid.dimension
+    euler = EulerMeanField(tuple(n * refine for n in grid.n_x), grid.lengths, kernel, closure=closure,
                            temperature=law.temperature)
-    xf = euler.x
-    est = euler.init(law.density * law.spatial([xf]), 0.0, law.temperature)
+    est = euler.init(law.density * law.spatial(euler.xs), 0.0, law.temperature)
     hydro = []
     for t in times:
         est = euler.advance_to(est, t)
@@ -151,7 +152,8 @@ def hydro_error_versus_knudsen(grid: PhaseGrid, kernel: FieldKernel, law: Initia
             done = n
             obs = solver.observe(st)
             dens[a, b] = np.abs(obs["density_profile"] - hydro[b]["density"]).max() / law.density
-            du = obs["velocity_profile"][0] - hydro[b]["velocity"]
+            uh = hydro[b]["velocity"].reshape((d, *tuple(grid.n_x)))
+            du = np.asarray(obs["velocity_profile"]).reshape(uh.shape) - uh
             vel[a, b] = np.abs(du).max() / np.sqrt(law.temperature)
     order = fit_rate(knudsens, dens[:, -1])
     return HydroStudy(list(knudsens), list(times), dens, vel, order)

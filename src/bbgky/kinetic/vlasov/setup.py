@@ -100,8 +100,6 @@ def check(cfg: Config) -> list[tuple[str, str]]:
     if lv.particles is not None and lv.knudsen is not None:
         out.append(("levels.vlasov.particles", "the N-particle system is collisionless: its W1 to a BGK "
                     "solution is not a mean-field limit; unset levels.vlasov.knudsen (or particles)"))
-    if lv.closure is not None and d != 1:
-        out.append(("levels.vlasov.closure", "the Euler (hydrodynamic-limit) solver is 1D: dimension = 1"))
     if lv.particles is not None and lv.particle_force == "direct" and d == 2 and it.potential != "gaussian":
         out.append(("levels.vlasov.particle_force", f"no closed-form periodic pair force for {it.potential} "
                     "in 2D: use 'mesh' or 'auto'"))
