@@ -98,7 +98,10 @@ class ParticlesLevel(_Table):
 
     backend: Literal["auto", "jax", "numba"] = Field(
         "auto", description="auto: Numba kernels on CPU for registered potentials, JAX otherwise")
-    skin: float = Field(0.3, ge=0, description="neighbour-list skin (σ units)")
+    skin: float = Field(0.3, ge=0, description="neighbour-list skin (σ units); lowered for a piece "
+                        "where the deformed cell is too thin for cut-off + skin")
+    threads: int = Field(1, ge=1, le=256, description="numba backend: CPU threads of the force loop "
+                         "(results differ from one thread by round-off only)")
 
 
 class BoltzmannLevel(_Table):
@@ -182,6 +185,14 @@ class VlasovLevel(_Table):
         None, description="also solve the periodic Euler system (1D or 2D, as the grid) with mean-field "
         "force (the hydrodynamic limit; adiabatic: γ = (d+2)/d) with this closure and record its "
         "distance to the Vlasov moments")
+    initial_samples: int | None = Field(
+        None, ge=2, description="sampled initial condition: draw this many particles from the law of "
+        "initial.kind with the level's key and start the grid from their kernel density estimate (CIC "
+        "projection + Gaussian kernel); with particles = initial_samples the particle solver starts from "
+        "exactly these particles (unset: the smooth law on the grid)")
+    sample_bandwidth: float | None = Field(
+        None, ge=0, description="sampled initial condition: Gaussian kernel width in grid spacings on every "
+        "phase-space axis (0: the CIC histogram projection alone; unset: Scott's rule σ N^(−1/(2d+4)))")
     snapshot_points: int = Field(
         64, ge=0, description="phase-space snapshots (x₁, v₁ marginal) saved at every save, at most this "
         "many points per axis (0: none)")

@@ -48,9 +48,11 @@ def test_run_writes_particles_nc(tmp_path):
     assert on_disk.pressure_tensor.values[-1, 0, 1] < 0  # shear stress opposes the flow
 
 
-def test_resume_is_bit_identical(tmp_path):
-    cfg = _cfg()
+@pytest.mark.parametrize("backend", ["jax", "numba"])
+def test_resume_is_bit_identical(tmp_path, backend):
+    cfg = _cfg(levels__particles={"backend": backend, "threads": 2 if backend == "numba" else 1})
     full = level.run(cfg, tmp_path / "full")
+    assert full.attrs["backend"] == backend
 
     class Stop(Exception):
         pass

@@ -3,7 +3,7 @@ r"""The particle level of a scenario: ``run(cfg, out)`` writes ``out/particles.n
 From the configuration: N, d, ρ0 and θ0 (``[system]``); the pair potential with its cut-off and
 scaling (``[interaction]``, :func:`bbgky.models.potentials.make_potential`); the velocity gradient
 A (``[flow]``); ``[time]``; the initial state (``[initial]``, :mod:`.initial`); and
-``[levels.particles]``: ``backend`` and ``skin``.
+``[levels.particles]``: ``backend``, ``skin`` and ``threads`` (Numba backend).
 
 * The reference cell is the cube $H_0 = \ell I$, $\ell = (N/\rho_0)^{1/d}$ (or the file's cell).
 * Method (:func:`.simulation.default_method`): all pairs (minimum image, no list) with the
@@ -139,15 +139,19 @@ def _file_state(cfg: Config, key) -> tuple[State, System]:
     return integrator.new_state(jnp.asarray(x), jnp.asarray(w + x @ A.T), sysm, key=key), sysm
 
 
+def _threads(cfg: Config) -> int:
+    return cfg.levels.particles.threads if cfg.levels.particles is not None else 1
+
+
 def initial_state(cfg: Config, backend: str = "jax") -> tuple[State, Simulation]:
     """The prepared state at t = 0 and the simulation that advances it."""
     key = jax.random.PRNGKey(cfg.system.seed)
     kind = cfg.initial.kind
     if kind == "file":
         state, sysm = _file_state(cfg, key)
-        sim = Simulation(sysm, backend=backend)
+        sim = Simulation(sysm, backend=backend, threads=_threads(cfg))
     elif kind in ("maxwellian", "lattice"):
-        sim = Simulation(build_system(cfg), backend=backend)
+        sim = Simulation(build_system(cfg), backend=backend, threads=_threads(cfg))
         state = _maxwellian_state(cfg, sim, key)
     else:
         raise ConfigError([("initial.kind", f"{kind!r} is not available at the particle level; "
@@ -176,7 +180,7 @@ def run(cfg: Config, out: str | Path, *, resume: bool = False, progress=None) ->
             sysm = build_system(cfg, H0=H0)
         else:
             sysm = build_system(cfg)
-        sim = Simulation(sysm, backend=choose_backend(requested, sysm.potential))
+        sim = Simulation(sysm, backend=choose_backend(requested, sysm.potential), threads=_threads(cfg))
         state = _template(cfg, sim)
     else:
         sysm = build_system(cfg)
