@@ -54,6 +54,8 @@ def test_the_reference_system_is_valid():
     ({"initial.kind": "bkw"}, "initial.kind", "landau"),
     ({"levels.vlasov.particles": 1000, "levels.vlasov.knudsen": 0.1}, "levels.vlasov.particles",
      "collisionless"),
+    ({"levels.vlasov.sample_bandwidth": 1.0}, "levels.vlasov.sample_bandwidth", "initial_samples"),
+    ({"levels.vlasov.initial_samples": 1}, "levels.vlasov.initial_samples", "greater than or equal to 2"),
 ])
 def test_bad_input_names_the_key_and_the_allowed_range(changes, key, words):
     found = problems(changes)

@@ -2,7 +2,9 @@
 
 Without a ``[flow]`` table it solves the inhomogeneous mean-field equation on the phase-space grid
 of ``[levels.vlasov]`` (1D1V or 2D2V) from ``initial.kind`` ∈ {maxwellian, landau, two_stream,
-bump_on_tail}; optionally alongside it the N-particle mean-field system (``particles``: W1 to the
+bump_on_tail} — or, with ``initial_samples = N``, from the kernel density estimate of N particles
+drawn from that law with the level's key (the particle solver, with ``particles = N``, starts from
+exactly these particles); optionally alongside it the N-particle mean-field system (``particles``: W1 to the
 grid solution at every save) and the 1D or 2D Euler system (``closure``: the hydrodynamic limit,
 its distance to the Vlasov moments at every save, max over the whole x-grid). With a ``[flow]`` it
 solves the homogeneous eq. (16) on the velocity part of the grid and records the error against
@@ -107,7 +109,14 @@ def _run_grid(cfg: Config, out: Path, resume: bool, progress) -> xr.Dataset:
                                 lv.external_frequency)
     model = VlasovModel(grid, s.kernel, lv.interpolation, lv.splitting, lv.knudsen, external)
     solver = VlasovSolver(model, s.dt)
-    state: dict = {"grid": solver.init(s.law.on_grid(grid))}
+    key = jax.random.fold_in(jax.random.key(cfg.system.seed), 0x7A50)  # the level's own stream
+    if lv.initial_samples is None:
+        f0 = s.law.on_grid(grid)
+    else:  # the KDE of N particles drawn with the same key the particle solver uses
+        from .initial import sampled_on_grid
+
+        f0, _, _ = sampled_on_grid(s.law, key, lv.initial_samples, grid, bandwidth=lv.sample_bandwidth)
+    state: dict = {"grid": solver.init(f0)}
 
     particles = None
     if lv.particles is not None:
@@ -119,8 +128,7 @@ def _run_grid(cfg: Config, out: Path, resume: bool, progress) -> xr.Dataset:
             method = "direct" if direct else "mesh"
         particles = MeanFieldParticles(s.kernel, lv.particles, cfg.system.density, s.dt, method=method,
                                        mesh=grid.n_x, external=external)
-        key = jax.random.fold_in(jax.random.key(cfg.system.seed), 0x7A50)  # the level's own stream
-        state["particles"] = particles.init(key, s.law)
+        state["particles"] = particles.init(key, s.law)  # = the sampled f0's particles when N agrees
 
     euler, refine = None, 1
     if lv.closure is not None:
@@ -130,7 +138,10 @@ def _run_grid(cfg: Config, out: Path, resume: bool, progress) -> xr.Dataset:
         refine = 8 if d == 1 else 4
         euler = EulerMeanField(tuple(n * refine for n in grid.n_x), grid.lengths, s.kernel,
                                closure=lv.closure, temperature=cfg.system.temperature, external=external)
-        state["euler"] = euler.init(s.law.density * s.law.spatial(euler.xs), 0.0, s.law.temperature)
+        if lv.initial_samples is None:
+            state["euler"] = euler.init(s.law.density * s.law.spatial(euler.xs), 0.0, s.law.temperature)
+        else:  # the moments of the sampled f0, on the Euler cells by Fourier interpolation
+            state["euler"] = _euler_from_grid(euler, solver.observe(state["grid"]), refine)
 
     sx = max(1, -(-grid.n_x[0] // max(lv.snapshot_points, 1)))
     sv = max(1, -(-grid.n_v[0] // max(lv.snapshot_points, 1)))
@@ -185,6 +196,24 @@ def _run_grid(cfg: Config, out: Path, resume: bool, progress) -> xr.Dataset:
     if particles is not None:
         attrs["vlasov_particles"] = f"N = {lv.particles}, {particles.method} forces"
     return _write(cfg, out, records, coords, attrs)
+
+
+def _euler_from_grid(euler, obs: dict, refine: int):
+    """Euler initial data from the grid moments (ρ, U, θ), refined ``refine`` × per axis by
+    periodic linear interpolation (keeps ρ, θ > 0 for a rough sampled f0)."""
+
+    def fine(a):
+        a = np.asarray(a)
+        for ax in range(a.ndim):
+            m = a.shape[ax]
+            xf = np.arange(m * refine) / refine
+            a = np.apply_along_axis(lambda c, xf=xf, m=m: np.interp(xf, np.arange(m), c, period=m), ax, a)
+        return a
+
+    rho = fine(obs["density_profile"])
+    u = [fine(c) for c in np.asarray(obs["velocity_profile"])]
+    theta = fine(obs["temperature_profile"])
+    return euler.init(rho, u, theta)
 
 
 def _run_homogeneous(cfg: Config, out: Path, resume: bool, progress) -> xr.Dataset:

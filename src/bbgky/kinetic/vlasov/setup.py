@@ -100,6 +100,12 @@ def check(cfg: Config) -> list[tuple[str, str]]:
     if lv.particles is not None and lv.knudsen is not None:
         out.append(("levels.vlasov.particles", "the N-particle system is collisionless: its W1 to a BGK "
                     "solution is not a mean-field limit; unset levels.vlasov.knudsen (or particles)"))
+    if lv.initial_samples is not None and cfg.flow is not None:
+        out.append(("levels.vlasov.initial_samples", "the homogeneous [flow] branch starts from the exact "
+                    "Maxwellian: unset initial_samples (or the [flow] table)"))
+    if lv.sample_bandwidth is not None and lv.initial_samples is None:
+        out.append(("levels.vlasov.sample_bandwidth", "only used with a sampled initial condition: set "
+                    "levels.vlasov.initial_samples"))
     if lv.particles is not None and lv.particle_force == "direct" and d == 2 and it.potential != "gaussian":
         out.append(("levels.vlasov.particle_force", f"no closed-form periodic pair force for {it.potential} "
                     "in 2D: use 'mesh' or 'auto'"))
