@@ -6,7 +6,7 @@ is compared at each save time with μ_HS(θ) = 1.016034 × (5/16)√(θ/π)/σ²
 ratio η* = −P_xy/(a μ(θ)) averaged over the window; η* must tend to 1 as a* → 0 (shear
 thinning at finite a*), its deviation from 1 shrinking with a*.
 
-Run: ``.venv/bin/python validation/boltzmann_hs_viscosity.py`` (about 5 min on 2 cores);
+Run: ``.venv/bin/python validation/boltzmann_hs_viscosity.py`` (about 15 min on 2 cores at 4 × 5·10⁴);
 ``--samples``/``--replicas`` to change the ensemble.
 """
 
@@ -57,8 +57,8 @@ def main():
     ap.add_argument("--replicas", type=int, default=4)
     ap.add_argument("--a-star0", type=float, nargs="+", default=[0.8, 0.4, 0.2, 0.1],
                     help="initial reduced shear rates a/ν(θ0), one run each")
-    ap.add_argument("--collision-times", type=float, default=6.0, help="run length in units of 1/ν(θ0)")
-    ap.add_argument("--skip", type=float, default=2.0, help="transient skipped, units of 1/ν(θ0)")
+    ap.add_argument("--collision-times", type=float, default=12.0, help="run length in units of 1/ν(θ0)")
+    ap.add_argument("--skip", type=float, default=6.0, help="transient skipped, units of 1/ν(θ0)")
     args = ap.parse_args()
     print(f"hard spheres σ = 1, ρ = 1, θ0 = 1; {args.replicas} × {args.samples:,} simulators; window "
           f"νt ∈ [{args.skip}, {args.collision_times}]")
