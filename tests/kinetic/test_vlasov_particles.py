@@ -78,3 +78,24 @@ def test_w1_between_particles_and_grid_decays_like_n_to_the_minus_half():
     for name in ("w1_position", "w1_velocity", "sliced_w1_phase"):
         for rate in res.rates[name]:
             assert -0.8 < rate < -0.3, (name, res.rates[name], res.mean(name))
+
+
+@pytest.mark.slow  # ~15 s (compiles two particle systems); w1_versus_n's rate is tested above
+def test_w1_study_from_a_configuration_gives_the_table_and_the_rate():
+    """w1_study(cfg, Ns): W1 at every save (t = 0 included) for each N and seed; the fitted rate of
+    the velocity W1 over N = 64 → 1024 is ≈ −1/2 (sampling error of the initial law)."""
+    from bbgky.config import validate
+    from bbgky.kinetic.vlasov.limits import w1_study
+
+    cfg = validate({"system": {"dimension": 1, "density": 1.0, "temperature": 1.0, "seed": 5},
+                    "interaction": {"potential": "coulomb", "scaling": "mean_field"},
+                    "initial": {"kind": "landau", "amplitude": 0.3, "wavenumber": 0.5},
+                    "time": {"end": 0.1, "step": 0.1, "save_every": 0.1},
+                    "levels": {"vlasov": {"grid": [16, 64], "velocity_max": 7.0}}})
+    res = w1_study(cfg, [64, 1024], seeds=4)
+    ds = res.to_dataset()
+    assert res.times == [0.0, 0.1]
+    assert ds["w1_velocity"].shape == (2, 4, 2) and ds["w1_velocity_rate"].shape == (2,)
+    assert np.all(ds["w1_velocity_mean"].values[1] < ds["w1_velocity_mean"].values[0])
+    assert -0.8 < res.rates["w1_velocity"][0] < -0.3, res.rates
+    assert -0.8 < res.rates["w1_position"][0] < -0.3, res.rates

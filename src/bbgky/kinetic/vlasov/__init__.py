@@ -24,6 +24,7 @@ _EXPORTS = {
     "coulomb": "kernels", "yukawa": "kernels", "gaussian": "kernels", "from_function": "kernels",
     "FieldKernel": "kernels", "HomogeneousMeanField": "homogeneous", "MeanFieldParticles": "particles",
     "EulerMeanField": "euler", "distances_to_grid": "limits", "w1_versus_n": "limits",
+    "w1_study": "limits", "knudsen_study": "limits", "sampled_on_grid": "initial", "kde_on_grid": "initial",
     "hydro_error_versus_knudsen": "limits", "fit_damped_mode": "analysis", "fit_peaks": "analysis",
     "fit_growth": "analysis", "dispersion_root": "analysis",
 }

@@ -5,10 +5,11 @@ exact 1D W1 of the position marginal (on the circle) and of the velocity margina
 and the sliced W1 of the (x₁, v₁) phase-space marginal (positions not wrapped: the sliced metric
 is that of the rectangle [0, L) × [−v_max, v_max]); see :mod:`bbgky.statistics.distances`.
 
-:func:`w1_versus_n` runs the study of Thm 2.7: for each N (and each seed) the particle system
-and the grid solver start from the same law and run to the same times; the W1 values and the
-fitted rate W1 ∝ N^p (p ≈ −1/2 expected: the initial sampling error, propagated with a
-time-dependent constant) come back as a table.
+:func:`w1_study` (from a configuration) and :func:`w1_versus_n` run the study of Thm 2.7: for each
+N (and each seed) the particle system and the grid solver start from the same law and run to the
+same times; the W1 values and the fitted rate W1 ∝ N^p (p ≈ −1/2 expected: the initial sampling
+error, propagated with a time-dependent constant) come back as a table (:meth:`StudyResult.to_dataset`).
+:func:`knudsen_study` / :func:`hydro_error_versus_knudsen`: the kinetic ↔ hydro error vs Kn.
 """
 
 from __future__ import annotations
@@ -59,6 +60,20 @@ class StudyResult:
 
     def mean(self, name: str) -> np.ndarray:
         return self.table[name].mean(axis=1)
+
+    def to_dataset(self):
+        """The table as an ``xarray.Dataset``: ``<name>`` [N, seed, time], ``<name>_mean`` [N, time],
+        ``<name>_rate`` [time] (fitted exponent p of W1 ∝ N^p)."""
+        import xarray as xr
+
+        dims = ("N", "seed", "time")
+        data = {}
+        for k, v in self.table.items():
+            data[k] = (dims, v)
+            data[f"{k}_mean"] = (("N", "time"), self.mean(k))
+            data[f"{k}_rate"] = (("time",), np.asarray(self.rates[k]))
+        return xr.Dataset(data, coords={"N": self.sizes, "time": self.times,
+                                        "seed": np.arange(next(iter(self.table.values())).shape[1])})
 
 
 def fit_rate(sizes, values) -> float:
@@ -157,3 +172,43 @@ def hydro_error_versus_knudsen(grid: PhaseGrid, kernel: FieldKernel, law: Initia
             vel[a, b] = np.abs(du).max() / np.sqrt(law.temperature)
     order = fit_rate(knudsens, dens[:, -1])
     return HydroStudy(list(knudsens), list(times), dens, vel, order)
+
+
+def _study_setup(cfg):
+    from ...errors import ConfigError
+    from .setup import build, check
+
+    if cfg.levels.vlasov is None:
+        raise ConfigError([("levels.vlasov", "the study needs a [levels.vlasov] table")])
+    problems = check(cfg)
+    if problems:
+        raise ConfigError(problems)
+    return build(cfg)
+
+
+def w1_study(cfg, sizes, *, seeds: int = 2, directions: int = 32) -> StudyResult:
+    """The mean-field-limit study of a configured scenario: W1(N-particle empirical measure, grid
+    solution) at every save time of ``cfg`` (t = 0 included) for every N in ``sizes`` and ``seeds``
+    seeds (keys from ``system.seed``), with the fitted rate W1 ∝ N^p per time
+    (:attr:`StudyResult.rates`). The grid, kernel, law and dt are those of ``[levels.vlasov]``.
+    :meth:`StudyResult.to_dataset` gives the table as an ``xarray.Dataset`` for a report."""
+    s = _study_setup(cfg)
+    lv = cfg.levels.vlasov
+    steps = [k * s.steps_per_save for k in range(s.saves + 1)]
+    from .setup import DIRECT_MAX
+
+    return w1_versus_n(s.grid, s.kernel, s.law, sizes=list(sizes), seeds=seeds, dt=s.dt, save_steps=steps,
+                       direct_max=DIRECT_MAX, interpolation=lv.interpolation, scheme=lv.splitting,
+                       directions=directions, key=cfg.system.seed)
+
+
+def knudsen_study(cfg, knudsens, *, closure: str | None = None, refine: int | None = None) -> HydroStudy:
+    """The kinetic ↔ hydro study of a configured scenario (1D1V or 2D2V): Vlasov–BGK at each Kn in
+    ``knudsens`` against the Euler system (``closure``, default ``levels.vlasov.closure`` or
+    adiabatic) at every save time, with the fitted order in Kn at the last time."""
+    s = _study_setup(cfg)
+    closure = closure or cfg.levels.vlasov.closure or "adiabatic"
+    refine = refine or (8 if s.grid.dimension == 1 else 4)
+    times = [k * s.steps_per_save * s.dt for k in range(1, s.saves + 1)]
+    return hydro_error_versus_knudsen(s.grid, s.kernel, s.law, knudsens=list(knudsens), dt=s.dt, times=times,
+                                      closure=closure, refine=refine)
