@@ -199,6 +199,11 @@ def write_report(cfg: Config, datasets: dict[str, xr.Dataset], out: Path, *,
     sections.append(Section("Plots", images=plots(datasets, out)))
     if "vlasov" in datasets:
         sections.append(vlasov_section(datasets["vlasov"], out))
+    from .knudsen import section as knudsen_section
+
+    knud = knudsen_section(cfg, datasets, out)  # simple shear with boltzmann + euler/navier_stokes
+    if knud is not None:
+        sections.append(knud)
     (out / "report.html").write_text(render_html(cfg.title, sections))
     md = out / "report.md"
     md.write_text(render_markdown(cfg.title, sections))
