@@ -37,6 +37,8 @@ def test_defaults_are_valid_and_round_trip_through_toml():
     ({"interaction": {"scaling": "boltzmann_grad"}}, "interaction.range", "required"),
     ({"interaction": {"potential": "maxwell"}}, "interaction.potential", "no particle-level pair form"),
     ({"system": {"dimension": 2}, "flow": {"kind": "uniaxial_extension", "rate": 0.1}}, "flow.kind", "≥ 3"),
+    ({"initial": {"kind": "bkw"}}, "initial.kind", "not available at the particle level"),
+    ({"initial": {"kind": "file", "path": "/no/such/file.xyz"}}, "initial.path", "existing"),
 ])
 def test_each_bad_value_is_named_with_its_allowed_range(data, key, words):
     found = problems(data)
@@ -56,6 +58,12 @@ def test_cutoff_check_uses_the_boltzmann_grad_range():
                     "interaction": {"scaling": "boltzmann_grad", "range": 0.5}})
     assert cfg.interaction.range == 0.5
     assert "interaction.cutoff" in problems({"system": {"particles": 8, "density": 1.0}})
+
+
+def test_skin_is_not_refused_where_only_the_cutoff_fits():
+    # N = 108 LJ at ρ = 0.8442: half width 2.52 ≥ r_c = 2.5 although r_c + skin does not fit
+    cfg = validate({"system": {"particles": 108, "density": 0.8442}, "interaction": {"potential": "lj"}})
+    assert cfg.levels.particles.skin == 0.3
 
 
 def test_kinetic_only_potential_is_fine_without_the_particle_level():

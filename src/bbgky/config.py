@@ -323,15 +323,21 @@ def _particle_checks(cfg: Config) -> list[tuple[str, str]]:
     if inter.scaling == "boltzmann_grad" and inter.range is not None:
         rc *= inter.range
     half = 0.5 * cfg.box_length()
-    if inter.scaling != "mean_field" or inter.cutoff is not None:
-        skin = cfg.levels.particles.skin
-        if rc > half:
-            out.append(("interaction.cutoff", f"cut-off {rc:.6g} exceeds half the smallest cell width "
-                        f"{half:.6g}; allowed: cutoff ≤ {half:.6g} (or more particles / lower density)"))
-        elif rc + skin > half and cfg.system.particles > 0:
-            out.append(("levels.particles.skin", f"cut-off + skin = {rc + skin:.6g} exceeds half the "
-                        f"cell width {half:.6g}; allowed: skin ≤ {max(half - rc, 0):.6g}"))
+    # the skin is lowered by the level where the cell is too thin for it; the cut-off is not
+    if (inter.scaling != "mean_field" or inter.cutoff is not None) and rc > half:
+        out.append(("interaction.cutoff", f"cut-off {rc:.6g} exceeds half the smallest cell width "
+                    f"{half:.6g}; allowed: cutoff ≤ {half:.6g} (or more particles / lower density)"))
+    if cfg.initial.kind not in PARTICLE_INITIAL_KINDS:
+        out.append(("initial.kind", f"{cfg.initial.kind!r} is not available at the particle level; "
+                    f"allowed with levels.particles: {', '.join(PARTICLE_INITIAL_KINDS)}"))
+    if cfg.initial.kind == "file" and not (cfg.initial.path and Path(cfg.initial.path).is_file()):
+        out.append(("initial.path", f"initial.kind = 'file' needs an existing extended XYZ or LAMMPS data "
+                    f"file (got {cfg.initial.path!r})"))
     return out
+
+
+#: initial states the particle level can start from.
+PARTICLE_INITIAL_KINDS = ("maxwellian", "lattice", "file")
 
 
 def _format(err: dict) -> tuple[str, str]:
