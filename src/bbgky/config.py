@@ -178,6 +178,12 @@ class VlasovLevel(_Table):
     particles: int | None = Field(
         None, ge=2, description="also run the N-particle mean-field system (paper Lemma 2.6) with this N "
         "and record W1 to the grid solution (unset: grid only)")
+    w1_study: list[Annotated[int, Field(ge=10)]] | None = Field(
+        None, description="mean-field-limit study in the report: W1(N-particle, grid) at every save for "
+        "each N of this list (2 seeds), with the fitted rate W1 ∝ N^p (unset: none)")
+    knudsen_study: list[Positive] | None = Field(
+        None, description="hydrodynamic-limit study in the report: Vlasov–BGK at each Kn of this list "
+        "against the Euler closure, error vs Kn with the fitted order (unset: none)")
     particle_force: Literal["auto", "direct", "mesh"] = Field(
         "auto", description="particle forces: exact all pairs, particle-mesh (CIC + FFT on the x-grid), "
         "or auto (direct for N ≤ 2048)")

@@ -69,3 +69,16 @@ def test_vlasov_section_plots_field_energy_and_phase_space(tmp_path):
     section = vlasov_section(ds, tmp_path)
     assert section.images == ["vlasov.png"] and (tmp_path / "vlasov.png").stat().st_size > 1000
     assert "Mass drift 0.00e+00" in section.text[-1]
+
+
+def test_limit_studies_section_reports_fitted_rates(tmp_path):
+    from bbgky.scenarios.report import studies_section
+
+    N = np.array([100, 1000, 10000])
+    w1 = xr.Dataset({"w1_velocity_mean": (("N", "time"), (N ** -0.5)[:, None] * np.ones((3, 2))),
+                     "w1_velocity_rate": ("time", [-0.5, -0.5])}, coords={"N": N, "time": [0.0, 1.0]})
+    kn = xr.Dataset({"density_error": (("knudsen", "time"), np.array([[0.2], [0.1]]))},
+                    coords={"knudsen": [0.2, 0.1], "time": [1.0]}, attrs={"order": 1.0})
+    section = studies_section({"w1_vs_n": w1, "hydro_vs_kn": kn}, tmp_path)
+    assert "N^-0.500" in section.text[0] and "Kn^1.000" in section.text[1]
+    assert (tmp_path / "limits.png").stat().st_size > 1000

@@ -154,6 +154,38 @@ def vlasov_section(ds: xr.Dataset, out: Path) -> Section:
     return Section("Mean-field (Vlasov) level", text, images=["vlasov.png"])
 
 
+def studies_section(studies: dict[str, xr.Dataset], out: Path) -> Section:
+    """W1 vs N (mean-field limit) and kinetic ↔ hydro error vs Kn, log-log, fitted rates in legends."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(studies), figsize=(5 * len(studies), 3.8), squeeze=False)
+    text = []
+    for ax, (name, ds) in zip(axes[0], studies.items(), strict=True):
+        if name == "w1_vs_n":
+            for key in ("w1_position", "w1_velocity"):
+                if f"{key}_mean" in ds:
+                    rate = float(ds[f"{key}_rate"][-1])
+                    ax.loglog(ds.N, ds[f"{key}_mean"].isel(time=-1), "o-", label=f"{key} ∝ N^{rate:.2f}")
+                    text.append(f"Mean-field limit: {key} at t = {float(ds.time[-1]):.3g} falls as "
+                                f"N^{rate:.3f} (N = {', '.join(str(int(n)) for n in ds.N.values)}).")
+            ax.set(xlabel="N", ylabel="W1", title="N-particle ↔ Vlasov")
+        else:
+            order = float(ds.attrs["order"])
+            ax.loglog(ds.knudsen, ds.density_error.isel(time=-1), "o-",
+                      label=f"density error ∝ Kn^{order:.2f}")
+            ax.set(xlabel="Kn", ylabel="max |n_kin − ρ_hydro|/n0", title="Vlasov–BGK ↔ Euler")
+            text.append("Hydrodynamic limit: the kinetic ↔ Euler density error at "
+                        f"t = {float(ds.time[-1]):.3g} falls as Kn^{order:.3f}.")
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "limits.png", dpi=110)
+    plt.close(fig)
+    return Section("Limit studies", text, images=["limits.png"])
+
+
 def render_markdown(title: str, sections: list[Section]) -> str:
     lines = [f"# {title}", ""]
     for s in sections:
@@ -189,7 +221,8 @@ def render_html(title: str, sections: list[Section]) -> str:
 
 
 def write_report(cfg: Config, datasets: dict[str, xr.Dataset], out: Path, *,
-                 wall_seconds: dict[str, float] | None = None) -> Path:
+                 wall_seconds: dict[str, float] | None = None,
+                 studies: dict[str, xr.Dataset] | None = None) -> Path:
     """Write ``report.md``, ``report.html`` and the PNG plots into ``out``; return the .md path."""
     out = Path(out)
     sections = [run_table(cfg, datasets, wall_seconds or {})]
@@ -199,6 +232,8 @@ def write_report(cfg: Config, datasets: dict[str, xr.Dataset], out: Path, *,
     sections.append(Section("Plots", images=plots(datasets, out)))
     if "vlasov" in datasets:
         sections.append(vlasov_section(datasets["vlasov"], out))
+    if studies:
+        sections.append(studies_section(studies, out))
     from .knudsen import section as knudsen_section
 
     knud = knudsen_section(cfg, datasets, out)  # simple shear with boltzmann + euler/navier_stokes

@@ -81,8 +81,32 @@ def run(cfg: Config, out: Path | None = None, *, resume: bool = False,
         cb = (lambda done, total, _n=name: progress(_n, done, total)) if progress else None
         result.datasets[name] = runner(cfg, out, resume=resume, progress=cb)
         result.wall_seconds[name] = _time.perf_counter() - start
+    studies = run_studies(cfg, out)
     if report:
         from .report import write_report
 
-        result.report = write_report(cfg, result.datasets, out, wall_seconds=result.wall_seconds)
+        result.report = write_report(cfg, result.datasets, out, wall_seconds=result.wall_seconds,
+                                     studies=studies)
     return result
+
+
+def run_studies(cfg: Config, out: Path) -> dict[str, xr.Dataset]:
+    """Limit studies a configuration asks for (several runs of one level), saved as netCDF."""
+    studies: dict[str, xr.Dataset] = {}
+    lv = cfg.levels.vlasov
+    if lv is not None and (lv.w1_study or lv.knudsen_study):
+        from ..kinetic.vlasov import limits
+        from ..output import write_atomic
+
+        if lv.w1_study:
+            ds = limits.w1_study(cfg, lv.w1_study).to_dataset()
+            studies["w1_vs_n"] = ds
+            write_atomic(ds, out / "vlasov_w1_vs_n.nc")
+        if lv.knudsen_study:
+            h = limits.knudsen_study(cfg, lv.knudsen_study)
+            ds = xr.Dataset({"density_error": (("knudsen", "time"), h.density_error),
+                             "velocity_error": (("knudsen", "time"), h.velocity_error)},
+                            coords={"knudsen": h.knudsens, "time": h.times}, attrs={"order": h.order})
+            studies["hydro_vs_kn"] = ds
+            write_atomic(ds, out / "vlasov_hydro_vs_kn.nc")
+    return studies
