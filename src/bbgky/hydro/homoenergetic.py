@@ -134,6 +134,40 @@ def navier_stokes(A, t, *, rho0: float, theta0: float, viscosity: Callable[[np.n
             "pressure_tensor": P, "heat_flux": np.zeros((t.size, 3)), "viscosity": mu}
 
 
+def grad13(A, t, *, rho0: float, theta0: float, viscosity: Callable[[np.ndarray], np.ndarray],
+           pressure0: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    r"""The 13-moment (Grad) closure of homo-energetic flow, beyond Navier–Stokes.
+
+    In a homo-energetic flow the heat flux vanishes by symmetry and every gradient term of Grad's
+    13-moment equations (and of the regularising terms of R13) is zero, so the closure is the
+    pressure-tensor equation with Grad's production term at the rate ν = p/μ(θ) that reproduces
+    the Chapman–Enskog viscosity:
+
+    $$ \dot P + LP + PL^\top + \mathrm{tr}(L)P = -\frac{p}{\mu(\theta)}(P - pI). $$
+
+    For Maxwell molecules (μ ∝ θ) this is the exact second-moment equation of the Boltzmann
+    equation (:mod:`bbgky.kinetic.boltzmann.moments`, solved by the same routine); for other
+    kernels it keeps the normal-stress differences and the non-linear stress–strain response that
+    Navier–Stokes drops (Burnett order and beyond). ``pressure0`` defaults to ρ0θ0 I.
+    """
+    from ..kinetic.boltzmann.moments import solve_second_moments
+
+    A, t = _check(A, t, theta0, rho0)
+    d = A.shape[0]
+    P0 = rho0 * theta0 * np.eye(d) if pressure0 is None else np.asarray(pressure0, float)
+
+    def rate(rho, theta):
+        return float(rho * theta / np.asarray(viscosity(np.array([theta])), float)[0])
+
+    try:
+        sol = solve_second_moments(P0, A, rho0, t, rate)
+    except RuntimeError as exc:
+        raise NumericalFailure(f"13-moment ODE failed: {exc}") from None
+    theta = sol.temperature
+    return {"time": t, "density": sol.density, "temperature": theta, "internal_energy": 0.5 * d * theta,
+            "pressure_tensor": sol.pressure_tensor, "heat_flux": np.zeros((t.size, d))}
+
+
 def universal_residuals(A, t, density, internal_energy, pressure_tensor) -> dict[str, float]:
     """Relative residuals of the universal laws (eq. 50) along a time series (any level).
 
