@@ -435,18 +435,24 @@ def deflection_angle(pot: ScatteringPotential, b, E, *, n_psi: int = 64):
     return _deflection_fn(pot, n_psi)(b, E)
 
 
+def _turning_point(pot: ScatteringPotential, b, E):
+    """The distance of closest approach r_m (largest root of B(r) = b², on the branch that the
+    orbiting structure allows), with r0, r_s and B(r) = r²(1 − U(r)/E)."""
+    r0, X, Y, r_s, orbiting = _turning_structure(pot, E)
+    Bf = lambda x: x * x * (1.0 - pot.energy(x) / E)  # noqa: E731
+    b2 = b * b
+    inner = orbiting & (b2 < Bf(Y))
+    lo = jnp.where(inner, r0, jnp.where(orbiting, Y, r0))
+    hi = jnp.where(inner, X, jnp.maximum(pot.r_hi, 2.0 * b))
+    return _bisect_log(lambda x: b2 - Bf(x), lo, hi), r0, r_s, Bf
+
+
 @lru_cache(maxsize=64)
 def _deflection_fn(pot: ScatteringPotential, n_psi: int):
     @jax.jit
     def f(b, E):
-        r0, X, Y, r_s, orbiting = _turning_structure(pot, E)
-        Bf = lambda x: x * x * (1.0 - pot.energy(x) / E)  # noqa: E731
-        b2 = b * b
-        inner = orbiting & (b2 < Bf(Y))
-        lo = jnp.where(inner, r0, jnp.where(orbiting, Y, r0))
-        hi = jnp.where(inner, X, jnp.maximum(pot.r_hi, 2.0 * b))
-        rm = _bisect_log(lambda x: b2 - Bf(x), lo, hi)
-        rm = jnp.where(b2 <= 0, r0, rm)
+        rm, r0, r_s, _ = _turning_point(pot, b, E)
+        rm = jnp.where(b * b <= 0, r0, rm)
         beyond = b >= pot.cutoff
         rm = jnp.where(beyond, b, rm)
         chi = _deflection_from_rm(pot, rm, E, r_s, n_psi)
@@ -473,13 +479,7 @@ def differential_cross_section(pot: ScatteringPotential, b, E, *, n_psi: int = 6
 def _differential_fn(pot: ScatteringPotential, n_psi: int):
     @jax.jit
     def f(b, E):
-        r0, X, Y, r_s, orbiting = _turning_structure(pot, E)
-        Bf = lambda x: x * x * (1.0 - pot.energy(x) / E)  # noqa: E731
-        b2 = b * b
-        inner = orbiting & (b2 < Bf(Y))
-        lo = jnp.where(inner, r0, jnp.where(orbiting, Y, r0))
-        hi = jnp.where(inner, X, jnp.maximum(pot.r_hi, 2.0 * b))
-        rm = _bisect_log(lambda x: b2 - Bf(x), lo, hi)
+        rm, _, r_s, Bf = _turning_point(pot, b, E)
         chi, dchi = jax.jvp(lambda x: _deflection_from_rm(pot, x, E, r_s, n_psi), (rm,), (jnp.ones_like(rm),))
         bb, db = jax.jvp(lambda x: jnp.sqrt(Bf(x)), (rm,), (jnp.ones_like(rm),))
         theta = jnp.arccos(jnp.cos(chi))
