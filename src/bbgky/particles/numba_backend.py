@@ -849,38 +849,21 @@ def pair_sums(system, x, w, t: float, basis):
 def observe(system, state) -> dict:
     """The observables of :func:`bbgky.particles.observables.observe` (same names and
     definitions), with the pair sums from the Numba kernels."""
-    from ..output import SPEED_MOMENT_ORDERS
     from . import lattice
+    from .observables import from_pair_sums
 
     A, H0 = _system_arrays(system)
     x = np.asarray(state.position, dtype=np.float64)
     v = np.asarray(state.velocity, dtype=np.float64)
     t = float(state.time)
-    n, d = x.shape
+    d = x.shape[1]
     F = np.eye(d) + t * A
     L = A @ np.linalg.inv(F)
     w = v - x @ L.T
     H = lattice.cell_at(H0, A, np.asarray(state.basis), t)
     V = abs(np.linalg.det(H))
     u, vir, heat_pair, _ = pair_sums(system, x, w, t, state.basis)
-    w2 = np.sum(w * w, axis=1)
-    ke = 0.5 * np.sum(w2)
-    pe = np.sum(u)
-    P = (w.T @ w + vir) / V
-    q = (np.sum(w * (0.5 * w2 + u)[:, None], axis=0) + heat_pair) / V
-    speed = np.sqrt(w2)
-    return {
-        "density": n / V,
-        "temperature": np.sum(w2) / (d * (n - 1)),
-        "kinetic_energy": ke / n,
-        "potential_energy": pe / n,
-        "internal_energy": (ke + pe) / n,
-        "pressure_tensor": P,
-        "heat_flux": q,
-        "speed_moment": np.stack([np.mean(speed**k) for k in SPEED_MOMENT_ORDERS]),
-        "power": -np.sum(P * L) * V / n,
-        "momentum": np.sum(w, axis=0) / n,
-    }
+    return from_pair_sums(np, w, u, vir, heat_pair, V, L)
 
 
 __all__ = ["Stats", "advance", "initial_forces", "kernels", "observe", "pair_sums", "run_arrays"]

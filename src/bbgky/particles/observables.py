@@ -32,33 +32,38 @@ from .state import State, System, flow_gradient
 def observe(system: System, state: State) -> dict:
     """Observables at the state's time (the list in ``state.nbr`` must be valid there)."""
     x, t = state.position, state.time
-    n, d = x.shape
     A = jnp.asarray(system.A, x.dtype)
     L = flow_gradient(A, t)
     w = state.velocity - x @ L.T
     H, _, _ = cell_geometry(system, t, state.basis)
     V = jnp.abs(jnp.linalg.det(H))
     u, vir, heat_pair, _ = pairs.pair_observables(system, x, w, t, state.basis, state.nbr)
-    w2 = jnp.sum(w * w, axis=1)
-    ke = 0.5 * jnp.sum(w2)
-    pe = jnp.sum(u)
-    kin = w.T @ w
-    P = (kin + vir) / V
-    q = (jnp.sum(w * (0.5 * w2 + u)[:, None], axis=0) + heat_pair) / V
-    speed = jnp.sqrt(w2)
-    moments = jnp.stack([jnp.mean(speed**k) for k in SPEED_MOMENT_ORDERS])
+    return from_pair_sums(jnp, w, u, vir, heat_pair, V, L)
+
+
+def from_pair_sums(xp, w, u, vir, heat_pair, V, L) -> dict:
+    """The observables from peculiar velocities ``w [N, d]`` and the pair sums (per-particle
+    energies ``u``, virial, pair heat flux), in the array namespace ``xp`` (``jax.numpy`` here,
+    ``numpy`` for the Numba backend): one definition for both backends."""
+    n, d = w.shape
+    w2 = xp.sum(w * w, axis=1)
+    ke = 0.5 * xp.sum(w2)
+    pe = xp.sum(u)
+    P = (w.T @ w + vir) / V
+    q = (xp.sum(w * (0.5 * w2 + u)[:, None], axis=0) + heat_pair) / V
+    speed = xp.sqrt(w2)
     return {
         "density": n / V,
-        "temperature": jnp.sum(w2) / (d * (n - 1)),
+        "temperature": xp.sum(w2) / (d * (n - 1)),
         "kinetic_energy": ke / n,
         "potential_energy": pe / n,
         "internal_energy": (ke + pe) / n,
         "pressure_tensor": P,
         "heat_flux": q,
-        "speed_moment": moments,
-        "power": -jnp.sum(P * L) * V / n,  # d e/dt = -P:L/ρ  (per particle)
-        "momentum": jnp.sum(w, axis=0) / n,
+        "speed_moment": xp.stack([xp.mean(speed**k) for k in SPEED_MOMENT_ORDERS]),
+        "power": -xp.sum(P * L) * V / n,  # d e/dt = -P:L/ρ  (per particle)
+        "momentum": xp.sum(w, axis=0) / n,
     }
 
 
-__all__ = ["observe"]
+__all__ = ["from_pair_sums", "observe"]
