@@ -112,7 +112,8 @@ class BoltzmannLevel(_Table):
         "spectral grid) or moments (exact second-moment ODE, Maxwell molecules)")
     kernel: Literal["hard_sphere", "maxwell", "vhs", "from_potential"] = Field(
         "hard_sphere", description="collision kernel (interaction.potential = 'maxwell' or 'hard_sphere' "
-        "selects it when this key is omitted); hard_sphere/vhs diameter = interaction.sigma")
+        "selects it when this key is omitted); hard_sphere/vhs diameter = interaction.sigma; "
+        "from_potential: classical scattering by interaction.potential (with its Boltzmann–Grad scaling)")
     samples: int = Field(200_000, ge=2, description="DSMC simulators per replica")
     replicas: int = Field(4, ge=1, le=1024, description="DSMC: independent replicas (error bars need ≥ 2)")
     collision_fraction: float = Field(
@@ -133,6 +134,10 @@ class BoltzmannLevel(_Table):
     omega: float = Field(0.75, ge=0.5, le=1.0, description="vhs: viscosity exponent ω (μ ∝ θ^ω)")
     reference_speed: float = Field(1.0, gt=0, description="vhs: relative speed at which the diameter "
                                    "is interaction.sigma")
+    angular_cutoff: float = Field(
+        0.01, gt=0, le=0.5, description="from_potential, infinite-range potentials: impact parameters "
+        "whose deflection |χ| is below this angle (rad) at every E ≥ θ0/10 are dropped (finite-range "
+        "potentials such as WCA need no cut-off)")
     angular: list[float] = Field([1.0], min_length=1, max_length=16, description="maxwell: "
                                  "b(cos θ) = (1/4π) Σ_k angular[k] cos^k θ (≥ 0 on [−1, 1]; [1] isotropic)")
 

@@ -78,7 +78,10 @@ def test_isotropic_expansion_bgk_and_moments(tmp_path):
 
 
 @pytest.mark.parametrize("levels,tables,key", [
-    ({"kernel": "from_potential"}, {"interaction": {"potential": "wca"}}, "levels.boltzmann.kernel"),
+    ({"kernel": "from_potential"}, {"interaction": {"potential": "gaussian"}}, "interaction.potential"),
+    ({"kernel": "from_potential", "method": "spectral"}, {"interaction": {"potential": "wca", "scaling":
+                                                          "boltzmann_grad", "range": 0.1}},
+     "levels.boltzmann.method"),
     ({"kernel": "hard_sphere"}, {}, "levels.boltzmann.kernel"),            # contradicts potential = maxwell
     ({"method": "moments", "kernel": "vhs"}, {"interaction": {"potential": "wca"}},
      "levels.boltzmann.method"),
@@ -103,11 +106,11 @@ def test_out_of_range_keys_rejected(bad):
 
 def test_cli_exit_status_2(tmp_path):
     path = tmp_path / "bad.toml"
-    path.write_text('[interaction]\npotential = "wca"\n[levels.boltzmann]\nkernel = "from_potential"\n')
+    path.write_text('[interaction]\npotential = "gaussian"\n[levels.boltzmann]\nkernel = "from_potential"\n')
     res = subprocess.run([sys.executable, "-m", "bbgky.cli", "run", str(path), "--out", str(tmp_path / "o")],
                          capture_output=True, text=True)
     assert res.returncode == 2, res.stderr
-    assert "levels.boltzmann.kernel" in res.stdout + res.stderr
+    assert "interaction.potential" in res.stdout + res.stderr
 
 
 def test_kernel_selected_by_potential():

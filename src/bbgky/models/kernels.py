@@ -21,8 +21,11 @@ Each kernel knows
 * for Maxwell molecules the relaxation rate of the traceless second moment,
   ν = (3/4) n Λ (``stress_relaxation_rate(n)``).
 
-``from_potential`` (kernel from the classical deflection angle of a pair potential) is not yet
-registered: it needs the scattering integrals of :mod:`bbgky.hydro.scattering`.
+``from_potential`` (:class:`PotentialKernel`) is the kernel of a registry pair potential by
+classical scattering, $B(g,\cos\theta)\,d\sigma = g\,(d\sigma/d\Omega)(g,\theta)\,d\Omega$ with
+cos θ = cos χ(b, g²/4) (:mod:`bbgky.hydro.scattering`), cut at an impact parameter b_max, so that
+$\Sigma(g) = \pi b_{\max}^2\,g$ (the γ = 1 form: the DSMC majorant works unchanged). It is not a
+power law in g: its cos θ table has one row per tabulated relative speed.
 """
 
 from __future__ import annotations
@@ -30,9 +33,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
 import numpy as np
 from numpy.polynomial import legendre as _leg
+
+from ..errors import ConfigError
 
 #: Chapman–Enskog correction of the first Sonine viscosity of hard spheres (REFERENCE.md).
 HARD_SPHERE_VISCOSITY_FACTOR = 1.016034
@@ -101,7 +107,7 @@ class Kernel:
         """σ_μ(g) = ∫ B/|g| sin²θ dσ, i.e. Chapman–Cowling Q^(2)(g) (one-sided convention)."""
         return float(self.radial(g) * self.angular_moment / g)
 
-    def viscosity(self, theta: float | np.ndarray) -> np.ndarray:
+    def viscosity(self, theta):
         r"""Chapman–Enskog shear viscosity μ(θ) (m = k_B = 1).
 
         First Sonine approximation for a power-law kernel:
@@ -110,12 +116,12 @@ class Kernel:
         and $Q^{(2)}(g) = \Lambda\,|g|^{\gamma-1}$, i.e.
         $\Omega^{(2,2)} = \sqrt{\theta/\pi}\,\Lambda\,(2\sqrt\theta)^{\gamma-1}\,\Gamma((7+\gamma)/2)/2$.
         Exact for Maxwell molecules (4θ/(3Λ)); hard spheres are multiplied by 1.016034.
+        Works on NumPy and JAX arrays (μ = μ(1) θ^{1 − γ/2}).
         """
-        theta = np.asarray(theta, float)
-        lam = self.angular_moment
-        omega22 = np.sqrt(theta / math.pi) * lam * (2 * np.sqrt(theta)) ** (self.gamma - 1) \
-            * math.gamma((7 + self.gamma) / 2) / 2
-        mu1 = 5 * theta / (8 * omega22)
+        theta = theta if hasattr(theta, "shape") else np.asarray(theta, float)
+        omega22_at_1 = self.angular_moment * 2 ** (self.gamma - 1) * math.gamma((7 + self.gamma) / 2) \
+            / (2 * math.sqrt(math.pi))
+        mu1 = 5 / (8 * omega22_at_1) * theta ** (1 - self.gamma / 2)
         if self.name == "hard_sphere":
             return HARD_SPHERE_VISCOSITY_FACTOR * mu1
         return mu1
@@ -145,6 +151,8 @@ KERNEL_CITATIONS = {
                "Fundamentals of Maxwell's kinetic theory of a simple monatomic gas (1980).",
     "hard_sphere": "S. Chapman, T. G. Cowling, The mathematical theory of non-uniform gases (1970).",
     "vhs": "G. A. Bird, Molecular gas dynamics and the direct simulation of gas flows (1994), §2.6.",
+    "from_potential": "J. O. Hirschfelder, C. F. Curtiss, R. B. Bird, Molecular theory of gases and "
+                      "liquids (1954), §1.5; paper eq. 17 (Boltzmann–Grad scaling).",
 }
 
 
@@ -189,15 +197,168 @@ def vhs(sigma: float = 1.0, omega: float = 0.75, reference_speed: float = 1.0) -
                   "first Sonine approximation")
 
 
-#: name -> factory. ``from_potential`` is pending (needs bbgky.hydro.scattering).
-REGISTRY: dict[str, Callable[..., Kernel]] = {
+class PotentialKernel:
+    r"""The collision kernel of a pair potential by classical scattering (``from_potential``).
+
+    A pair with relative speed g and impact parameter b, uniform in the disc b ≤ b_max, leaves
+    with cos θ = cos χ(b, E), E = g²/4 the centre-of-mass energy (m = 1), χ the deflection angle
+    of :func:`bbgky.hydro.scattering.deflection_angle`. Hence
+
+    $$\Sigma(g) = \pi b_{\max}^2\,g,\qquad B(g,\cos\theta) = g\,\frac{d\sigma}{d\Omega}(g,\theta),$$
+
+    stored as ``radial(g) = g`` times ``sphere_integral = π b_max²``, and the law of cos θ at speed
+    ``table_speeds[k]`` as row k of ``cos_theta_table()`` (its inverse CDF at equally spaced
+    probabilities: the quantiles of cos χ over b² uniform on [0, b_max²]; exact rearrangement, so
+    rainbow and orbiting branches of an attractive well are included). A finite-range potential
+    (WCA) has b_max = its range and no approximation; otherwise b_max is where |χ(b, E)| falls
+    below ``angular_cutoff`` for every E ≥ ``cutoff_energy`` (smaller deflections are dropped).
+
+    ``viscosity(θ)`` is the Chapman–Enskog viscosity of the untruncated potential
+    (:func:`bbgky.hydro.transport.viscosity_function`, Sonine order 3), tabulated in log θ and
+    evaluated on NumPy or JAX arrays (log-log linear interpolation, power-law extrapolation).
+    """
+
+    name = "from_potential"
+    gamma = 1.0
+    isotropic = False
+    angular: tuple[float, ...] = ()
+
+    def __init__(self, pot, b_max: float, speeds: np.ndarray, table: np.ndarray, parameters: dict,
+                 temperature: float):
+        self.potential, self.b_max = pot, float(b_max)
+        self.table_speeds, self._table = np.asarray(speeds, float), np.asarray(table, float)
+        self.parameters, self.temperature = parameters, float(temperature)
+        self.viscosity_note = ("Chapman–Enskog of the untruncated potential, Sonine order 3 "
+                               "(bbgky.hydro.transport)")
+
+    def radial(self, g):
+        """|g| (works on NumPy and JAX arrays)."""
+        return abs(g)
+
+    @property
+    def sphere_integral(self) -> float:
+        """π b_max²: the total rate is Σ(g) = |g| × this."""
+        return math.pi * self.b_max**2
+
+    def total_rate(self, g):
+        return self.radial(g) * self.sphere_integral
+
+    def cos_theta_table(self) -> np.ndarray:
+        """[n_g, n]: row k is the inverse CDF of cos θ at relative speed ``table_speeds[k]``."""
+        return self._table
+
+    def cos_theta_quantiles(self, g: float) -> np.ndarray:
+        """The inverse CDF of cos θ at speed g, linear in log g between rows (clamped outside)."""
+        s = np.interp(math.log(g), np.log(self.table_speeds), np.arange(self.table_speeds.size))
+        k = min(int(s), self.table_speeds.size - 2)
+        return (1 - (s - k)) * self._table[k] + (s - k) * self._table[k + 1]
+
+    def angular_average(self, g: float, f: Callable[[np.ndarray], np.ndarray]) -> float:
+        """∫ f(cos θ) B(g, cos θ) dσ / Σ(g): the mean of f over the scattering law at speed g."""
+        values = f(self.cos_theta_quantiles(g))
+        return float(np.mean(0.5 * (values[1:] + values[:-1])))
+
+    def viscosity_cross_section(self, g: float) -> float:
+        """Q^(2)(g) = π b_max² ⟨1 − cos²θ⟩ (Chapman–Cowling, one-sided convention)."""
+        return self.sphere_integral * self.angular_average(g, lambda x: 1 - x**2)
+
+    @cached_property
+    def _viscosity_table(self) -> tuple[np.ndarray, np.ndarray]:
+        from ..hydro.transport import viscosity_function
+
+        p = self.potential
+        mu = viscosity_function(p.name, sigma=p.sigma, epsilon=p.epsilon, **dict(p.params))
+        theta = self.temperature * np.geomspace(0.1, 100.0, 73)
+        return np.log(theta), np.log(mu(theta))
+
+    def viscosity(self, theta):
+        """μ(θ) on NumPy or JAX arrays (see the class docstring)."""
+        xp = np if isinstance(theta, float | int | np.ndarray | list) else _jnp()
+        lt, lm = self._viscosity_table
+        x = xp.log(xp.asarray(theta, dtype=float))
+        slope_lo, slope_hi = (lm[1] - lm[0]) / (lt[1] - lt[0]), (lm[-1] - lm[-2]) / (lt[-1] - lt[-2])
+        log_mu = (xp.interp(x, lt, lm) + slope_lo * xp.minimum(x - lt[0], 0.0)
+                  + slope_hi * xp.maximum(x - lt[-1], 0.0))
+        return xp.exp(log_mu)
+
+    def bgk_frequency(self, density: float, theta: float) -> float:
+        return float(density * theta / self.viscosity(float(theta)))
+
+    def citation(self) -> str:
+        return KERNEL_CITATIONS["from_potential"]
+
+
+def _jnp():
+    import jax.numpy as jnp
+
+    return jnp
+
+
+@lru_cache(maxsize=8)
+def from_potential(potential: str = "wca", *, sigma: float = 1.0, epsilon: float = 1.0,
+                   range_: float | None = None, temperature: float | None = None,
+                   angular_cutoff: float = 0.01, speed_decades: tuple[float, float] = (-2.0, 2.0),
+                   rows_per_decade: int = 24, impact_points: int = 4096, table_points: int = 1025,
+                   **params: float) -> PotentialKernel:
+    r"""The kernel of the registry potential ``potential`` (:class:`PotentialKernel`).
+
+    With ``range_`` = ε the potential is the Boltzmann–Grad $V(r) = U(r/\varepsilon)/\varepsilon$,
+    i.e. U with σ → εσ, energy → energy/ε, screening length → ε × it, so that
+    $\chi_V(b, E) = \chi_U(b/\varepsilon, \varepsilon E)$ and cross-sections scale as ε² at εE.
+    ``temperature`` (default: the potential's energy scale) centres the table: speeds
+    $\sqrt\theta \times 10^{k}$ for k in ``speed_decades`` (``rows_per_decade`` rows a decade); the
+    angular cut-off of an infinite-range potential holds for E ≥ ``cutoff_energy`` = θ/10.
+    Raises :class:`~bbgky.errors.ConfigError` (key ``potential``) for a potential without a
+    repulsive core or unknown parameters.
+    """
+    from ..hydro.scattering import deflection_angle, scattering_potential
+
+    if range_ is not None:
+        sigma, epsilon = sigma * range_, epsilon / range_
+        params = {k: v * range_ if k == "screening_length" else v for k, v in params.items()}
+    pot = scattering_potential(potential, sigma=sigma, epsilon=epsilon, **params)
+    theta = float(temperature) if temperature is not None else pot.epsilon
+    cutoff_energy = 0.1 * theta
+    if math.isfinite(pot.cutoff):
+        b_max, angular_cutoff = pot.cutoff, 0.0
+    else:
+        scale = pot.sigma * max(1.0, params.get("screening_length", 1.0) / sigma)
+        b = scale * np.geomspace(0.3, 300.0, 1200)
+        chi = np.abs(np.asarray(deflection_angle(pot, b, cutoff_energy)))
+        above = np.nonzero(~(chi < angular_cutoff))[0]
+        if above.size == 0 or above[-1] + 1 >= b.size:
+            raise ConfigError([("potential", f"{potential!r}: no impact parameter below {b[-1]:.3g} with "
+                                f"|χ| < {angular_cutoff} at E = {cutoff_energy:.3g}")])
+        b_max = float(b[above[-1] + 1])
+    lo, hi = speed_decades
+    speeds = math.sqrt(theta) * np.logspace(lo, hi, round((hi - lo) * rows_per_decade) + 1)
+    # midpoints of equal cells in b; cell j carries the exact measure 2 b_j Δb of b² (weighted
+    # quantiles: the core b ≲ σ keeps many nodes even when b_max ≫ σ)
+    impact = b_max * (np.arange(impact_points) + 0.5) / impact_points
+    p = np.linspace(0.0, 1.0, table_points)
+    rows = []
+    for chunk in np.array_split(speeds, max(1, speeds.size // 8)):
+        chi = np.asarray(deflection_angle(pot, impact[None, :], (chunk**2 / 4)[:, None]))
+        for c in chi:
+            order = np.argsort(np.cos(c))
+            cdf = (np.cumsum(impact[order]) - 0.5 * impact[order]) / impact.sum()
+            rows.append(np.interp(p, cdf, np.cos(c)[order]))
+    parameters = {"potential": potential, "sigma": pot.sigma, "epsilon": pot.epsilon, **dict(pot.params),
+                  "b_max": b_max, "angular_cutoff": angular_cutoff, "cutoff_energy": cutoff_energy,
+                  "speed_min": float(speeds[0]), "speed_max": float(speeds[-1])}
+    return PotentialKernel(pot, b_max, speeds, np.stack(rows), parameters, theta)
+
+
+#: name -> factory.
+REGISTRY: dict[str, Callable[..., Kernel | PotentialKernel]] = {
     "maxwell": maxwell,
     "hard_sphere": hard_sphere,
     "vhs": vhs,
+    "from_potential": from_potential,
 }
 
 
-def make_kernel(name: str, **params) -> Kernel:
+def make_kernel(name: str, **params) -> Kernel | PotentialKernel:
     """Build a registered kernel; unknown names raise with the list of known ones."""
     if name not in REGISTRY:
         raise ValueError(f"unknown collision kernel {name!r}; known: {', '.join(sorted(REGISTRY))}")

@@ -33,9 +33,8 @@ class BGKCollision:
         self._proj = _conservation_projector(grid)
 
     def frequency(self, rho, theta):
-        """ν = ρθ/μ(θ); μ(θ) = μ(1) θ^{1 − γ/2} for a kernel homogeneous of degree γ."""
-        mu1 = float(self.kernel.viscosity(1.0))
-        return rho * theta / (mu1 * theta ** (1 - self.kernel.gamma / 2))
+        """ν = ρθ/μ(θ) (the kernel's viscosity accepts traced arrays)."""
+        return rho * theta / self.kernel.viscosity(theta)
 
     def __call__(self, G, c, rho):
         h3 = self.grid.cell

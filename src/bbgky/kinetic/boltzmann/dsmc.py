@@ -100,6 +100,8 @@ class DSMC:
         self.kernel, self.cfg = kernel, cfg
         self.A = jnp.asarray(np.asarray(cfg.A, float))
         self._cos_table = jnp.asarray(kernel.cos_theta_table())
+        if self._cos_table.ndim == 2:
+            self._log_speeds = jnp.log(jnp.asarray(kernel.table_speeds))
         self._sphere = kernel.sphere_integral
 
     # ---- state ---------------------------------------------------------------------------------
@@ -146,8 +148,9 @@ class DSMC:
         out = jnp.zeros((m + 1,), dtype=d.dtype).at[jnp.where(keep & (slot < m), slot, m)].set(d)
         return out[:m], slot[-1] + 1 < m
 
-    def _sigma(self, key, ghat, shape):
-        """Post-collision directions σ with cos θ = σ·ĝ drawn from b(cos θ)."""
+    def _sigma(self, key, g, ghat, shape):
+        """Post-collision directions σ with cos θ = σ·ĝ drawn from b(cos θ) — from B(|g|, ·) when the
+        table has one row per speed (``kernel.table_speeds``; linear in log |g|, clamped outside)."""
         k1, k2 = jax.random.split(key)
         if self.kernel.isotropic:  # uniform on S² from two uniforms (cheaper than normals on CPU)
             ct = 2 * jax.random.uniform(k1, shape) - 1
@@ -155,9 +158,15 @@ class DSMC:
             phi = 2 * jnp.pi * jax.random.uniform(k2, shape)
             return jnp.stack([st * jnp.cos(phi), st * jnp.sin(phi), ct], axis=-1)
         table = self._cos_table
-        u = jax.random.uniform(k1, shape) * (table.shape[0] - 1)
-        i = jnp.clip(jnp.floor(u).astype(int), 0, table.shape[0] - 2)
-        ct = table[i] + (u - i) * (table[i + 1] - table[i])
+        u = jax.random.uniform(k1, shape) * (table.shape[-1] - 1)
+        i = jnp.clip(jnp.floor(u).astype(int), 0, table.shape[-1] - 2)
+        if table.ndim == 1:
+            ct = table[i] + (u - i) * (table[i + 1] - table[i])
+        else:
+            s = jnp.interp(jnp.log(g), self._log_speeds, jnp.arange(table.shape[0], dtype=float))
+            k = jnp.clip(jnp.floor(s).astype(int), 0, table.shape[0] - 2)
+            rows = [table[r, i] + (u - i) * (table[r, i + 1] - table[r, i]) for r in (k, k + 1)]
+            ct = rows[0] + (s - k) * (rows[1] - rows[0])
         st = jnp.sqrt(jnp.clip(1 - ct**2, 0.0))
         phi = 2 * jnp.pi * jax.random.uniform(k2, shape)
         a = jnp.where(jnp.abs(ghat[..., :1]) < 0.9, jnp.array([1.0, 0, 0]), jnp.array([0, 1.0, 0]))
@@ -202,7 +211,7 @@ class DSMC:
         gn = jnp.linalg.norm(g, axis=-1)
         accept = (jnp.arange(cap) < K) & (uacc * sig_max < self._rate(gn))
         ghat = g / jnp.where(gn > 0, gn, 1.0)[:, None]
-        sigma = jax.lax.optimization_barrier(self._sigma(k_sig, ghat, (cap,)))
+        sigma = jax.lax.optimization_barrier(self._sigma(k_sig, gn, ghat, (cap,)))
         V = 0.5 * (wi + wj)
         half = 0.5 * gn[:, None] * sigma
         ui_new, uj_new = (V + half) @ F.T, (V - half) @ F.T

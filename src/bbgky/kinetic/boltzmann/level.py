@@ -32,6 +32,7 @@ from ...config import BoltzmannLevel, Config, to_toml
 from ...errors import ConfigError
 from ...models import flows
 from ...models import kernels as _kernels
+from ...models.potentials import REGISTRY
 from ...output import level_dataset, write_atomic
 from . import bgk as _bgk
 from . import dsmc as _dsmc
@@ -79,12 +80,11 @@ def build_kernel(cfg: Config) -> _kernels.Kernel:
     if pot in ("maxwell", "hard_sphere") and name != pot:
         problems.append(("levels.boltzmann.kernel", f"{name!r} contradicts interaction.potential = {pot!r}; "
                          f"omit the key or set it to {pot!r}"))
-    if name == "from_potential":
-        problems.append(("levels.boltzmann.kernel", "'from_potential' is not available yet (needs the "
-                         "tabulated classical cross-section); allowed now: hard_sphere, maxwell, vhs"))
     if problems:
         raise ConfigError(problems)
     sigma = cfg.interaction.sigma
+    if name == "from_potential":
+        return _potential_kernel(cfg)
     try:
         if name == "maxwell":
             return _kernels.maxwell(tuple(b.angular))
@@ -94,6 +94,27 @@ def build_kernel(cfg: Config) -> _kernels.Kernel:
     except ValueError as exc:
         key = "levels.boltzmann.angular" if name == "maxwell" else "levels.boltzmann.omega"
         raise ConfigError([(key, str(exc))]) from None
+
+
+def _potential_kernel(cfg: Config) -> _kernels.PotentialKernel:
+    """``from_potential``: the configured potential, Boltzmann–Grad scaled when configured, its table
+    centred on θ0 (a mean-field scaling has no Boltzmann limit: refused)."""
+    inter = cfg.interaction
+    if inter.scaling == "mean_field":
+        raise ConfigError([("interaction.scaling", "'from_potential' needs scaling = 'physical' or "
+                            "'boltzmann_grad' (a mean-field interaction has no collision kernel)")])
+    extra = {k: getattr(inter, k) for k in REGISTRY[inter.potential].extra} \
+        if inter.potential in REGISTRY else {}
+    b = cfg.levels.boltzmann or BoltzmannLevel()
+    try:
+        return _kernels.from_potential(
+            inter.potential, sigma=inter.sigma, epsilon=inter.epsilon,
+            range_=inter.range if inter.scaling == "boltzmann_grad" else None,
+            temperature=float(np.trace(initial_temperature_tensor(cfg))) / 3,
+            angular_cutoff=b.angular_cutoff, **extra)
+    except ConfigError as exc:
+        raise ConfigError([("interaction.potential", f"kernel 'from_potential': {msg}")
+                           for _, msg in exc.problems]) from None
 
 
 def check(cfg: Config) -> None:
@@ -131,7 +152,11 @@ def check(cfg: Config) -> None:
         if b.method == "moments" and kern.gamma != 0:
             problems.append(("levels.boltzmann.method", "'moments' is exact only for Maxwell molecules; "
                              f"kernel is {kern.name!r}"))
-        if b.method == "spectral" and not kern.isotropic:
+        if b.method == "spectral" and kern.name == "from_potential":
+            problems.append(("levels.boltzmann.method", "the spectral method needs a power-law kernel "
+                             "B = |g|^γ b(cos θ); 'from_potential' depends on |g| through the deflection "
+                             "angle: use method = 'dsmc' (or 'bgk', matched to its viscosity)"))
+        elif b.method == "spectral" and not kern.isotropic:
             problems.append(("levels.boltzmann.angular", "the spectral method needs isotropic scattering "
                              "(angular = [1.0]); use method = 'dsmc' for an anisotropic b(cos θ)"))
     if problems:
@@ -341,6 +366,21 @@ def _fourth_initial(fm: _moments.FourthMomentSystem, cfg: Config) -> np.ndarray:
     return fm.moments_of(Z @ np.linalg.cholesky(initial_temperature_tensor(cfg)).T, W)
 
 
+def _potential_kernel_attrs(kern) -> dict:
+    """The scattering table and cut-off of a ``from_potential`` kernel, for the output attributes."""
+    if kern.name != "from_potential":
+        return {}
+    p = kern.parameters
+    return {"kernel_impact_cutoff": p["b_max"],
+            "kernel_angular_cutoff": p["angular_cutoff"],
+            "kernel_angular_cutoff_note": (
+                "finite range: b_max is the range, no approximation" if p["angular_cutoff"] == 0 else
+                f"impact parameters with |chi| < {p['angular_cutoff']} rad at E >= {p['cutoff_energy']:.6g} "
+                "are dropped"),
+            "kernel_table_speeds": f"{kern.table_speeds.size} log-spaced |g| in [{p['speed_min']:.6g}, "
+                                   f"{p['speed_max']:.6g}] (clamped outside)"}
+
+
 def run(cfg: Config, out: str | Path, *, resume: bool = False, progress=None) -> xr.Dataset:
     """Solve the configured homo-energetic Boltzmann equation; write ``out/boltzmann.nc``."""
     check(cfg)
@@ -350,6 +390,7 @@ def run(cfg: Config, out: str | Path, *, resume: bool = False, progress=None) ->
     out = Path(out)
     attrs = {"method": b.method, "kernel": kern.name, "kernel_parameters": str(kern.parameters),
              "kernel_viscosity": kern.viscosity_note, "velocity_gradient": A.ravel(),
+             **_potential_kernel_attrs(kern),
              "heat_flux_convention": "q = (1/2) ∫ w |w|^2 g dw",
              "pressure_convention": "P = ∫ w ⊗ w g dw (g normalised to the number density)"}
     if b.method == "moments":
