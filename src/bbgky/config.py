@@ -114,6 +114,9 @@ class BoltzmannLevel(_Table):
         "hard_sphere", description="collision kernel (interaction.potential = 'maxwell' or 'hard_sphere' "
         "selects it when this key is omitted); hard_sphere/vhs diameter = interaction.sigma; "
         "from_potential: classical scattering by interaction.potential (with its Boltzmann–Grad scaling)")
+    backend: Literal["auto", "jax", "numba"] = Field(
+        "auto", description="DSMC: jax (vmapped; replicas sharded over several devices) or numba (the same "
+        "scheme in CPU kernels, replicas on NUMBA_NUM_THREADS threads); auto: numba when JAX runs on the CPU")
     samples: int = Field(200_000, ge=2, description="DSMC simulators per replica")
     replicas: int = Field(4, ge=1, le=1024, description="DSMC: independent replicas (error bars need ≥ 2)")
     collision_fraction: float = Field(

@@ -258,11 +258,19 @@ def replica_observables(w, rho):
 
 
 class Ensemble:
-    """``replicas`` independent DSMC runs, vmapped; observables as mean ± standard error."""
+    """``replicas`` independent DSMC runs; observables as mean ± standard error.
 
-    def __init__(self, dsmc: DSMC):
-        self.dsmc = dsmc
-        self._advance = jax.jit(jax.vmap(dsmc.advance_to, in_axes=(0, None)))
+    ``backend``: ``"jax"`` (vmapped, replicas sharded over the devices when there are several) or
+    ``"numba"`` (:mod:`.dsmc_numba`, the same scheme on the CPU; the state's arrays are NumPy)."""
+
+    def __init__(self, dsmc: DSMC, backend: str = "jax"):
+        self.dsmc, self.backend = dsmc, backend
+        if backend == "numba":
+            from . import dsmc_numba
+
+            self._advance = lambda states, t_end: dsmc_numba.advance_to(dsmc, states, t_end)
+        else:
+            self._advance = jax.jit(jax.vmap(dsmc.advance_to, in_axes=(0, None)))
         self._obs = jax.jit(jax.vmap(lambda s: replica_observables(dsmc.velocities(s), self.density(s.t))))
 
     def density(self, t):
@@ -275,7 +283,10 @@ class Ensemble:
         target = getattr(sampler, "second_moment", None)
         states = [self.dsmc.init(jax.random.fold_in(k, 1), sampler(k, self.dsmc.cfg.n), t0, target)
                   for k in keys]
-        return jax.tree_util.tree_map(lambda *x: jnp.stack(x), *states)
+        stacked = jax.tree_util.tree_map(lambda *x: jnp.stack(x), *states)
+        if self.backend == "numba":  # NumPy arrays, the key excepted (it may be a typed key)
+            return stacked._replace(**{k: np.asarray(v) for k, v in stacked._asdict().items() if k != "key"})
+        return stacked
 
     def advance_to(self, states: DSMCState, t_end: float) -> DSMCState:
         return self._advance(states, jnp.asarray(t_end, float))

@@ -3,7 +3,9 @@ r"""The Boltzmann level of a configured scenario: ``run(cfg, out, *, resume, pro
 Solves the homo-energetic Boltzmann equation (paper eq. 6) with ``[levels.boltzmann] method``:
 
 * ``dsmc`` — :mod:`.dsmc`, ``replicas`` × ``samples`` simulators; every observable is the replica
-  mean and gets a ``<name>_stderr`` companion (standard error of the mean);
+  mean and gets a ``<name>_stderr`` companion (standard error of the mean). ``backend``: ``jax``
+  (replicas sharded over the devices) or ``numba`` (:mod:`.dsmc_numba`, the same scheme on the
+  CPU); ``auto`` picks numba when JAX runs on the CPU;
 * ``spectral`` — :mod:`.spectral`, N³ grid following θ(t);
 * ``bgk`` — :mod:`.bgk` on the same grid, ν = ρθ/μ(θ);
 * ``moments`` — :mod:`.moments`, the exact second-moment ODE (Maxwell molecules only).
@@ -274,8 +276,16 @@ def _grid_solver(cfg: Config, kern: _kernels.Kernel, A: np.ndarray):
     return driver.Solver(advance, observe, health, lambda s: float(s.t)), state, attrs
 
 
+def dsmc_backend(requested: str) -> str:
+    """``"jax"`` or ``"numba"`` for ``levels.boltzmann.backend``: auto is numba when JAX runs on the CPU."""
+    if requested == "auto":
+        return "numba" if jax.default_backend() == "cpu" else "jax"
+    return requested
+
+
 def _dsmc_solver(cfg: Config, kern: _kernels.Kernel, A: np.ndarray):
     b = cfg.levels.boltzmann
+    backend = dsmc_backend(b.backend)
     saves, per, dt = save_schedule(cfg)
     t_end = saves * per * dt
     # ρ(t)/ρ0 bound over the run, for the Maxwell-molecule capacity
@@ -284,7 +294,7 @@ def _dsmc_solver(cfg: Config, kern: _kernels.Kernel, A: np.ndarray):
     cfg_d = _dsmc.DSMCConfig(n=b.samples, A=tuple(map(tuple, A)), rho0=cfg.system.density, dt_max=dt,
                              p_max=b.collision_fraction, density_bound=float(dens) * 1.01)
     sim = _dsmc.DSMC(kern, cfg_d)
-    ens = _dsmc.Ensemble(sim)
+    ens = _dsmc.Ensemble(sim, backend)
     T = initial_temperature_tensor(cfg)
     if cfg.initial.kind == "bkw":
         theta0 = cfg.system.temperature
@@ -319,7 +329,7 @@ def _dsmc_solver(cfg: Config, kern: _kernels.Kernel, A: np.ndarray):
             return "; ".join(msg for bit, msg in _dsmc.STATUS_MESSAGES.items() if status & bit)
         return None
 
-    attrs = {"samples_per_replica": b.samples, "replicas": b.replicas,
+    attrs = {"backend": backend, "samples_per_replica": b.samples, "replicas": b.replicas,
              "collision_fraction": b.collision_fraction,
              "method_reference": "Babovsky, Eur. J. Mech. B 5 (1986) 675; Bird (1994) §11.1 (NTC majorant)"}
     return driver.Solver(advance, observe, health, lambda s: float(s.t[0])), state, attrs

@@ -1,0 +1,252 @@
+r"""CPU fast path of :mod:`.dsmc`: the same DSMC scheme in Numba kernels, over the same state.
+
+``advance_to(dsmc, states, t_end) -> states`` is :meth:`.dsmc.Ensemble.advance_to` for replicas
+stacked on a leading axis (a :class:`~.dsmc.DSMCState` of NumPy arrays, so the level's
+checkpoints, observables and health checks are those of the JAX backend). The scheme is that of
+:mod:`.dsmc` step for step (Babovsky, Eur. J. Mech. B 5 (1986) 675; Bird (1994) §11.1):
+
+* **Step control**, as :meth:`.dsmc.DSMC.step`: majorant $\Sigma_{\max} = \Sigma(g_b)$,
+  $g_b = 2u_{\max}\max(\|F^{-1}(t)\|, \|F^{-1}(t+\Delta t)\|, \|F^{-1}(t_m)\|)$, step
+  $\Delta t = \min(\Delta t_{cap}, p_{\max}/(\rho(t)\Sigma(2u_{\max}\|F^{-1}(t)\|)))$,
+  $F(t) = I + tA$, $\rho = \rho_0/\det F(t_m)$ at the midpoint $t_m$.
+* **Candidates**: K ~ Binomial(⌊n/2⌋, p_c), $p_c = \rho\Sigma_{\max}\Delta t\,(n/2)/\lfloor n/2\rfloor$,
+  drawn exactly by geometric skipping (O(K) work); the K disjoint pairs are the first 2K rows
+  after a partial Fisher–Yates shuffle *of the rows of u itself* (row k swapped with a uniform
+  row of [k, n)): a uniformly random ordered subset whatever the rows' current order, O(K) per
+  step, and the pairs then sit in contiguous memory. Simulators are exchangeable, so the row
+  order of u carries no physics (observables are symmetric in the rows).
+* **Collision** at the midpoint: w = F(t_m)⁻¹u; accepted with probability Σ(|g|)/Σ_max
+  ($(|g|/g_b)^{\gamma}$); $w' = V \pm |g|\sigma/2$ with cos θ = σ·ĝ from the kernel's inverse-CDF
+  table (``cos_theta_table()``: a row [m], or rows [n_g, m] at speeds ``table_speeds``,
+  interpolated linearly in log g between rows, clamped outside), uniform azimuth; u' = F w'.
+  Momentum and energy are conserved to round-off per collision.
+
+**Randomness**: a xoshiro256+ generator per replica (Blackman & Vigna, ACM TOMS 47 (2021) 36)
+whose 256-bit state is drawn with ``jax.random.bits`` from a subkey of the replica's key; the
+key is split at every call, so a run is a deterministic function of the state (``--resume`` is
+bit-identical). Uniform integers below m are ⌊U m⌋ with 53-bit U (bias < m·2⁻⁵³).
+
+**Threads**: replicas run in a ``prange`` (Numba's thread count, ``NUMBA_NUM_THREADS``); each
+replica is sequential and its own generator, so results do not depend on the thread count.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numba
+import numpy as np
+from numba import njit, prange
+
+from .dsmc import DSMC, DSMCState
+
+_TWO_PI = 2.0 * np.pi
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _rotl(x, k):
+    return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _uniform(s):
+    """xoshiro256+: a double in [0, 1) from the top 53 bits; advances the state s[4]."""
+    s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
+    out = s0 + s3
+    t = s1 << np.uint64(17)
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s[0], s[1], s[2], s[3] = s0, s1, s2, _rotl(s3, 45)
+    return np.float64(out >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit(cache=True, error_model="numpy")
+def _binomial(trials, p, s):
+    """Exact Binomial(trials, p) by geometric skipping over the successes (or the failures, p > ½)."""
+    if p >= 1.0:
+        return trials
+    if p <= 0.0:
+        return 0
+    q = min(p, 1.0 - p)
+    log_q = np.log1p(-q)
+    count, pos = 0, -1
+    while True:
+        pos += 1 + int(np.log(1.0 - _uniform(s)) / log_q)
+        if pos >= trials:
+            break
+        count += 1
+    return count if p <= 0.5 else trials - count
+
+
+@njit(cache=True, error_model="numpy")
+def _finv_norm(A, t):
+    return np.linalg.norm(np.linalg.inv(np.eye(3) + t * A), 2)
+
+
+@njit(cache=True, error_model="numpy")
+def _shuffle_front(u, m, target, s):
+    """Partial Fisher–Yates: row k ↔ a uniform row of [k, n), k < m. The targets are drawn first
+    so that the swap loop (cache misses) has many loads in flight."""
+    n = u.shape[0]
+    for k in range(m):
+        target[k] = min(k + int(_uniform(s) * (n - k)), n - 1)
+    for k in range(m):
+        j = target[k]
+        for a in range(3):
+            u[k, a], u[j, a] = u[j, a], u[k, a]
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _cos_theta(gn, table, log_speeds, s):
+    """cos θ from the inverse-CDF table rows, linear in log g between rows (clamped)."""
+    m = table.shape[1]
+    x = _uniform(s) * (m - 1)
+    i = min(int(x), m - 2)
+    f = x - i
+    r, a = 0, 0.0
+    if table.shape[0] > 1:
+        lg = np.log(gn)
+        if lg >= log_speeds[-1]:
+            r = table.shape[0] - 1
+        elif lg > log_speeds[0]:
+            r = np.searchsorted(log_speeds, lg) - 1
+            a = (lg - log_speeds[r]) / (log_speeds[r + 1] - log_speeds[r])
+    ct = table[r, i] + f * (table[r, i + 1] - table[r, i])
+    if a > 0.0:
+        ct = (1.0 - a) * ct + a * (table[r + 1, i] + f * (table[r + 1, i + 1] - table[r + 1, i]))
+    return ct
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _matvec(M, x, y, z):
+    return (M[0, 0] * x + M[0, 1] * y + M[0, 2] * z, M[1, 0] * x + M[1, 1] * y + M[1, 2] * z,
+            M[2, 0] * x + M[2, 1] * y + M[2, 2] * z)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _direction(gx, gy, gz, gn, isotropic, table, log_speeds, s):
+    """Post-collision direction σ: cos θ = σ·ĝ from the table (uniform if isotropic), azimuth uniform."""
+    phi = _TWO_PI * _uniform(s)
+    ct = 2 * _uniform(s) - 1 if isotropic else _cos_theta(gn, table, log_speeds, s)
+    st = np.sqrt(max(0.0, 1 - ct * ct))
+    cp, sp = st * np.cos(phi), st * np.sin(phi)
+    if isotropic:
+        return cp, sp, ct
+    # σ = cos θ ĝ + sin θ (cos φ e1 + sin φ e2), (ĝ, e1, e2) orthonormal
+    hx, hy, hz = gx / gn, gy / gn, gz / gn
+    if abs(hx) < 0.9:  # e1 ∝ ĝ × x̂
+        e1x, e1y, e1z = 0.0, hz, -hy
+    else:  # e1 ∝ ĝ × ŷ
+        e1x, e1y, e1z = -hz, 0.0, hx
+    e1n = np.sqrt(e1x * e1x + e1y * e1y + e1z * e1z)
+    e1x, e1y, e1z = e1x / e1n, e1y / e1n, e1z / e1n
+    e2x, e2y, e2z = hy * e1z - hz * e1y, hz * e1x - hx * e1z, hx * e1y - hy * e1x
+    return (ct * hx + cp * e1x + sp * e2x, ct * hy + cp * e1y + sp * e2y, ct * hz + cp * e1z + sp * e2z)
+
+
+@njit(cache=True, error_model="numpy")
+def _advance_one(u, t, umax, t_end, A, rho0, dt_max, p_max, gamma, sphere, isotropic, table,
+                 log_speeds, s):
+    """One replica to t_end in place (rows of u permuted); returns (t, umax, collisions, steps)."""
+    n = u.shape[0]
+    pairs = n // 2
+    scale = (n / 2) / pairs
+    eye = np.eye(3)
+    target = np.empty(n, np.int64)
+    collisions, steps = 0, 0
+    while t < t_end - 1e-12:
+        norm0 = _finv_norm(A, t)
+        rho_t = rho0 / np.linalg.det(eye + t * A)
+        dt = min(dt_max, t_end - t, p_max / (rho_t * (2 * umax * norm0) ** gamma * sphere))
+        F = eye + (t + 0.5 * dt) * A
+        Finv = np.linalg.inv(F)
+        rho = rho0 / np.linalg.det(F)
+        gb = 2 * umax * max(norm0, _finv_norm(A, t + dt), np.linalg.norm(Finv, 2))
+        K = _binomial(pairs, min(1.0, rho * gb**gamma * sphere * dt * scale), s)
+        _shuffle_front(u, 2 * K, target, s)  # all the swaps first: no branches between the misses
+        new_max2 = 0.0
+        for c in range(K):
+            i = 2 * c
+            ax, ay, az = _matvec(Finv, u[i, 0], u[i, 1], u[i, 2])
+            bx, by, bz = _matvec(Finv, u[i + 1, 0], u[i + 1, 1], u[i + 1, 2])
+            gx, gy, gz = ax - bx, ay - by, az - bz
+            gn = np.sqrt(gx * gx + gy * gy + gz * gz)
+            ua = _uniform(s)
+            if gamma == 1.0:
+                if ua * gb >= gn:
+                    continue
+            elif gamma != 0.0 and ua >= (gn / gb) ** gamma:
+                continue
+            collisions += 1
+            if gn == 0.0:
+                continue
+            sx, sy, sz = _direction(gx, gy, gz, gn, isotropic, table, log_speeds, s)
+            h = 0.5 * gn
+            vx, vy, vz = 0.5 * (ax + bx), 0.5 * (ay + by), 0.5 * (az + bz)
+            ax, ay, az = _matvec(F, vx + h * sx, vy + h * sy, vz + h * sz)
+            bx, by, bz = _matvec(F, vx - h * sx, vy - h * sy, vz - h * sz)
+            u[i, 0], u[i, 1], u[i, 2] = ax, ay, az
+            u[i + 1, 0], u[i + 1, 1], u[i + 1, 2] = bx, by, bz
+            new_max2 = max(new_max2, ax * ax + ay * ay + az * az, bx * bx + by * by + bz * bz)
+        umax = max(umax, np.sqrt(new_max2))
+        t += dt
+        steps += 1
+    umax2, finite = 0.0, True
+    for k in range(n):
+        r2 = u[k, 0] ** 2 + u[k, 1] ** 2 + u[k, 2] ** 2
+        finite &= r2 < np.inf
+        umax2 = max(umax2, r2)
+    return t, np.sqrt(umax2), collisions, steps, finite
+
+
+def _replicas(u, t, umax, t_end, A, rho0, dt_max, p_max, gamma, sphere, isotropic, table, log_speeds,
+              rng, collisions, steps, finite):
+    for r in prange(u.shape[0]):
+        t[r], umax[r], collisions[r], steps[r], finite[r] = _advance_one(
+            u[r], t[r], umax[r], t_end, A, rho0, dt_max, p_max, gamma, sphere, isotropic, table,
+            log_speeds, rng[r])
+
+
+_replicas_threaded = njit(cache=True, error_model="numpy", parallel=True)(_replicas)
+_replicas_serial = njit(cache=True, error_model="numpy")(_replicas)
+
+
+@jax.jit
+def _split_and_seed(keys):
+    """Per replica: (the next key, 256 random bits seeding the replica's generator)."""
+    def one(key):
+        new, sub = jax.random.split(key)
+        return new, jax.random.bits(sub, (8,), jnp.uint32)
+
+    return jax.vmap(one)(keys)
+
+
+def angular_table(kernel) -> tuple[np.ndarray, np.ndarray]:
+    """(table [n_g, m], log speeds [n_g]) of ``kernel.cos_theta_table()`` (one row: any speed)."""
+    table = np.asarray(kernel.cos_theta_table(), float)
+    if table.ndim == 1:
+        return table[None, :].copy(), np.zeros(1)
+    return np.ascontiguousarray(table), np.log(np.asarray(kernel.table_speeds, float))
+
+
+def advance_to(dsmc: DSMC, states: DSMCState, t_end: float) -> DSMCState:
+    """Every replica of ``states`` (leading axis) to ``t_end``; a new state, the input untouched."""
+    cfg, kern = dsmc.cfg, dsmc.kernel
+    keys, bits = _split_and_seed(states.key)
+    rng = np.array(bits, np.uint32).view(np.uint64)
+    u = np.array(states.u, dtype=np.float64)
+    t = np.array(states.t, dtype=np.float64)
+    umax = np.array(states.umax, dtype=np.float64)
+    collisions, steps = np.zeros(t.shape, np.int64), np.zeros(t.shape, np.int64)
+    finite = np.zeros(t.shape, np.bool_)
+    table, log_speeds = angular_table(kern)
+    run = _replicas_threaded if len(t) > 1 and numba.get_num_threads() > 1 else _replicas_serial
+    run(u, t, umax, float(t_end), np.asarray(cfg.A, float), float(cfg.rho0), float(cfg.dt_max),
+        float(cfg.p_max), float(kern.gamma), float(kern.sphere_integral), bool(kern.isotropic), table,
+        log_speeds, rng, collisions, steps, finite)
+    return DSMCState(t, keys, u, umax, np.asarray(states.collisions) + collisions,
+                     np.asarray(states.steps) + steps,
+                     (np.asarray(states.status) | np.where(finite, 0, 4)).astype(np.int32))
