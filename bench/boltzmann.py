@@ -1,10 +1,11 @@
 """Benchmarks of the Boltzmann level: DSMC collisions/s and one fast-spectral Q evaluation.
 
 * **DSMC**, hard spheres, 10⁶ simulators, θ = 1, ρ = 1, collision_fraction 0.1: collisions per
-  second of :mod:`bbgky.kinetic.boltzmann.dsmc` (jitted JAX, ``advance_to``) against a
-  straightforward vectorised NumPy implementation of the *same* scheme (binomial candidate count,
-  distinct random subset by sort, majorant acceptance, disjoint-pair update), interleaved in one
-  run. Compile time reported separately.
+  second of :mod:`bbgky.kinetic.boltzmann.dsmc` (jitted JAX, ``advance_to``) and of its Numba
+  backend :mod:`bbgky.kinetic.boltzmann.dsmc_numba` (one replica of 10⁶ on one thread; two
+  replicas of 5·10⁵ on two threads) against a straightforward vectorised NumPy implementation of
+  the *same* scheme (binomial candidate count, distinct random subset by sort, majorant
+  acceptance, disjoint-pair update), interleaved in one run. Compile time reported separately.
 * **Spectral Q**, Maxwell molecules and hard spheres: time of one evaluation of
   :class:`~bbgky.kinetic.boltzmann.spectral.SpectralCollision` at N = 32 (N_ρ = 16, Lebedev degree
   11: M = 50 directions, 25 used) and N = 64 (N_ρ = 32, same M), against a NumPy/SciPy-FFT
@@ -12,7 +13,8 @@
   FFTs dominate, N_ρ (M/2 + 1) + 2 transforms of 5 N³ log₂ N³ flops each; the implied flop rate
   is printed beside the machine's nominal double-precision peak (``--peak-gflops``).
 
-Run: ``.venv/bin/python bench/boltzmann.py`` (``--quick`` for a small smoke run).
+Run: ``.venv/bin/python bench/boltzmann.py`` (``--quick`` for a small smoke run, ``--dsmc-only``,
+``--repeat k``).
 """
 
 from __future__ import annotations
@@ -24,12 +26,14 @@ import time
 
 import jax
 import jax.numpy as jnp
+import numba
 import numpy as np
 import scipy.fft as sfft
 
 jax.config.update("jax_enable_x64", True)
 
 from bbgky.kinetic.boltzmann import dsmc as ds  # noqa: E402
+from bbgky.kinetic.boltzmann import dsmc_numba as dn  # noqa: E402
 from bbgky.kinetic.boltzmann import spectral as sp  # noqa: E402
 from bbgky.models import kernels  # noqa: E402
 
@@ -76,32 +80,54 @@ def bench_dsmc(n, t_end, repeats):
     rho, sigma = 1.0, 1.0
     cfg = ds.DSMCConfig(n=n, A=((0.0,) * 3,) * 3, rho0=rho, dt_max=1.0, p_max=0.1)
     sim = ds.DSMC(kernels.hard_sphere(sigma), cfg)
+    half = ds.DSMC(sim.kernel, ds.DSMCConfig(n=n // 2, A=cfg.A, rho0=rho, dt_max=1.0, p_max=0.1))
     w0 = np.random.default_rng(0).normal(size=(n, 3))
     state = sim.init(jax.random.PRNGKey(0), w0)
     adv = jax.jit(sim.advance_to)
     start = time.perf_counter()
     jax.block_until_ready(adv(state, 1e-6))
     compile_s = time.perf_counter() - start
+
+    def numba_states(r, parts):  # the same 10⁶ velocities, as `parts` replicas
+        states = [(half if parts == 2 else sim).init(jax.random.PRNGKey(100 * r + k), w)
+                  for k, w in enumerate(np.split(w0, parts))]
+        return jax.tree_util.tree_map(lambda *x: np.stack([np.asarray(y) for y in x]), *states)
+
+    start = time.perf_counter()
+    advance = {1: dn.make_advance(sim), 2: dn.make_advance(half)}
+    advance[1](numba_states(0, 1), 1e-6)
+    advance[2](numba_states(0, 2), 1e-6)
+    compile_numba = time.perf_counter() - start
+
+    def numba_run(r, parts):
+        numba.set_num_threads(parts)
+        s0 = numba_states(r + 1, parts)
+        start = time.perf_counter()
+        s1 = advance[parts](s0, t_end)
+        return int(s1.collisions.sum()) / (time.perf_counter() - start)
+
     rows = []
     for r in range(repeats):  # interleaved
         s0 = sim.init(jax.random.PRNGKey(r + 1), w0)
         start = time.perf_counter()
         s1 = jax.block_until_ready(adv(s0, t_end))
         tj = time.perf_counter() - start
-        cj = int(s1.collisions)
+        nb1 = numba_run(r, 1)
         w = w0.copy()
         start = time.perf_counter()
         cn = numpy_dsmc(w, rho, sigma, t_end, cfg, np.random.default_rng(r))
         tn = time.perf_counter() - start
-        rows.append((cj / tj, cn / tn, int(s1.steps)))
-    cj = np.median([r[0] for r in rows])
-    cn = np.median([r[1] for r in rows])
-    print(f"DSMC hard spheres, n = {n:,}, t = {t_end} (≈ {rows[0][2]} steps; compile {compile_s:.1f} s)")
-    print(f"| code | collisions/s (median of {repeats}) |")
-    print("|---|---|")
-    print(f"| bbgky JAX | {cj:.3e} |")
-    print(f"| NumPy, same scheme | {cn:.3e} |")
-    print(f"| ratio JAX/NumPy | {cj / cn:.2f} |\n")
+        nb2 = numba_run(r, 2)
+        rows.append((int(s1.collisions) / tj, nb1, nb2, cn / tn, int(s1.steps)))
+    cj, c1, c2, cn = (float(np.median([row[k] for row in rows])) for k in range(4))
+    print(f"DSMC hard spheres, n = {n:,}, t = {t_end} (≈ {rows[0][4]} steps; compile: JAX {compile_s:.1f} s, "
+          f"Numba {compile_numba:.1f} s)")
+    print(f"| code | collisions/s (median of {repeats}) | ratio to NumPy |")
+    print("|---|---|---|")
+    print(f"| bbgky JAX | {cj:.3e} | {cj / cn:.2f} |")
+    print(f"| bbgky Numba, 1 replica × {n:,}, 1 thread | {c1:.3e} | {c1 / cn:.2f} |")
+    print(f"| bbgky Numba, 2 replicas × {n // 2:,}, 2 threads | {c2:.3e} | {c2 / cn:.2f} |")
+    print(f"| NumPy, same scheme | {cn:.3e} | 1 |\n")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -172,12 +198,17 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--peak-gflops", type=float, default=2 * 2.5 * 16,
                     help="nominal FP64 peak of the machine (default: 2 cores × 2.5 GHz × 16 flop/cycle)")
+    ap.add_argument("--repeat", type=int, default=3, help="interleaved DSMC repetitions (median reported)")
+    ap.add_argument("--dsmc-only", action="store_true", help="skip the spectral benchmark")
     args = ap.parse_args()
-    print(f"JAX {jax.__version__} on {jax.devices()[0].platform}, {os.cpu_count()} CPU(s)\n")
+    print(f"JAX {jax.__version__} on {jax.devices()[0].platform}, Numba {numba.__version__}, "
+          f"{os.cpu_count()} CPU(s)\n")
     if args.quick:
         bench_dsmc(20_000, 0.05, 1)
     else:
-        bench_dsmc(1_000_000, 0.05, 3)
+        bench_dsmc(1_000_000, 0.05, args.repeat)
+    if args.dsmc_only:
+        return
     print("| kernel | N | N_ρ | M | JAX s/Q | NumPy s/Q | ratio | GFLOP/Q | JAX GFLOP/s | compile s "
           "| max diff |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")

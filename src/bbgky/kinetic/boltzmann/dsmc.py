@@ -268,7 +268,7 @@ class Ensemble:
         if backend == "numba":
             from . import dsmc_numba
 
-            self._advance = lambda states, t_end: dsmc_numba.advance_to(dsmc, states, t_end)
+            self._advance = dsmc_numba.make_advance(dsmc)
         else:
             self._advance = jax.jit(jax.vmap(dsmc.advance_to, in_axes=(0, None)))
         self._obs = jax.jit(jax.vmap(lambda s: replica_observables(dsmc.velocities(s), self.density(s.t))))

@@ -1,6 +1,6 @@
 r"""CPU fast path of :mod:`.dsmc`: the same DSMC scheme in Numba kernels, over the same state.
 
-``advance_to(dsmc, states, t_end) -> states`` is :meth:`.dsmc.Ensemble.advance_to` for replicas
+``make_advance(dsmc)(states, t_end) -> states`` is :meth:`.dsmc.Ensemble.advance_to` for replicas
 stacked on a leading axis (a :class:`~.dsmc.DSMCState` of NumPy arrays, so the level's
 checkpoints, observables and health checks are those of the JAX backend). The scheme is that of
 :mod:`.dsmc` step for step (Babovsky, Eur. J. Mech. B 5 (1986) 675; Bird (1994) §11.1):
@@ -39,8 +39,6 @@ import numpy as np
 from numba import njit, prange
 
 from .dsmc import DSMC, DSMCState
-
-_TWO_PI = 2.0 * np.pi
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -127,12 +125,23 @@ def _matvec(M, x, y, z):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
+def _azimuth(s):
+    """(cos φ, sin φ), φ uniform: a uniform point of the unit disk (by rejection), normalised."""
+    while True:
+        x, y = 2 * _uniform(s) - 1, 2 * _uniform(s) - 1
+        r2 = x * x + y * y
+        if 0.0 < r2 <= 1.0:
+            r = np.sqrt(r2)
+            return x / r, y / r
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def _direction(gx, gy, gz, gn, isotropic, table, log_speeds, s):
     """Post-collision direction σ: cos θ = σ·ĝ from the table (uniform if isotropic), azimuth uniform."""
-    phi = _TWO_PI * _uniform(s)
     ct = 2 * _uniform(s) - 1 if isotropic else _cos_theta(gn, table, log_speeds, s)
     st = np.sqrt(max(0.0, 1 - ct * ct))
-    cp, sp = st * np.cos(phi), st * np.sin(phi)
+    cp, sp = _azimuth(s)
+    cp, sp = st * cp, st * sp
     if isotropic:
         return cp, sp, ct
     # σ = cos θ ĝ + sin θ (cos φ e1 + sin φ e2), (ĝ, e1, e2) orthonormal
@@ -232,21 +241,26 @@ def angular_table(kernel) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(table), np.log(np.asarray(kernel.table_speeds, float))
 
 
-def advance_to(dsmc: DSMC, states: DSMCState, t_end: float) -> DSMCState:
-    """Every replica of ``states`` (leading axis) to ``t_end``; a new state, the input untouched."""
+def make_advance(dsmc: DSMC):
+    """``advance_to(states, t_end) -> states``: every replica of ``states`` (leading axis, NumPy
+    arrays) to ``t_end``; a new state, the input untouched."""
     cfg, kern = dsmc.cfg, dsmc.kernel
-    keys, bits = _split_and_seed(states.key)
-    rng = np.array(bits, np.uint32).view(np.uint64)
-    u = np.array(states.u, dtype=np.float64)
-    t = np.array(states.t, dtype=np.float64)
-    umax = np.array(states.umax, dtype=np.float64)
-    collisions, steps = np.zeros(t.shape, np.int64), np.zeros(t.shape, np.int64)
-    finite = np.zeros(t.shape, np.bool_)
     table, log_speeds = angular_table(kern)
-    run = _replicas_threaded if len(t) > 1 and numba.get_num_threads() > 1 else _replicas_serial
-    run(u, t, umax, float(t_end), np.asarray(cfg.A, float), float(cfg.rho0), float(cfg.dt_max),
-        float(cfg.p_max), float(kern.gamma), float(kern.sphere_integral), bool(kern.isotropic), table,
-        log_speeds, rng, collisions, steps, finite)
-    return DSMCState(t, keys, u, umax, np.asarray(states.collisions) + collisions,
-                     np.asarray(states.steps) + steps,
-                     (np.asarray(states.status) | np.where(finite, 0, 4)).astype(np.int32))
+    params = (np.asarray(cfg.A, float), float(cfg.rho0), float(cfg.dt_max), float(cfg.p_max),
+              float(kern.gamma), float(kern.sphere_integral), bool(kern.isotropic), table, log_speeds)
+
+    def advance_to(states: DSMCState, t_end) -> DSMCState:
+        keys, bits = _split_and_seed(states.key)
+        rng = np.array(bits, np.uint32).view(np.uint64)
+        u = np.array(states.u, dtype=np.float64)
+        t = np.array(states.t, dtype=np.float64)
+        umax = np.array(states.umax, dtype=np.float64)
+        collisions, steps = np.zeros(t.shape, np.int64), np.zeros(t.shape, np.int64)
+        finite = np.zeros(t.shape, np.bool_)
+        run = _replicas_threaded if len(t) > 1 and numba.get_num_threads() > 1 else _replicas_serial
+        run(u, t, umax, float(t_end), *params, rng, collisions, steps, finite)
+        return DSMCState(t, keys, u, umax, np.asarray(states.collisions) + collisions,
+                         np.asarray(states.steps) + steps,
+                         (np.asarray(states.status) | np.where(finite, 0, 4)).astype(np.int32))
+
+    return advance_to
