@@ -44,14 +44,22 @@ def test_conservation_per_collision(kernel):
     assert len(moved) == 2 * int(s1.collisions[0])
 
 
-def test_collision_rate_hard_spheres():
-    """Collisions per unit time = (n/2) ρ ⟨Σ(|g|)⟩ = (n/2) · 4ρσ²√(πθ) for hard spheres."""
-    sigma, rho, theta, t = 0.8, 1.5, 1.3, 0.2
-    ens, s0 = _ensemble(kernels.hard_sphere(sigma), 2, 100_000, rho0=rho, dt_max=0.05, T=theta * np.eye(3))
+@pytest.mark.parametrize("kernel", [kernels.hard_sphere(0.8), kernels.from_potential(
+    "wca", range_=0.2, temperature=1.0, rows_per_decade=4, impact_points=2048, table_points=513)],
+    ids=lambda k: k.name)
+def test_collision_rate(kernel):
+    """Collisions per unit time = (n/2) ρ ⟨Σ(|g|)⟩, Σ = |g| sphere_integral, ⟨|g|⟩ = 4√(θ/π) for a
+    Maxwellian (hard spheres: 4ρσ²√(πθ) per particle); from_potential: the speed-dependent cos θ
+    rows, conserving to round-off."""
+    rho, theta, t = 1.5, 1.3, 0.2
+    ens, s0 = _ensemble(kernel, 2, 100_000, rho0=rho, dt_max=0.05, T=theta * np.eye(3))
     s1 = ens.advance_to(s0, t)
-    expected = 2 * 100_000 / 2 * 4 * rho * sigma**2 * math.sqrt(math.pi * theta) * t
+    expected = 2 * 100_000 / 2 * rho * kernel.sphere_integral * 4 * math.sqrt(theta / math.pi) * t
     assert int(s1.collisions.sum()) == pytest.approx(expected, abs=4 * math.sqrt(expected))
-    assert np.all(s1.t == t)
+    assert np.all(s1.t == t) and np.all(s1.status == 0)
+    e0 = np.sum(s0.u**2, axis=(1, 2))
+    np.testing.assert_allclose(np.sum(s1.u**2, axis=(1, 2)), e0, rtol=1e-13)
+    assert np.abs(s1.u.sum(1) - s0.u.sum(1)).max() < 1e-11 * math.sqrt(e0.max())
 
 
 def test_stress_relaxation_numba_and_jax_agree():
