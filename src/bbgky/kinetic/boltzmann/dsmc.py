@@ -19,7 +19,8 @@ $w(t_2) = (I + t_2A)^{-1}(I + t_1A)w(t_1)$. The state stores $u = (I + tA)\,w$, 
 flight; a collision at the step's midpoint maps its two simulators to w, collides them
 (momentum and energy conserved to round-off: $w' = V \pm |g|\sigma/2$) and maps back.
 
-**Error bars**: ``replicas`` independent copies (separate keys, ``vmap``); each observable is the
+**Error bars**: ``replicas`` independent copies (separate keys, ``vmap``; sharded over the devices
+when there are several — the numbers do not depend on the device count); each observable is the
 replica mean with standard error std/√R.
 """
 
@@ -35,6 +36,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ...models.kernels import Kernel
+from ...parallel import replica_mesh, shard_replicas
 
 
 class DSMCState(NamedTuple):
@@ -289,6 +291,10 @@ class Ensemble:
         return stacked
 
     def advance_to(self, states: DSMCState, t_end: float) -> DSMCState:
+        if self.backend == "jax" and jax.device_count() > 1:  # replicas spread over the devices
+            R = states.t.shape[0]
+            d = max(k for k in range(1, jax.device_count() + 1) if R % k == 0)
+            states = shard_replicas(states, replica_mesh(jax.devices()[:d]))
         return self._advance(states, jnp.asarray(t_end, float))
 
     def observe(self, states: DSMCState) -> dict[str, tuple[np.ndarray, np.ndarray]]:
