@@ -126,3 +126,14 @@ def test_speed_dependent_angular_table():
 def test_level_picks_numba_on_cpu():
     assert level.dsmc_backend("auto") == ("numba" if jax.default_backend() == "cpu" else "jax")
     assert level.dsmc_backend("jax") == "jax"
+
+
+@pytest.mark.parametrize("trials,p", [(50, 0.3), (50, 0.8), (10_000, 0.01)])
+def test_binomial_candidate_count(trials, p):
+    """Geometric skipping over successes (p ≤ ½) or failures: Binomial mean and variance."""
+    s = np.array([5, 6, 7, 8], np.uint64)
+    K = np.array([dn._binomial(trials, p, s) for _ in range(40_000)])
+    var = trials * p * (1 - p)
+    assert abs(K.mean() - trials * p) < 5 * math.sqrt(var / K.size)
+    assert K.var() == pytest.approx(var, rel=0.05)
+    assert dn._binomial(10**6, 1e-25, s) == 0 and dn._binomial(7, 1.0, s) == 7

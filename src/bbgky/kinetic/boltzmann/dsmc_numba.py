@@ -68,11 +68,10 @@ def _binomial(trials, p, s):
         return trials
     if p <= 0.0:
         return 0
-    q = min(p, 1.0 - p)
-    log_q = np.log1p(-q)
-    count, pos = 0, -1
+    log_q = np.log1p(-min(p, 1.0 - p))
+    count, pos = 0, -1.0  # a float position: a gap may exceed every integer type when p is tiny
     while True:
-        pos += 1 + int(np.log(1.0 - _uniform(s)) / log_q)
+        pos += 1.0 + np.floor(np.log(1.0 - _uniform(s)) / log_q)
         if pos >= trials:
             break
         count += 1
