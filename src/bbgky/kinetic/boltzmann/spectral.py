@@ -115,7 +115,9 @@ class SpectralCollision:
     ``truncation`` R (default R = L, the most accurate choice on BKW: 1.7e-7 at N = 32, L = 7;
     the alias-free bound R = 4L/(3 + √2) gave larger truncation errors), ``radial_points`` N_ρ
     (default N), ``sphere_degree`` the exactness degree of the Lebedev rule (M points, M/2 used;
-    anisotropic states need ≳ 17 for 1e-5 accuracy of the stress production).
+    anisotropic states need ≳ 17 for 1e-5 accuracy of the stress production; strongly sheared
+    states carry fine structure the σ-rule must resolve at radius R/2: degree ≥ 29 at a* = 2,
+    N ≥ 40, see validation/boltzmann_spectral_resolution.py).
     """
 
     def __init__(self, grid: Grid, kernel: Kernel, *, truncation: float | None = None,
