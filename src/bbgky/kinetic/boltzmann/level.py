@@ -12,6 +12,10 @@ Solves the homo-energetic Boltzmann equation (paper eq. 6) with ``[levels.boltzm
 
 Writes ``out/boltzmann.nc`` with density, temperature, internal_energy ((3/2)θ per particle),
 pressure_tensor (P = ∫ w⊗w g), heat_flux (q = ½∫ w|w|² g), speed_moment ⟨|w|^k⟩ (k = 2, 4, 6, 8).
+The grid methods (spectral, bgk) add, at every save, the grid scale velocity_scale c(t) (w = c ξ),
+the axis marginals velocity_marginal g_i(c ξ) and the speed distribution speed_distribution
+(:mod:`.selfsimilar`; ∫ g_i dw_i = ρ, ∫ w_i² g_i dw_i = P_ii), and, once, the full
+velocity_distribution g at the last save on the scaled grid (N³ values).
 Save times are k·Δ, Δ = time.step × round(save_every/step), as at the other levels.
 
 Initial data (``[initial] kind``): ``maxwellian`` (θ0 = system.temperature), ``anisotropic``
@@ -39,6 +43,7 @@ from ...output import level_dataset, write_atomic
 from . import bgk as _bgk
 from . import dsmc as _dsmc
 from . import moments as _moments
+from . import selfsimilar as _profile
 from . import spectral as _spectral
 
 STDERR_OF = ("temperature", "internal_energy", "pressure_tensor", "heat_flux", "speed_moment")
@@ -57,6 +62,13 @@ def _extra_vars() -> dict[str, tuple]:
         out[f"{name}_stderr"] = (dims, units, f"standard error of the replica mean of the {long_name}")
     out["boundary_mass"] = ((), "1", "mass fraction in the two outermost cell layers of the velocity box")
     out["collisions"] = ((), "1", "DSMC collisions per simulator since t = 0 (replica mean)")
+    out["velocity_scale"] = ((), "(epsilon/m)^1/2", "velocity scale c of the grid: w = c xi, c^2 "
+                             "proportional to the temperature")
+    out["velocity_marginal"] = (("component", "xi"), "sigma-d (epsilon/m)^-1/2", "marginal of the velocity "
+                                "distribution along axis i, integral of g over the two other components, at "
+                                "w_i = c xi")
+    out["speed_distribution"] = (("xi_radial",), "sigma-d (epsilon/m)^-1/2", "speed distribution |w|^2 times "
+                                 "the integral of g(|w| omega) over directions omega, at |w| = c xi_radial")
     return out
 
 
@@ -241,18 +253,38 @@ def _grid_solver(cfg: Config, kern: _kernels.Kernel, A: np.ndarray):
     def edge_mass(state) -> float:
         return float(jnp.sum(jnp.where(outer, jnp.abs(state.G), 0.0))) * grid.cell
 
+    radial = _profile.RadialMarginal(grid)
+
     def observe(state):
         mass, _mean, P, q, speed = _spectral.grid_moments(state.G, grid)
         t = float(state.t)
         rho = flows.density(cfg.system.density, A, t)
         c = math.exp(float(state.log_c))
+        G = np.asarray(state.G) / float(mass)
         P = rho * c**2 * np.asarray(P) / float(mass)
         theta = float(np.trace(P)) / (3 * rho)
         return {"density": np.asarray(rho), "temperature": np.asarray(theta),
                 "internal_energy": np.asarray(1.5 * theta), "pressure_tensor": P,
                 "heat_flux": 0.5 * rho * c**3 * np.asarray(q) / float(mass),
                 "speed_moment": np.asarray(speed) / float(mass) * c ** np.array([2.0, 4.0, 6.0, 8.0]),
-                "boundary_mass": np.asarray(edge_mass(state))}
+                "boundary_mass": np.asarray(edge_mass(state)), "velocity_scale": np.asarray(c),
+                "velocity_marginal": rho / c * _profile.axis_marginals(G, grid),
+                "speed_distribution": rho / c * radial(G)}
+
+    def final_distribution(state) -> xr.Dataset:
+        """The velocity distribution at the last save on the scaled grid, and the grid coordinates."""
+        rho = flows.density(cfg.system.density, A, float(state.t))
+        c = math.exp(float(state.log_c))
+        G = np.asarray(state.G)
+        g = rho * c**-3 * G / (G.sum() * grid.cell)
+        xi = {"units": "1", "long_name": "scaled velocity xi = w/c on the grid axis"}
+        coords = {"xi": ("xi", grid.axis, xi), "component": ("component", np.array(["x", "y", "z"])),
+                  "xi_radial": ("xi_radial", radial.radius, {"units": "1",
+                                                             "long_name": "scaled speed |w|/c"})}
+        coords.update({f"xi_{d}": (f"xi_{d}", grid.axis, xi) for d in "xyz"})
+        attrs = {"units": "sigma-d (epsilon/m)^-3/2", "long_name": "velocity distribution g(w) at the last "
+                 "save, at w = c xi (c = final velocity_scale)", "final_velocity_scale": c}
+        return xr.Dataset({"velocity_distribution": (("xi_x", "xi_y", "xi_z"), g, attrs)}, coords=coords)
 
     def health(state):
         if int(state.status) != 0 or not bool(jnp.all(jnp.isfinite(state.G))):
@@ -273,7 +305,7 @@ def _grid_solver(cfg: Config, kern: _kernels.Kernel, A: np.ndarray):
                                           "conservation: Gamba & Tharkabhushanam, JCP 228 (2009) 2012"})
     else:
         attrs["bgk_frequency"] = "nu = rho theta / mu(theta) (kernel Chapman-Enskog viscosity)"
-    return driver.Solver(advance, observe, health, lambda s: float(s.t)), state, attrs
+    return driver.Solver(advance, observe, health, lambda s: float(s.t)), state, attrs, final_distribution
 
 
 def dsmc_backend(requested: str) -> str:
@@ -332,7 +364,7 @@ def _dsmc_solver(cfg: Config, kern: _kernels.Kernel, A: np.ndarray):
     attrs = {"backend": backend, "samples_per_replica": b.samples, "replicas": b.replicas,
              "collision_fraction": b.collision_fraction,
              "method_reference": "Babovsky, Eur. J. Mech. B 5 (1986) 675; Bird (1994) §11.1 (NTC majorant)"}
-    return driver.Solver(advance, observe, health, lambda s: float(s.t[0])), state, attrs
+    return driver.Solver(advance, observe, health, lambda s: float(s.t[0])), state, attrs, None
 
 
 def _moment_series(cfg: Config, kern: _kernels.Kernel, A: np.ndarray):
@@ -403,6 +435,7 @@ def run(cfg: Config, out: str | Path, *, resume: bool = False, progress=None) ->
              **_potential_kernel_attrs(kern),
              "heat_flux_convention": "q = (1/2) ∫ w |w|^2 g dw",
              "pressure_convention": "P = ∫ w ⊗ w g dw (g normalised to the number density)"}
+    final = None
     if b.method == "moments":
         times, data, extra = _moment_series(cfg, kern, A)
         attrs.update(extra)
@@ -410,18 +443,20 @@ def run(cfg: Config, out: str | Path, *, resume: bool = False, progress=None) ->
             progress(len(times) - 1, len(times) - 1)
     else:
         if b.method == "dsmc":
-            solver, state, extra = _dsmc_solver(cfg, kern, A)
+            solver, state, extra, final = _dsmc_solver(cfg, kern, A)
         else:
-            solver, state, extra = _grid_solver(cfg, kern, A)
+            solver, state, extra, final = _grid_solver(cfg, kern, A)
         attrs.update(extra)
         saves, per, dt = save_schedule(cfg)
         ckpt = driver.Checkpoint(out / "checkpoint", "boltzmann")
-        _, records = driver.run(solver, state, saves=saves, steps_per_save=per, dt=dt, checkpoint=ckpt,
+        state, records = driver.run(solver, state, saves=saves, steps_per_save=per, dt=dt, checkpoint=ckpt,
                                 resume=resume, progress=progress)
         data = driver.stack(records)
         times = per * dt * np.arange(len(records))
     ds = level_dataset(times, data, level="boltzmann", config_toml=to_toml(cfg), seed=cfg.system.seed,
                        extra_vars=_extra_vars(), attrs=attrs)
+    if final is not None:
+        ds = ds.merge(final(state))
     write_atomic(ds, out / "boltzmann.nc")
     return ds
 
