@@ -3,7 +3,8 @@ r"""CPU fast path of :mod:`.dsmc`: the same DSMC scheme in Numba kernels, over t
 ``make_advance(dsmc)(states, t_end) -> states`` is :meth:`.dsmc.Ensemble.advance_to` for replicas
 stacked on a leading axis (a :class:`~.dsmc.DSMCState` of NumPy arrays, so the level's
 checkpoints, observables and health checks are those of the JAX backend). The scheme is that of
-:mod:`.dsmc` step for step (Babovsky, Eur. J. Mech. B 5 (1986) 675; Bird (1994) §11.1):
+:mod:`.dsmc` step for step, with its own random stream, so the two backends agree in law, not bit
+for bit (Babovsky, Eur. J. Mech. B 5 (1986) 675; Bird (1994) §11.1):
 
 * **Step control**, as :meth:`.dsmc.DSMC.step`: majorant $\Sigma_{\max} = \Sigma(g_b)$,
   $g_b = 2u_{\max}\max(\|F^{-1}(t)\|, \|F^{-1}(t+\Delta t)\|, \|F^{-1}(t_m)\|)$, step
@@ -18,8 +19,9 @@ checkpoints, observables and health checks are those of the JAX backend). The sc
 * **Collision** at the midpoint: w = F(t_m)⁻¹u; accepted with probability Σ(|g|)/Σ_max
   ($(|g|/g_b)^{\gamma}$); $w' = V \pm |g|\sigma/2$ with cos θ = σ·ĝ from the kernel's inverse-CDF
   table (``cos_theta_table()``: a row [m], or rows [n_g, m] at speeds ``table_speeds``,
-  interpolated linearly in log g between rows, clamped outside), uniform azimuth; u' = F w'.
-  Momentum and energy are conserved to round-off per collision.
+  interpolated linearly in log g between rows, clamped outside), azimuth from a uniform point of
+  the unit disk; u' = F w'. Momentum and energy are conserved to round-off per collision. At the
+  end of a call max |u| is recomputed exactly (and non-finite velocities flagged, status bit 4).
 
 **Randomness**: a xoshiro256+ generator per replica (Blackman & Vigna, ACM TOMS 47 (2021) 36)
 whose 256-bit state is drawn with ``jax.random.bits`` from a subkey of the replica's key; the
