@@ -102,6 +102,9 @@ class ParticlesLevel(_Table):
                         "where the deformed cell is too thin for cut-off + skin")
     threads: int = Field(1, ge=1, le=256, description="numba backend: CPU threads of the force loop "
                          "(results differ from one thread by round-off only)")
+    velocity_samples: int = Field(1000, ge=0, description="peculiar velocities of this many particles "
+                                  "(the first ones) saved at every save, for W1 to the kinetic level "
+                                  "(0: none)")
 
 
 class BoltzmannLevel(_Table):
@@ -119,6 +122,9 @@ class BoltzmannLevel(_Table):
         "scheme in CPU kernels, replicas on NUMBA_NUM_THREADS threads); auto: numba when JAX runs on the CPU")
     samples: int = Field(200_000, ge=2, description="DSMC simulators per replica")
     replicas: int = Field(4, ge=1, le=1024, description="DSMC: independent replicas (error bars need ≥ 2)")
+    velocity_samples: int = Field(1000, ge=0, description="DSMC: peculiar velocities of this many "
+                                  "simulators of the first two replicas saved at every save (W1 to the "
+                                  "particle level and its sampling floor; 0: none)")
     collision_fraction: float = Field(
         0.1, gt=0, le=0.5, description="DSMC: largest probability that a pair is a collision candidate "
         "in one step (sets the majorant-limited step; time.step is the upper bound)")
@@ -341,6 +347,8 @@ def _particle_checks(cfg: Config) -> list[tuple[str, str]]:
     if (inter.scaling != "mean_field" or inter.cutoff is not None) and rc > half:
         out.append(("interaction.cutoff", f"cut-off {rc:.6g} exceeds half the smallest cell width "
                     f"{half:.6g}; allowed: cutoff ≤ {half:.6g} (or more particles / lower density)"))
+    if inter.scaling == "boltzmann_grad" and inter.range is not None and spec.repulsive_core:
+        out += _collision_step_check(cfg)
     if cfg.initial.kind not in PARTICLE_INITIAL_KINDS:
         out.append(("initial.kind", f"{cfg.initial.kind!r} is not available at the particle level; "
                     f"allowed with levels.particles: {', '.join(PARTICLE_INITIAL_KINDS)}"))
@@ -348,6 +356,22 @@ def _particle_checks(cfg: Config) -> list[tuple[str, str]]:
         out.append(("initial.path", f"initial.kind = 'file' needs an existing extended XYZ or LAMMPS data "
                     f"file (got {cfg.initial.path!r})"))
     return out
+
+
+def _collision_step_check(cfg: Config) -> list[tuple[str, str]]:
+    """V = U(r/ε)/ε is stiff: the step must resolve a collision, dt ≤ τ_c/3 with τ_c the collision
+    time of :func:`bbgky.models.potentials.collision_time` at E = 10 θ0 (energy drift ≈ 1e-4 of
+    the kinetic energy per unit time there for WCA, ∝ dt²)."""
+    from .models.potentials import build_expression, collision_time
+
+    inter = cfg.interaction
+    expr, rc, _ = build_expression(inter.potential, **inter.potential_kwargs(cfg.system.particles))
+    limit = collision_time(expr, 10.0 * cfg.system.temperature, rc) / 3
+    if cfg.time.step > limit:
+        return [("time.step", f"too large to resolve a collision of the Boltzmann–Grad potential (range "
+                 f"{inter.range:g}): allowed time.step ≤ {limit:.4g} (a third of the collision time "
+                 f"at E = 10 θ0)")]
+    return []
 
 
 #: initial states the particle level can start from.

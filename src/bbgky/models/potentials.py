@@ -22,6 +22,7 @@ half the smallest cell width by default); ``boltzmann_grad`` — ``U(r/ε)/ε``,
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -166,6 +167,20 @@ def make_potential(name: str, *, sigma: float = 1.0, epsilon: float = 1.0,
     return PairPotential(name, rc, mode, scaling, energy, pair, expr)
 
 
+def collision_time(expression: sp.Expr, energy: float, r_max: float) -> float:
+    r"""Time scale of the stiffest part of a head-on collision at centre-of-mass energy E (m = 1):
+    $\tau_c = \pi/\omega$, $\omega^2 = U''(r_0)/\mu$, μ = 1/2, at the turning point U(r_0) = E —
+    the half-period of the harmonic fit to the wall where the force is largest. A time step that
+    resolves a collision is a small fraction of it (Boltzmann–Grad: τ_c ∝ ε^{3/2} for WCA).
+    ``r_max``: a radius where U < E (the search bracket)."""
+    from scipy.optimize import brentq
+
+    U = sp.lambdify(r, expression, "math")
+    curvature = sp.lambdify(r, sp.diff(expression, r, 2), "math")
+    r0 = brentq(lambda x: U(x) - energy, 1e-6 * r_max, r_max, xtol=1e-14 * r_max)
+    return math.pi / math.sqrt(2.0 * curvature(r0))
+
+
 def from_function(fn: Callable, cutoff: float, *, cutoff_mode: str = "shifted",
                   name: str = "custom") -> PairPotential:
     """Any JAX-traceable ``U(r)`` from Python (JAX path only; forces by autodiff)."""
@@ -188,5 +203,6 @@ def from_function(fn: Callable, cutoff: float, *, cutoff_mode: str = "shifted",
 
 __all__ = [
     "KINETIC_ONLY", "REGISTRY", "SCALINGS", "PairPotential", "PotentialSpec", "build_expression",
+    "collision_time",
     "from_function", "make_potential",
 ]

@@ -3,7 +3,9 @@ r"""The particle level of a scenario: ``run(cfg, out)`` writes ``out/particles.n
 From the configuration: N, d, ρ0 and θ0 (``[system]``); the pair potential with its cut-off and
 scaling (``[interaction]``, :func:`bbgky.models.potentials.make_potential`); the velocity gradient
 A (``[flow]``); ``[time]``; the initial state (``[initial]``, :mod:`.initial`); and
-``[levels.particles]``: ``backend``, ``skin`` and ``threads`` (Numba backend).
+``[levels.particles]``: ``backend``, ``skin``, ``threads`` (Numba backend) and ``velocity_samples``
+(the peculiar velocities of the first particles, saved as ``velocity_sample(time, particle, i)``
+for the W1 distance to the kinetic level).
 
 * The reference cell is the cube $H_0 = \ell I$, $\ell = (N/\rho_0)^{1/d}$ (or the file's cell).
 * Method (:func:`.simulation.default_method`): all pairs (minimum image, no list) with the
@@ -38,12 +40,15 @@ from ..models.potentials import make_potential
 from ..precision import warn_if_float32
 from . import initial, integrator, lattice
 from .simulation import Simulation, default_method
-from .state import State, System
+from .state import State, System, peculiar_velocity
 
 EXTRA_VARS = {
     "work_rate": ((), "epsilon (epsilon/m)^1/2 sigma-1",
                   "-P:L/rho, the rate of change of e by the flow (paper eq. 50)"),
     "neighbour_rebuilds": ((), "1", "Verlet-list builds since t = 0"),
+    "velocity_sample": (("particle", "i"), "(epsilon/m)^1/2",
+                        "peculiar velocity w = v - L(t)x of the first levels.particles.velocity_samples "
+                        "particles"),
 }
 
 
@@ -188,7 +193,16 @@ def run(cfg: Config, out: str | Path, *, resume: bool = False, progress=None) ->
         state, sim = initial_state(cfg, backend)
     steps_per_save = driver.steps_between_saves(cfg.time.step, cfg.time.save_every)
     saves = max(1, round(cfg.time.end / (steps_per_save * cfg.time.step)))
-    solver = driver.Solver(advance=sim.advance, observe=sim.observe, health=sim.health,
+    samples = min(cfg.system.particles, cfg.levels.particles.velocity_samples
+                  if cfg.levels.particles is not None else 0)
+
+    def observe(state: State) -> dict[str, np.ndarray]:
+        out = sim.observe(state)
+        if samples:  # the first particles: exchangeable, so an unbiased sample of the w-law
+            out["velocity_sample"] = np.asarray(peculiar_velocity(state, sim.system.A_np))[:samples]
+        return out
+
+    solver = driver.Solver(advance=sim.advance, observe=observe, health=sim.health,
                            time=lambda s: float(s.time))
     state, records = driver.run(solver, state, saves=saves, steps_per_save=steps_per_save,
                                 dt=cfg.time.step, checkpoint=checkpoint, resume=resume, progress=progress)

@@ -3,7 +3,8 @@
 ``report.md`` and ``report.html`` hold a table of the run (levels, wall time, initial and final
 state), the reduction errors for every pair of levels present (relative error of θ(t) and of
 each pressure component, interpolated onto the coarser level's save times), and PNG plots of θ(t)
-and the pressure tensor from all levels on shared axes.
+and the pressure tensor from all levels on shared axes; with the particle and DSMC levels the
+particle ↔ kinetic comparison of :mod:`.particles_kinetic` (moments and W1 of the velocity law).
 """
 
 from __future__ import annotations
@@ -235,6 +236,11 @@ def write_report(cfg: Config, datasets: dict[str, xr.Dataset], out: Path, *,
     if studies:
         sections.append(studies_section(studies, out))
     from .knudsen import section as knudsen_section
+    from .particles_kinetic import section as particles_kinetic_section
+
+    pk = particles_kinetic_section(datasets, out)  # particles + DSMC Boltzmann level
+    if pk is not None:
+        sections.append(pk)
 
     knud = knudsen_section(cfg, datasets, out)  # simple shear with boltzmann + euler/navier_stokes
     if knud is not None:

@@ -297,6 +297,10 @@ class Ensemble:
             states = shard_replicas(states, replica_mesh(jax.devices()[:d]))
         return self._advance(states, jnp.asarray(t_end, float))
 
+    def velocity_sample(self, states: DSMCState, replicas: int, n: int) -> np.ndarray:
+        """Peculiar velocities of the first n simulators of the first replicas, [replicas, n, 3]."""
+        return np.asarray(jax.vmap(self.dsmc.velocities)(states)[:replicas, :n])
+
     def observe(self, states: DSMCState) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """name -> (replica mean, standard error of the mean)."""
         obs = self._obs(states)

@@ -12,6 +12,8 @@ Solves the homo-energetic Boltzmann equation (paper eq. 6) with ``[levels.boltzm
 
 Writes ``out/boltzmann.nc`` with density, temperature, internal_energy ((3/2)θ per particle),
 pressure_tensor (P = ∫ w⊗w g), heat_flux (q = ½∫ w|w|² g), speed_moment ⟨|w|^k⟩ (k = 2, 4, 6, 8).
+DSMC adds ``velocity_sample(time, replica, sample, i)``: w of the first ``velocity_samples``
+simulators of the first two replicas (two independent samples: the W1 sampling floor).
 The grid methods (spectral, bgk) add, at every save, the grid scale velocity_scale c(t) (w = c ξ),
 the axis marginals velocity_marginal g_i(c ξ) and the speed distribution speed_distribution
 (:mod:`.selfsimilar`; ∫ g_i dw_i = ρ, ∫ w_i² g_i dw_i = P_ii), and, once, the full
@@ -69,6 +71,9 @@ def _extra_vars() -> dict[str, tuple]:
                                 "w_i = c xi")
     out["speed_distribution"] = (("xi_radial",), "sigma-d (epsilon/m)^-1/2", "speed distribution |w|^2 times "
                                  "the integral of g(|w| omega) over directions omega, at |w| = c xi_radial")
+    out["velocity_sample"] = (("replica", "sample", "i"), "(epsilon/m)^1/2",
+                              "peculiar velocities of the first levels.boltzmann.velocity_samples simulators "
+                              "of the first two replicas")
     return out
 
 
@@ -340,6 +345,8 @@ def _dsmc_solver(cfg: Config, kern: _kernels.Kernel, A: np.ndarray):
         sampler = _dsmc.maxwellian_sampler(T)
     state = ens.init(jax.random.PRNGKey(cfg.system.seed), sampler, b.replicas)
 
+    kept, replicas_kept = min(b.velocity_samples, b.samples), min(2, b.replicas)
+
     def advance(state, n):
         return ens.advance_to(state, float(state.t[0]) + n * dt)
 
@@ -353,6 +360,8 @@ def _dsmc_solver(cfg: Config, kern: _kernels.Kernel, A: np.ndarray):
         out["internal_energy"] = 1.5 * out["temperature"]
         out["internal_energy_stderr"] = 1.5 * out["temperature_stderr"]
         out["collisions"] = np.asarray(2.0 * np.mean(np.asarray(state.collisions)) / b.samples)
+        if kept:
+            out["velocity_sample"] = np.asarray(ens.velocity_sample(state, replicas_kept, kept))
         return out
 
     def health(state):
