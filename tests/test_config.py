@@ -78,3 +78,12 @@ def test_every_bundled_example_validates():
     assert "default" in names and len(names) >= 4
     for name in names:
         assert examples.load(name).title
+
+
+def test_boltzmann_grad_step_must_resolve_a_collision():
+    """V = U(r/ε)/ε: collision time ∝ ε^(3/2); a step above a third of it is refused with the bound."""
+    base = {"system": {"particles": 500, "density": 10.0},
+            "interaction": {"scaling": "boltzmann_grad", "range": 0.05}}
+    found = problems({**base, "time": {"step": 0.005}})
+    assert "time.step" in found and "≤ 0.00048" in found["time.step"]
+    validate({**base, "time": {"step": 0.0004}})

@@ -69,3 +69,25 @@ def test_sliced_w1_of_a_large_sample_decays_like_n_to_the_minus_half():
 def test_samples_outside_the_grid_are_refused():
     with pytest.raises(ValueError, match="widen the grid"):
         w1_line([1.5], EDGES, UNIFORM)
+
+
+def test_w1_samples_translation_is_the_shift():
+    """W1(μ, μ(· − δ)) = |δ| for any μ (lower bound: the test function x·δ/|δ|; upper: translation)."""
+    from bbgky.statistics.distances import w1_samples
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(400, 3))
+    delta = np.array([0.3, -0.1, 0.2])
+    assert w1_samples(x, x + delta) == pytest.approx(np.linalg.norm(delta), rel=1e-12)
+    z = rng.normal(size=(300, 1))
+    assert w1_samples(z, z - 0.7) == pytest.approx(0.7, rel=1e-12)
+
+
+def test_w1_samples_equals_the_1d_quantile_formula_and_refuses_huge_inputs():
+    from bbgky.statistics.distances import w1_samples
+
+    rng = np.random.default_rng(4)
+    a, b = rng.normal(size=250), rng.normal(0.5, 1.3, size=180)
+    assert w1_samples(a[:, None], b[:, None]) == pytest.approx(w1_discrete(a, b), rel=1e-10)
+    with pytest.raises(ValueError, match="max_points"):
+        w1_samples(np.zeros((30, 3)), np.zeros((5, 3)), max_points=20)

@@ -298,7 +298,7 @@ def _jnp():
 def from_potential(potential: str = "wca", *, sigma: float = 1.0, epsilon: float = 1.0,
                    range_: float | None = None, temperature: float | None = None,
                    angular_cutoff: float = 0.01, speed_decades: tuple[float, float] = (-2.0, 2.0),
-                   rows_per_decade: int = 24, impact_points: int = 4096, table_points: int = 1025,
+                   rows_per_decade: int = 24, impact_points: int = 2048, table_points: int = 1025,
                    **params: float) -> PotentialKernel:
     r"""The kernel of the registry potential ``potential`` (:class:`PotentialKernel`).
 

@@ -86,7 +86,8 @@ def section(datasets: dict[str, xr.Dataset], out: Path) -> Section | None:
         pres = np.trace(P[2]) / 3
 
         def rel(a, o=()):  # (particles − DSMC)/DSMC ± both standard errors
-            return _pm((a[0][o] - a[2][o]) / a[2][o], np.hypot(a[1][o], a[3][o]) / abs(a[2][o]))
+            err = np.sqrt(np.nansum([a[1][o] ** 2, a[3][o] ** 2]))  # a missing error counts as 0
+            return _pm((a[0][o] - a[2][o]) / a[2][o], err / abs(a[2][o]))
 
         rows.append([_fmt(t), _pm(th[0], th[1]), _pm(th[2], th[3]), rel(th),
                      _pm(P[0][0, 1], P[1][0, 1]), _pm(P[2][0, 1], P[3][0, 1]),
