@@ -6,9 +6,9 @@ $$Q(f,f)(v) = \int_{\mathbb R^3}\int_{S^2} B(|g|, \cos\theta)\,[f(v')f(v_*') - f
 d\sigma\,dv_*,\qquad g = v - v_*,\ \cos\theta = \hat g\cdot\sigma,$$
 
 with $v' = (v+v_*)/2 + |g|\sigma/2$, $v_*' = (v+v_*)/2 - |g|\sigma/2$, no factor 1/2 and no
-Knudsen number. Every kernel here has the power-law form $B = |g|^{\gamma}\,b(\cos\theta)$
-(Maxwell molecules γ = 0, hard spheres γ = 1, VHS γ = 2 − 2ω), which the solvers use to rescale
-the velocity variable with the temperature.
+Knudsen number. The :class:`Kernel` s have the power-law form $B = |g|^{\gamma}\,b(\cos\theta)$
+(Maxwell molecules γ = 0, hard spheres γ = 1, VHS γ = 2 − 2ω), which the spectral solver uses to
+rescale the velocity variable with the temperature; ``from_potential`` (below) does not.
 
 Each kernel knows
 
