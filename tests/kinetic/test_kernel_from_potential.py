@@ -9,6 +9,7 @@ import pytest
 
 from bbgky.hydro.scattering import deflection_angle, differential_cross_section, transport_cross_section
 from bbgky.hydro.transport import transport_coefficients
+from bbgky.kinetic.boltzmann import bgk, spectral
 from bbgky.kinetic.boltzmann import dsmc as ds
 from bbgky.models import kernels
 
@@ -78,6 +79,10 @@ def test_boltzmann_grad_viscosity():
     V = wca(range_=eps, temperature=theta)
     mu_U = transport_coefficients("wca", [eps * theta])["viscosity"][0]
     assert V.viscosity(theta) == pytest.approx(eps**-2.5 * mu_U, rel=1e-5)
+    # BGK relaxes at ν = ρθ/μ(θ), also when θ is traced inside the jitted grid solver
+    col = bgk.BGKCollision(spectral.Grid(8, 5.0), V)
+    nu = jax.jit(col.frequency)(2.0, jax.numpy.asarray(theta))
+    assert float(nu) == pytest.approx(2.0 * theta / (eps**-2.5 * mu_U), rel=1e-5)
 
 
 def test_dsmc_conserves_and_collides_at_the_kernel_rate():
