@@ -10,8 +10,8 @@ for bit (Babovsky, Eur. J. Mech. B 5 (1986) 675; Bird (1994) §11.1):
   $g_b = 2u_{\max}\max(\|F^{-1}(t)\|, \|F^{-1}(t+\Delta t)\|, \|F^{-1}(t_m)\|)$, step
   $\Delta t = \min(\Delta t_{cap}, p_{\max}/(\rho(t)\Sigma(2u_{\max}\|F^{-1}(t)\|)))$,
   $F(t) = I + tA$, $\rho = \rho_0/\det F(t_m)$ at the midpoint $t_m$.
-* **Candidates**: K ~ Binomial(⌊n/2⌋, p_c), $p_c = \rho\Sigma_{\max}\Delta t\,(n/2)/\lfloor n/2\rfloor$,
-  drawn exactly by geometric skipping (O(K) work); the K disjoint pairs are the first 2K rows
+* **Candidates**: K ~ Binomial(⌊n/2⌋, p_c), $p_c = \rho\Sigma_{\max}\Delta t\,(n/2)/\lfloor n/2\rfloor$
+  (exact, O(1) expected work: BTPE, see ``_binomial``); the K disjoint pairs are the first 2K rows
   after a partial Fisher–Yates shuffle *of the rows of u itself* (row k swapped with a uniform
   row of [k, n)): a uniformly random ordered subset whatever the rows' current order, O(K) per
   step, and the pairs then sit in contiguous memory. Simulators are exchangeable, so the row
@@ -42,6 +42,8 @@ from numba import njit, prange
 
 from .dsmc import DSMC, DSMCState
 
+BLOCK = 256  # candidate pairs whose rows are drawn at once
+
 
 @njit(cache=True, error_model="numpy", inline="always")
 def _rotl(x, k):
@@ -65,19 +67,11 @@ def _uniform(s):
 
 @njit(cache=True, error_model="numpy")
 def _binomial(trials, p, s):
-    """Exact Binomial(trials, p) by geometric skipping over the successes (or the failures, p > ½)."""
-    if p >= 1.0:
-        return trials
-    if p <= 0.0:
-        return 0
-    log_q = np.log1p(-min(p, 1.0 - p))
-    count, pos = 0, -1.0  # a float position: a gap may exceed every integer type when p is tiny
-    while True:
-        pos += 1.0 + np.floor(np.log(1.0 - _uniform(s)) / log_q)
-        if pos >= trials:
-            break
-        count += 1
-    return count if p <= 0.5 else trials - count
+    """Binomial(trials, p): NumPy's BINV/BTPE (Kachitvichyanukul & Schmeiser, CACM 31 (1988) 216) as
+    compiled by Numba, on its thread-local Mersenne Twister seeded here from the stream s."""
+    # (Numba's compiled legacy np.random: a per-thread generator, not NumPy's global one)
+    np.random.seed(np.uint32(_uniform(s) * 4294967296.0))  # noqa: NPY002
+    return np.random.binomial(trials, min(max(p, 0.0), 1.0))  # noqa: NPY002
 
 
 @njit(cache=True, error_model="numpy")
@@ -86,14 +80,14 @@ def _finv_norm(A, t):
 
 
 @njit(cache=True, error_model="numpy")
-def _shuffle_front(u, m, target, s):
-    """Partial Fisher–Yates: row k ↔ a uniform row of [k, n), k < m. The targets are drawn first
-    so that the swap loop (cache misses) has many loads in flight."""
+def _shuffle_rows(u, start, stop, target, s):
+    """Partial Fisher–Yates: row k ↔ a uniform row of [k, n), for start ≤ k < stop. The targets are
+    drawn first so that the swap loop (cache misses) has many loads in flight."""
     n = u.shape[0]
-    for k in range(m):
-        target[k] = min(k + int(_uniform(s) * (n - k)), n - 1)
-    for k in range(m):
-        j = target[k]
+    for k in range(start, stop):
+        target[k - start] = min(k + int(_uniform(s) * (n - k)), n - 1)
+    for k in range(start, stop):
+        j = target[k - start]
         for a in range(3):
             u[k, a], u[j, a] = u[j, a], u[k, a]
 
@@ -165,7 +159,7 @@ def _advance_one(u, t, umax, t_end, A, rho0, dt_max, p_max, gamma, sphere, isotr
     pairs = n // 2
     scale = (n / 2) / pairs
     eye = np.eye(3)
-    target = np.empty(n, np.int64)
+    target = np.empty(2 * BLOCK, np.int64)
     collisions, steps = 0, 0
     while t < t_end - 1e-12:
         norm0 = _finv_norm(A, t)
@@ -176,9 +170,10 @@ def _advance_one(u, t, umax, t_end, A, rho0, dt_max, p_max, gamma, sphere, isotr
         rho = rho0 / np.linalg.det(F)
         gb = 2 * umax * max(norm0, _finv_norm(A, t + dt), np.linalg.norm(Finv, 2))
         K = _binomial(pairs, min(1.0, rho * gb**gamma * sphere * dt * scale), s)
-        _shuffle_front(u, 2 * K, target, s)  # all the swaps first: no branches between the misses
         new_max2 = 0.0
         for c in range(K):
+            if c % BLOCK == 0:  # the swaps of a block of pairs, then its collisions (rows still in L1)
+                _shuffle_rows(u, 2 * c, 2 * min(K, c + BLOCK), target, s)
             i = 2 * c
             ax, ay, az = _matvec(Finv, u[i, 0], u[i, 1], u[i, 2])
             bx, by, bz = _matvec(Finv, u[i + 1, 0], u[i + 1, 1], u[i + 1, 2])
