@@ -108,18 +108,20 @@ class ParticlesLevel(_Table):
 
 
 class BoltzmannLevel(_Table):
-    """``[levels.boltzmann]``: the homo-energetic Boltzmann equation (paper eq. 6), 3D velocities."""
+    """``[levels.boltzmann]``: homo-energetic Boltzmann equation (eq. 6), d = 3 or 2 (dsmc, moments)."""
 
     method: Literal["dsmc", "spectral", "bgk", "moments"] = Field(
         "dsmc", description="solver: dsmc, spectral (fast spectral method), bgk (BGK model on the "
         "spectral grid) or moments (exact second-moment ODE, Maxwell molecules)")
     kernel: Literal["hard_sphere", "maxwell", "vhs", "from_potential"] = Field(
         "hard_sphere", description="collision kernel (interaction.potential = 'maxwell' or 'hard_sphere' "
-        "selects it when this key is omitted); hard_sphere/vhs diameter = interaction.sigma; "
-        "from_potential: classical scattering by interaction.potential (with its Boltzmann–Grad scaling)")
+        "selects it when this key is omitted); hard_sphere/vhs diameter = interaction.sigma (hard disks "
+        "in 2D: cross-section 2σ); from_potential: classical scattering by interaction.potential (with "
+        "its Boltzmann–Grad scaling; 3D)")
     backend: Literal["auto", "jax", "numba"] = Field(
         "auto", description="DSMC: jax (vmapped; replicas sharded over several devices) or numba (the same "
-        "scheme in CPU kernels, replicas on NUMBA_NUM_THREADS threads); auto: numba when JAX runs on the CPU")
+        "scheme in CPU kernels, replicas on NUMBA_NUM_THREADS threads; 3D); auto: numba when JAX runs on the "
+        "CPU and d = 3")
     samples: int = Field(200_000, ge=2, description="DSMC simulators per replica")
     replicas: int = Field(4, ge=1, le=1024, description="DSMC: independent replicas (error bars need ≥ 2)")
     velocity_samples: int = Field(1000, ge=0, description="DSMC: peculiar velocities of this many "
@@ -148,7 +150,8 @@ class BoltzmannLevel(_Table):
         "whose deflection |χ| is below this angle (rad) at every E ≥ θ0/10 are dropped (finite-range "
         "potentials such as WCA need no cut-off)")
     angular: list[float] = Field([1.0], min_length=1, max_length=16, description="maxwell: "
-                                 "b(cos θ) = (1/4π) Σ_k angular[k] cos^k θ (≥ 0 on [−1, 1]; [1] isotropic)")
+                                 "b(cos θ) = (1/4π) Σ_k angular[k] cos^k θ (1/2π in 2D; ≥ 0 on [−1, 1]; "
+                                 "[1] isotropic)")
 
 
 class VlasovLevel(_Table):

@@ -75,12 +75,53 @@ def test_registry():
         kernels.make_kernel("nope")
 
 
-def test_cos_theta_sampling_table():
-    k = kernels.maxwell((1.0, 0.5, 0.25))
+@pytest.mark.parametrize("k", [kernels.maxwell((1.0, 0.5, 0.25)),
+                               kernels.maxwell((1.0, 0.5, 0.25), dimension=2),
+                               kernels.hard_sphere(1.0, dimension=2)],
+                         ids=lambda k: f"{k.name}{k.dimension}D")
+def test_cos_theta_sampling_table(k):
+    """Mean of cos θ under the table equals ∫ b cos θ dσ / ∫ b dσ."""
     table = k.cos_theta_table()
     u = np.random.default_rng(0).random(400_000)
     x = np.interp(u, np.linspace(0, 1, len(table)), table)
-    pdf = lambda x: 1 + 0.5 * x + 0.25 * x**2  # noqa: E731
-    norm = quad(pdf, -1, 1)[0]
-    mean = quad(lambda x: x * pdf(x), -1, 1)[0] / norm
+    mean = k._angular_integral(lambda c: c) / k.sphere_integral
     assert abs(x.mean() - mean) < 4 * x.std() / math.sqrt(len(x))
+
+
+def test_two_dimensional_kernels():
+    """d = 2: b = 1/(2π) gives collision frequency n, Λ = 1/2, ν = n/2, μ = p/ν; hard disks of
+    diameter σ: Σ(g) = 2σ|g| (impact parameters in (−σ, σ)), B ∝ |sin(θ/2)|, Λ = 16σ/15,
+    μ1 = √(θ/π)/(2σ); VHS ω = 1/2 has the hard-disk rate and μ ∝ θ^ω."""
+    m = kernels.maxwell(dimension=2)
+    assert m.b(0.3) == pytest.approx(1 / (2 * math.pi), rel=1e-15)
+    assert m.total_rate(2.7) == pytest.approx(1.0, rel=1e-14)
+    assert m.angular_moment == pytest.approx(0.5, rel=1e-14)
+    assert m.stress_relaxation_rate(1.0) == pytest.approx(0.5, rel=1e-14)
+    assert m.viscosity(1.7) == pytest.approx(1.7 / 0.5, rel=1e-14)
+    s, theta = 0.7, 1.9
+    hd = kernels.hard_sphere(s, dimension=2)
+    assert not hd.isotropic
+    assert hd.total_rate(2.0) == pytest.approx(2 * s * 2.0, rel=1e-14)
+    # B dθ from the impact parameter: |b| = σ cos(θ/2), so dσ/dθ = (σ/2) sin(θ/2) on (0, π), each side
+    assert quad(lambda t: 2 * (s / 2) * math.sin(t / 2), 0, math.pi)[0] == pytest.approx(hd.sphere_integral)
+    assert hd.angular_moment == pytest.approx(16 * s / 15, rel=1e-13)
+    assert hd.viscosity(theta) == pytest.approx(math.sqrt(theta / math.pi) / (2 * s), rel=1e-13)
+    v = kernels.vhs(s, 0.5, 3.0, dimension=2)
+    assert v.total_rate(2.3) == pytest.approx(hd.total_rate(2.3), rel=1e-14)
+    v = kernels.vhs(1.0, 0.74, dimension=2)
+    assert v.viscosity(4.0) / v.viscosity(1.0) == pytest.approx(4.0**0.74, rel=1e-12)
+    with pytest.raises(ValueError, match="dimension"):
+        kernels.maxwell(dimension=1)
+
+
+def test_first_sonine_viscosity_2d_by_quadrature():
+    """μ1 = nθ/ν1 with ν1 = (dΛn/(8(d−1)θ²)) ⟨|g|^γ g_x² g_y²⟩ over the 2D Gaussian of variance 2θ,
+    the average done by quadrature (the closed form in Kernel.viscosity is independent of it)."""
+    theta = 1.3
+    for k in (kernels.hard_sphere(0.9, dimension=2), kernels.vhs(1.0, 0.8, dimension=2)):
+        def integrand(g, k=k):  # |g|^γ g_x²g_y² over the 2D Gaussian of variance 2θ, in |g|
+            return k.radial(g) * g**4 / 8 * g * math.exp(-g * g / (4 * theta)) / (2 * theta)
+
+        avg = quad(integrand, 0, 80)[0]
+        nu1 = 2 * k.angular_moment / (8 * theta**2) * avg     # d = 2: d/(d − 1) = 2; ⟨n_x²n_y²⟩ = 1/8
+        assert k.viscosity(theta) == pytest.approx(theta / nu1, rel=1e-9)

@@ -1,25 +1,36 @@
 r"""Collision kernels of the Boltzmann operator (REFERENCE.md convention), in a registry.
 
-The operator is, in 3D,
+The operator is, in d = 3 (and likewise in d = 2 with the circle S¹),
 
-$$Q(f,f)(v) = \int_{\mathbb R^3}\int_{S^2} B(|g|, \cos\theta)\,[f(v')f(v_*') - f(v)f(v_*)]\,
+$$Q(f,f)(v) = \int_{\mathbb R^d}\int_{S^{d-1}} B(|g|, \cos\theta)\,[f(v')f(v_*') - f(v)f(v_*)]\,
 d\sigma\,dv_*,\qquad g = v - v_*,\ \cos\theta = \hat g\cdot\sigma,$$
 
 with $v' = (v+v_*)/2 + |g|\sigma/2$, $v_*' = (v+v_*)/2 - |g|\sigma/2$, no factor 1/2 and no
 Knudsen number. The :class:`Kernel` s have the power-law form $B = |g|^{\gamma}\,b(\cos\theta)$
-(Maxwell molecules γ = 0, hard spheres γ = 1, VHS γ = 2 − 2ω), which the spectral solver uses to
-rescale the velocity variable with the temperature; ``from_potential`` (below) does not.
+(Maxwell molecules γ = 0, hard spheres/disks γ = 1, VHS γ = 2 − 2ω), which the spectral solver uses
+to rescale the velocity variable with the temperature; ``from_potential`` (below) does not. A
+sphere integral is
+$\int_{S^{d-1}} F(\cos\theta)\,d\sigma = |S^{d-2}|\int_0^\pi F(\cos\theta)\sin^{d-2}\theta\,d\theta$
+(|S¹| = 2π, |S⁰| = 2).
 
 Each kernel knows
 
-* ``total_rate(g)`` $= \Sigma(g) = \int_{S^2} B(g,\cos\theta)\,d\sigma$ — a pair's collision rate per
-  unit number density (a particle's collision frequency is $n\langle\Sigma(|v-v_*|)\rangle$);
-* ``angular_moment`` Λ $= \int_{S^2} b(\cos\theta)\sin^2\theta\,d\sigma$ (2/3 for b = 1/(4π));
+* ``total_rate(g)`` $= \Sigma(g) = \int_{S^{d-1}} B(g,\cos\theta)\,d\sigma$ — a pair's collision rate
+  per unit number density (a particle's collision frequency is $n\langle\Sigma(|v-v_*|)\rangle$);
+* ``angular_moment`` Λ $= \int_{S^{d-1}} b(\cos\theta)\sin^2\theta\,d\sigma$ (2/3 for b = 1/(4π)
+  in 3D, 1/2 for b = 1/(2π) in 2D);
 * ``viscosity(θ)`` — the Chapman–Enskog shear viscosity (exact for Maxwell molecules,
-  $\mu = p/\nu = 4\theta/(3\Lambda)$; hard spheres with the converged factor 1.016034; VHS in the
-  first Sonine approximation, $\mu_1 = 5\theta / (8\,\Omega^{(2,2)})$);
+  $\mu = p/\nu$; hard spheres with the converged factor 1.016034; VHS and hard disks in the first
+  Sonine approximation);
 * for Maxwell molecules the relaxation rate of the traceless second moment,
-  ν = (3/4) n Λ (``stress_relaxation_rate(n)``).
+  $\nu = \frac{d}{2(d-1)}\,n\Lambda$ (``stress_relaxation_rate(n)``; n/2 for the isotropic
+  defaults of both dimensions).
+
+**Hard disks** (d = 2, diameter σ): a collision at impact parameter $|b| < \sigma$ deflects the
+relative velocity by θ with $|b| = \sigma\cos(\theta/2)$, so $B = |g|\,(\sigma/2)\,|\sin(\theta/2)|$
+— not isotropic, unlike hard spheres — and the total cross-section (a length) is
+$\Sigma(g)/|g| = 2\sigma$; $\Lambda = 16\sigma/15$ and $\mu_1 = (2\sigma)^{-1}\sqrt{\theta/\pi}$
+(first Sonine; e.g. Gass, J. Chem. Phys. 54 (1971) 1898).
 
 ``from_potential`` (:class:`PotentialKernel`) is the kernel of a registry pair potential by
 classical scattering, $B(g,\cos\theta)\,d\sigma = g\,(d\sigma/d\Omega)(g,\theta)\,d\Omega$ with
@@ -44,12 +55,18 @@ from ..errors import ConfigError
 HARD_SPHERE_VISCOSITY_FACTOR = 1.016034
 
 
+def sphere_area(d: int) -> float:
+    """|S^{d−1}|: 2 (d = 1), 2π (d = 2), 4π (d = 3)."""
+    return 2 * math.pi ** (d / 2) / math.gamma(d / 2)
+
+
 @dataclass(frozen=True)
 class Kernel:
-    r"""A collision kernel $B(|g|,\cos\theta) = C\,|g|^{\gamma}\,\beta(\cos\theta)$.
+    r"""A collision kernel $B(|g|,\cos\theta) = C\,|g|^{\gamma}\,\beta(\cos\theta)$ in dimension d.
 
     ``angular`` holds the polynomial coefficients of $\beta(x) = \sum_k a_k x^k$ (ascending
-    powers); ``strength`` is the constant C. ``isotropic`` is True when β is constant (isotropic
+    powers), or ``shape`` gives β as a function when it is not a polynomial (hard disks);
+    ``strength`` is the constant C. ``isotropic`` is True when β is constant (isotropic
     scattering in the centre-of-mass frame), which the spectral method needs.
     """
 
@@ -59,15 +76,22 @@ class Kernel:
     angular: tuple[float, ...] = (1.0,)
     parameters: dict[str, float] = field(default_factory=dict)
     viscosity_note: str = ""
+    dimension: int = 3
+    shape: Callable[[np.ndarray], np.ndarray] | None = None
 
     # ---- the kernel itself -------------------------------------------------------------------
     @property
     def isotropic(self) -> bool:
-        return all(c == 0.0 for c in self.angular[1:])
+        return self.shape is None and all(c == 0.0 for c in self.angular[1:])
+
+    def beta(self, x: np.ndarray | float) -> np.ndarray:
+        """The angular shape β(cos θ) (b = C β)."""
+        x = np.asarray(x, float)
+        return self.shape(x) if self.shape is not None else np.polynomial.polynomial.polyval(x, self.angular)
 
     def b(self, x: np.ndarray | float) -> np.ndarray:
         """Angular part C β(cos θ), so that B = |g|^γ b(cos θ)."""
-        return self.strength * np.polynomial.polynomial.polyval(np.asarray(x, float), self.angular)
+        return self.strength * self.beta(x)
 
     def __call__(self, g: np.ndarray | float, cos_theta: np.ndarray | float) -> np.ndarray:
         """B(|g|, cos θ)."""
@@ -79,29 +103,37 @@ class Kernel:
 
     # ---- integrals ---------------------------------------------------------------------------
     def _angular_integral(self, weight: Callable[[np.ndarray], np.ndarray]) -> float:
-        x, w = _leg.leggauss(64)  # exact for the polynomial β times polynomial weights used here
-        return float(2 * math.pi * np.sum(w * self.b(x) * weight(x)))
+        """∫_{S^{d−1}} b(cos θ) weight(cos θ) dσ by Gauss–Legendre in θ ∈ [0, π] (smooth integrands:
+        exact to round-off)."""
+        d = self.dimension
+        x, w = _leg.leggauss(64)
+        theta = 0.5 * math.pi * (x + 1)
+        ct = np.cos(theta)
+        jac = 0.5 * math.pi * np.sin(theta) ** (d - 2)
+        return float(sphere_area(d - 1) * np.sum(w * jac * self.b(ct) * weight(ct)))
 
     @property
     def sphere_integral(self) -> float:
-        """∫_{S²} b(cos θ) dσ: the total rate is Σ(g) = |g|^γ × this."""
+        """∫_{S^{d−1}} b(cos θ) dσ: the total rate is Σ(g) = |g|^γ × this."""
         return self._angular_integral(lambda x: np.ones_like(x))
 
     @property
     def angular_moment(self) -> float:
-        """Λ = ∫_{S²} b(cos θ) sin²θ dσ."""
+        """Λ = ∫_{S^{d−1}} b(cos θ) sin²θ dσ."""
         return self._angular_integral(lambda x: 1 - x**2)
 
     def total_rate(self, g):
-        """Σ(g) = ∫_{S²} B(g, cos θ) dσ: collision rate of a pair per unit number density."""
+        """Σ(g) = ∫_{S^{d−1}} B(g, cos θ) dσ: collision rate of a pair per unit number density."""
         return self.radial(g) * self.sphere_integral
 
     def stress_relaxation_rate(self, density: float) -> float:
-        """Maxwell molecules: ν = (3/4) n Λ, the decay rate of the traceless second moment."""
+        """Maxwell molecules: ν = d n Λ / (2(d − 1)), the decay rate of the traceless second moment
+        (:mod:`bbgky.kinetic.boltzmann.moments`)."""
         if self.gamma != 0:
             raise ValueError(f"{self.name}: the stress relaxation rate is a constant only for "
                              "Maxwell molecules (γ = 0)")
-        return 0.75 * density * self.angular_moment
+        d = self.dimension
+        return d * density * self.angular_moment / (2 * (d - 1))
 
     def viscosity_cross_section(self, g: float) -> float:
         """σ_μ(g) = ∫ B/|g| sin²θ dσ, i.e. Chapman–Cowling Q^(2)(g) (one-sided convention)."""
@@ -110,19 +142,23 @@ class Kernel:
     def viscosity(self, theta):
         r"""Chapman–Enskog shear viscosity μ(θ) (m = k_B = 1).
 
-        First Sonine approximation for a power-law kernel:
-        $\mu_1 = 5\theta/(8\,\Omega^{(2,2)})$ with
-        $\Omega^{(2,2)} = \sqrt{\theta/\pi}\int_0^\infty e^{-y^2} y^7\,Q^{(2)}(2\sqrt\theta\,y)\,dy$
-        and $Q^{(2)}(g) = \Lambda\,|g|^{\gamma-1}$, i.e.
-        $\Omega^{(2,2)} = \sqrt{\theta/\pi}\,\Lambda\,(2\sqrt\theta)^{\gamma-1}\,\Gamma((7+\gamma)/2)/2$.
-        Exact for Maxwell molecules (4θ/(3Λ)); hard spheres are multiplied by 1.016034.
-        Works on NumPy and JAX arrays (μ = μ(1) θ^{1 − γ/2}).
+        First Sonine approximation $\mu_1 = p/\nu_1$ for a kernel $|g|^\gamma b$: with
+        $f = M(1 + c\,w_xw_y)$, the production of $P_{xy}$ is $-\nu_1 P_{xy}$,
+        $\nu_1 = \frac{d\,\Lambda\,n}{8(d-1)\theta^2}\langle|g|^\gamma g_x^2g_y^2\rangle_{M_{2\theta}}$, i.e.
+
+        $$\mu_1 = \frac{8(d-1)(d+2)\,\Gamma(d/2)\,\theta^3}{\Lambda\,(4\theta)^{(\gamma+4)/2}\,
+        \Gamma((d+\gamma+4)/2)} = \mu_1(1)\,\theta^{1-\gamma/2}.$$
+
+        In 3D this is $5\theta/(8\,\Omega^{(2,2)})$, $\Omega^{(2,2)} = \sqrt{\theta/\pi}\int_0^\infty
+        e^{-y^2}y^7Q^{(2)}(2\sqrt\theta y)\,dy$. Exact for Maxwell molecules ($\mu = p/\nu$); hard
+        spheres are multiplied by 1.016034. Works on NumPy and JAX arrays.
         """
         theta = theta if hasattr(theta, "shape") else np.asarray(theta, float)
-        omega22_at_1 = self.angular_moment * 2 ** (self.gamma - 1) * math.gamma((7 + self.gamma) / 2) \
-            / (2 * math.sqrt(math.pi))
-        mu1 = 5 / (8 * omega22_at_1) * theta ** (1 - self.gamma / 2)
-        if self.name == "hard_sphere":
+        d, gam = self.dimension, self.gamma
+        mu_at_1 = 8 * (d - 1) * (d + 2) * math.gamma(d / 2) / (
+            self.angular_moment * 4 ** ((gam + 4) / 2) * math.gamma((d + gam + 4) / 2))
+        mu1 = mu_at_1 * theta ** (1 - gam / 2)
+        if self.name == "hard_sphere" and d == 3:
             return HARD_SPHERE_VISCOSITY_FACTOR * mu1
         return mu1
 
@@ -132,15 +168,13 @@ class Kernel:
 
     # ---- sampling of the scattering angle ----------------------------------------------------
     def cos_theta_table(self, n: int = 2049) -> np.ndarray:
-        """Inverse CDF of cos θ under the normalised angular density ∝ β(x) on [−1, 1]:
-        ``table[k]`` = x with CDF(x) = k/(n−1). Uniform (isotropic) → linear table."""
-        if self.isotropic:
-            return np.linspace(-1.0, 1.0, n)
-        x = np.linspace(-1.0, 1.0, 20001)
-        pdf = np.polynomial.polynomial.polyval(x, self.angular)
-        cdf = np.concatenate([[0.0], np.cumsum(0.5 * (pdf[1:] + pdf[:-1]) * np.diff(x))])
-        cdf /= cdf[-1]
-        return np.interp(np.linspace(0, 1, n), cdf, x)
+        """Inverse CDF of cos θ, θ = ∠(ĝ, σ) with σ drawn from b on S^{d−1}: ``table[k]`` = x with
+        CDF(x) = k/(n−1). Computed in θ ∈ [0, π], where the density ∝ β(cos θ) sin^{d−2}θ is bounded
+        (in x it is singular at ±1 in 2D)."""
+        theta = np.linspace(0.0, math.pi, 20001)
+        pdf = self.beta(np.cos(theta)) * np.sin(theta) ** (self.dimension - 2)
+        cdf = np.concatenate([[0.0], np.cumsum(0.5 * (pdf[1:] + pdf[:-1]) * np.diff(theta))])
+        return np.cos(np.interp(np.linspace(1, 0, n), cdf / cdf[-1], theta))
 
     def citation(self) -> str:
         return KERNEL_CITATIONS.get(self.name, "")
@@ -156,45 +190,65 @@ KERNEL_CITATIONS = {
 }
 
 
-def maxwell(angular: Sequence[float] = (1.0,), strength: float | None = None) -> Kernel:
+def _check_dimension(name: str, d: int) -> None:
+    if d not in (2, 3):
+        raise ValueError(f"{name}: velocity dimension must be 2 or 3 (got {d})")
+
+
+def maxwell(angular: Sequence[float] = (1.0,), strength: float | None = None, dimension: int = 3) -> Kernel:
     """Maxwell molecules B = b(cos θ) with b(x) = strength · Σ_k angular[k] x^k.
 
-    Default: isotropic b = 1/(4π) (a particle's collision frequency is then the number density n).
-    ``angular`` must give β ≥ 0 on [−1, 1]; the strength defaults to 1/(4π).
+    Default: isotropic b = 1/|S^{d−1}| (1/(4π) in 3D, 1/(2π) in 2D): a particle's collision
+    frequency is then the number density n. ``angular`` must give β ≥ 0 on [−1, 1].
     """
+    _check_dimension("maxwell", dimension)
     coeffs = tuple(float(c) for c in angular)
     x = np.linspace(-1, 1, 2001)
     if np.any(np.polynomial.polynomial.polyval(x, coeffs) < -1e-14) or not any(coeffs):
         raise ValueError("maxwell: the angular polynomial b(cos θ) must be ≥ 0 on [−1, 1] and not 0")
-    c = 1.0 / (4 * math.pi) if strength is None else float(strength)
+    c = 1.0 / sphere_area(dimension) if strength is None else float(strength)
     if c <= 0:
         raise ValueError("maxwell: strength must be > 0")
-    return Kernel("maxwell", 0.0, c, coeffs, {"strength": c},
-                  "exact: μ = p/ν = 4θ/(3Λ)")
+    return Kernel("maxwell", 0.0, c, coeffs, {"strength": c}, "exact: μ = p/ν", dimension)
 
 
-def hard_sphere(sigma: float = 1.0) -> Kernel:
-    """Hard spheres of diameter σ: B = (σ²/4)|g| (total cross-section πσ²)."""
+def _half_angle_sine(x: np.ndarray) -> np.ndarray:
+    """|sin(θ/2)| = √((1 − cos θ)/2): the hard-disk deflection law."""
+    return np.sqrt(np.clip(0.5 * (1 - x), 0.0, None))
+
+
+def hard_sphere(sigma: float = 1.0, dimension: int = 3) -> Kernel:
+    """Hard spheres (d = 3) or hard disks (d = 2) of diameter σ: B = (σ²/4)|g| (isotropic, total
+    cross-section πσ²), resp. B = (σ/2)|g| |sin(θ/2)| (total cross-section 2σ; module docstring)."""
+    _check_dimension("hard_sphere", dimension)
     if not sigma > 0:
         raise ValueError(f"hard_sphere: diameter sigma must be > 0 (got {sigma})")
+    if dimension == 2:
+        return Kernel("hard_sphere", 1.0, sigma / 2, (1.0,), {"sigma": float(sigma)},
+                      "hard disks, first Sonine approximation", 2, _half_angle_sine)
     return Kernel("hard_sphere", 1.0, sigma**2 / 4, (1.0,), {"sigma": float(sigma)},
                   "Chapman–Enskog, converged: 1.016034 × first Sonine")
 
 
-def vhs(sigma: float = 1.0, omega: float = 0.75, reference_speed: float = 1.0) -> Kernel:
-    r"""Variable hard spheres (Bird): diameter $d(g) = \sigma (g_{ref}/g)^{\omega - 1/2}$, isotropic
-    scattering, so $B = (\sigma^2/4)\,g_{ref}^{2\omega-1}\,|g|^{2-2\omega}$ and μ ∝ θ^ω.
-    ω = 1/2 is hard spheres, ω = 1 Maxwell molecules."""
+def vhs(sigma: float = 1.0, omega: float = 0.75, reference_speed: float = 1.0, dimension: int = 3) -> Kernel:
+    r"""Variable hard spheres (Bird): isotropic scattering with B ∝ |g|^{2−2ω}, so that μ ∝ θ^ω in
+    any dimension, and the hard-sphere (disk) total cross-section of diameter σ at the reference
+    speed: $\Sigma(g)/g = \pi d(g)^2$ with $d(g) = \sigma (g_{ref}/g)^{\omega - 1/2}$ in 3D
+    ($B = (\sigma^2/4)\,g_{ref}^{2\omega-1}|g|^{2-2\omega}$), $\Sigma(g)/g = 2\sigma(g_{ref}/g)^{2\omega-1}$
+    in 2D ($B = (\sigma/\pi)\,g_{ref}^{2\omega-1}|g|^{2-2\omega}$). ω = 1/2 has the hard-sphere
+    rate, ω = 1 is Maxwell molecules."""
+    _check_dimension("vhs", dimension)
     if not sigma > 0:
         raise ValueError(f"vhs: sigma must be > 0 (got {sigma})")
     if not 0.5 <= omega <= 1.0:
         raise ValueError(f"vhs: omega must be in [0.5, 1] (got {omega})")
     if not reference_speed > 0:
         raise ValueError(f"vhs: reference_speed must be > 0 (got {reference_speed})")
-    c = sigma**2 / 4 * reference_speed ** (2 * omega - 1)
+    cross_section = math.pi * sigma**2 if dimension == 3 else 2 * sigma
+    c = cross_section / sphere_area(dimension) * reference_speed ** (2 * omega - 1)
     return Kernel("vhs", 2 - 2 * omega, c, (1.0,),
                   {"sigma": float(sigma), "omega": float(omega), "reference_speed": float(reference_speed)},
-                  "first Sonine approximation")
+                  "first Sonine approximation", dimension)
 
 
 class PotentialKernel:
@@ -220,6 +274,7 @@ class PotentialKernel:
 
     name = "from_potential"
     gamma = 1.0
+    dimension = 3
     isotropic = False
     angular: tuple[float, ...] = ()
 

@@ -1,4 +1,5 @@
-r"""Direct simulation Monte Carlo of the homo-energetic Boltzmann equation (paper eq. 6).
+r"""Direct simulation Monte Carlo of the homo-energetic Boltzmann equation (paper eq. 6), in
+d = 2 or 3 velocity dimensions (the dimension of A; the kernel must match).
 
 **Scheme** (Babovsky's disjoint-pair form of Nanbu's method with a majorant, i.e. Bird's
 no-time-counter selection made vectorisable; H. Babovsky, Eur. J. Mech. B 5 (1986) 675;
@@ -17,7 +18,16 @@ O(n log n).
 **Deformation, exactly.** Between collisions $\dot w = -L(t)w$, solved by
 $w(t_2) = (I + t_2A)^{-1}(I + t_1A)w(t_1)$. The state stores $u = (I + tA)\,w$, constant in free
 flight; a collision at the step's midpoint maps its two simulators to w, collides them
-(momentum and energy conserved to round-off: $w' = V \pm |g|\sigma/2$) and maps back.
+(momentum and energy conserved to round-off: $w' = V \pm |g|\sigma/2$) and maps back. The
+direction σ ∈ S^{d−1} makes the angle θ with ĝ drawn from b(cos θ) (:meth:`Kernel.cos_theta_table`);
+its azimuth is uniform on the circle around ĝ (3D) or a random sign (2D: σ = cos θ ĝ ± sin θ ĝ^⊥).
+
+**Distribution outputs**: per replica, with θ its temperature and c = √θ (ξ = w/c is the
+self-similar variable of paper eq. 46), histograms of ξ_i and |ξ| on fixed bins
+(:data:`HISTOGRAM_RANGE`) reported as the axis marginals $g_i(c\xi) = \rho\,h_i(\xi)/c$ and the
+speed distribution $\rho\,h_{|\xi|}(\xi)/c$ (the ``velocity_marginal``/``speed_distribution`` of the
+grid methods, as bin averages): $\sum_b g_i\,c\,\Delta\xi = \rho$ (up to the mass beyond the range)
+and $\sum_b \xi_b^2 g_i\,c\,\Delta\xi = P_{ii}/\theta + \rho\Delta\xi^2/12$ (Sheppard's binning term).
 
 **Error bars**: ``replicas`` independent copies (separate keys, ``vmap``; sharded over the devices
 when there are several — the numbers do not depend on the device count); each observable is the
@@ -42,7 +52,7 @@ from ...parallel import replica_mesh, shard_replicas
 class DSMCState(NamedTuple):
     t: jax.Array          # time
     key: jax.Array        # PRNG key (per replica)
-    u: jax.Array          # [n, 3] u = (I + tA) w
+    u: jax.Array          # [n, d] u = (I + tA) w
     umax: jax.Array       # upper bound of max |u|
     collisions: jax.Array  # collisions performed
     steps: jax.Array      # collision steps taken
@@ -59,7 +69,7 @@ STATUS_MESSAGES = {
 @dataclass(frozen=True)
 class DSMCConfig:
     n: int                  # simulators per replica
-    A: tuple                # velocity gradient (3x3, nested tuples)
+    A: tuple                # velocity gradient (d×d, nested tuples; d = 2 or 3)
     rho0: float
     dt_max: float           # largest collision step
     p_max: float = 0.1      # largest candidate probability per pair per step
@@ -101,6 +111,10 @@ class DSMC:
             cfg = dataclasses.replace(cfg, p_max=min(cfg.p_max, rate))
         self.kernel, self.cfg = kernel, cfg
         self.A = jnp.asarray(np.asarray(cfg.A, float))
+        self.d = self.A.shape[0]
+        if kernel.dimension != self.d:
+            raise ValueError(f"kernel {kernel.name!r} is {kernel.dimension}D but A is {self.d}×{self.d}")
+        self._eye = jnp.eye(self.d)
         self._cos_table = jnp.asarray(kernel.cos_theta_table())
         if self._cos_table.ndim == 2:
             self._log_speeds = jnp.log(jnp.asarray(kernel.table_speeds))
@@ -108,8 +122,8 @@ class DSMC:
 
     # ---- state ---------------------------------------------------------------------------------
     def init(self, key, w0, t0: float = 0.0, second_moment=None) -> DSMCState:
-        """From peculiar velocities w0 [n, 3] at time t0. The sample mean is removed exactly; with
-        ``second_moment`` (a 3×3 tensor ⟨w wᵀ⟩, or a number: ⟨|w|²⟩) the sample is mapped linearly
+        """From peculiar velocities w0 [n, d] at time t0. The sample mean is removed exactly; with
+        ``second_moment`` (a d×d tensor ⟨w wᵀ⟩, or a number: ⟨|w|²⟩) the sample is mapped linearly
         so that its second moments are exact (variance reduction: the energy is then exact)."""
         w0 = jnp.asarray(w0, float)
         w0 = w0 - w0.mean(0)
@@ -121,14 +135,14 @@ class DSMC:
                 S = (w0.T @ w0) / w0.shape[0]
                 M = jnp.asarray(np.linalg.cholesky(target)) @ jnp.linalg.inv(jnp.linalg.cholesky(S))
                 w0 = w0 @ M.T
-        F = jnp.eye(3) + t0 * self.A
+        F = self._eye + t0 * self.A
         u = w0 @ F.T
         return DSMCState(jnp.asarray(t0, float), key, u, jnp.max(jnp.linalg.norm(u, axis=1)),
                          jnp.asarray(0, jnp.int64), jnp.asarray(0, jnp.int64), jnp.asarray(0, jnp.int32))
 
     def velocities(self, state: DSMCState):
-        """Peculiar velocities w = (I + tA)^{-1} u, [n, 3]."""
-        F = jnp.eye(3) + state.t * self.A
+        """Peculiar velocities w = (I + tA)^{-1} u, [n, d]."""
+        F = self._eye + state.t * self.A
         return jnp.linalg.solve(F, state.u.T).T
 
     # ---- one collision step --------------------------------------------------------------------
@@ -154,10 +168,12 @@ class DSMC:
         """Post-collision directions σ with cos θ = σ·ĝ drawn from b(cos θ) — from B(|g|, ·) when the
         table has one row per speed (``kernel.table_speeds``; linear in log |g|, clamped outside)."""
         k1, k2 = jax.random.split(key)
-        if self.kernel.isotropic:  # uniform on S² from two uniforms (cheaper than normals on CPU)
+        if self.kernel.isotropic:  # uniform on S^{d−1} from uniforms (cheaper than normals on CPU)
+            phi = 2 * jnp.pi * jax.random.uniform(k2, shape)
+            if self.d == 2:
+                return jnp.stack([jnp.cos(phi), jnp.sin(phi)], axis=-1)
             ct = 2 * jax.random.uniform(k1, shape) - 1
             st = jnp.sqrt(jnp.clip(1 - ct**2, 0.0))
-            phi = 2 * jnp.pi * jax.random.uniform(k2, shape)
             return jnp.stack([st * jnp.cos(phi), st * jnp.sin(phi), ct], axis=-1)
         table = self._cos_table
         u = jax.random.uniform(k1, shape) * (table.shape[-1] - 1)
@@ -170,6 +186,10 @@ class DSMC:
             rows = [table[r, i] + (u - i) * (table[r, i + 1] - table[r, i]) for r in (k, k + 1)]
             ct = rows[0] + (s - k) * (rows[1] - rows[0])
         st = jnp.sqrt(jnp.clip(1 - ct**2, 0.0))
+        if self.d == 2:
+            side = jnp.where(jax.random.uniform(k2, shape) < 0.5, -1.0, 1.0)
+            perp = side[..., None] * jnp.stack([-ghat[..., 1], ghat[..., 0]], axis=-1)
+            return ct[..., None] * ghat + st[..., None] * perp
         phi = 2 * jnp.pi * jax.random.uniform(k2, shape)
         a = jnp.where(jnp.abs(ghat[..., :1]) < 0.9, jnp.array([1.0, 0, 0]), jnp.array([0, 1.0, 0]))
         e1 = jnp.cross(ghat, a)
@@ -186,13 +206,13 @@ class DSMC:
         t = state.t
         # majorant at the step's midpoint, bounding |F^{-1}| over the step by its value at both ends
         def finv_norm(tt):
-            return jnp.linalg.norm(jnp.linalg.inv(jnp.eye(3) + tt * self.A), ord=2)
+            return jnp.linalg.norm(jnp.linalg.inv(self._eye + tt * self.A), ord=2)
 
         sig_max0 = self._rate(2 * state.umax * finv_norm(t))
-        rho_t = cfg.rho0 / jnp.linalg.det(jnp.eye(3) + t * self.A)
+        rho_t = cfg.rho0 / jnp.linalg.det(self._eye + t * self.A)
         dt = jnp.minimum(dt_cap, cfg.p_max / (rho_t * sig_max0))
         tm = t + 0.5 * dt
-        F = jnp.eye(3) + tm * self.A
+        F = self._eye + tm * self.A
         Finv = jnp.linalg.inv(F)
         rho = cfg.rho0 / jnp.linalg.det(F)
         gbound = 2 * state.umax * jnp.maximum(jnp.maximum(finv_norm(t), finv_norm(t + dt)),
@@ -245,17 +265,46 @@ class DSMC:
                           status=s.status | jnp.where(bad, 4, 0).astype(jnp.int32))
 
 
+#: distribution outputs: scaled velocity ξ = w/√θ on [−R, R] (marginals) and [0, R] (speed)
+HISTOGRAM_RANGE = 8.0
+HISTOGRAM_BINS = 64
+
+
+def histogram_edges() -> tuple[np.ndarray, np.ndarray]:
+    """Bin edges of the scaled velocity components and of the scaled speed."""
+    R, m = HISTOGRAM_RANGE, HISTOGRAM_BINS
+    return np.linspace(-R, R, m + 1), np.linspace(0.0, R, m + 1)
+
+
+def _density_histogram(x, lo, width):
+    """Rows of x [k, n] binned on HISTOGRAM_BINS bins from lo; counts/(n·width) (out of range
+    dropped)."""
+    m = HISTOGRAM_BINS
+    b = jnp.floor((x - lo) / width).astype(jnp.int32)
+    inside = (b >= 0) & (b < m)
+    flat = jnp.where(inside, b + m * jnp.arange(x.shape[0])[:, None], x.shape[0] * m)
+    counts = jnp.zeros(x.shape[0] * m + 1).at[flat.ravel()].add(1.0)[:-1]
+    return counts.reshape(x.shape[0], m) / (x.shape[1] * width)
+
+
 def replica_observables(w, rho):
-    """Observables of one replica's peculiar velocities w [n, 3] at density ρ."""
+    """Observables of one replica's peculiar velocities w [n, d] at density ρ."""
+    d = w.shape[1]
     r2 = jnp.sum(w * w, axis=1)
     P = rho * (w.T @ w) / w.shape[0]
+    theta = jnp.trace(P) / (d * rho)
+    width = 2 * HISTOGRAM_RANGE / HISTOGRAM_BINS
+    c = jnp.sqrt(theta)
     return {
         "pressure_tensor": P,
-        "temperature": jnp.trace(P) / (3 * rho),
+        "temperature": theta,
         "heat_flux": 0.5 * rho * (w * r2[:, None]).mean(0),
         "speed_moment": jnp.stack([jnp.mean(r2 ** (k // 2)) for k in (2, 4, 6, 8)]),
         "momentum": rho * w.mean(0),
         "energy": 0.5 * rho * r2.mean(),
+        "velocity_scale": c,
+        "velocity_marginal": rho / c * _density_histogram(w.T / c, -HISTOGRAM_RANGE, width),
+        "speed_distribution": rho / c * _density_histogram(jnp.sqrt(r2)[None] / c, 0.0, width / 2)[0],
     }
 
 
@@ -268,6 +317,8 @@ class Ensemble:
     def __init__(self, dsmc: DSMC, backend: str = "jax"):
         self.dsmc, self.backend = dsmc, backend
         if backend == "numba":
+            if dsmc.d != 3:
+                raise ValueError("the numba DSMC backend is 3D; use backend = 'jax' in 2D")
             from . import dsmc_numba
 
             self._advance = dsmc_numba.make_advance(dsmc)
@@ -277,10 +328,10 @@ class Ensemble:
 
     def density(self, t):
         cfg = self.dsmc.cfg
-        return cfg.rho0 / jnp.linalg.det(jnp.eye(3) + t * self.dsmc.A)
+        return cfg.rho0 / jnp.linalg.det(self.dsmc._eye + t * self.dsmc.A)
 
     def init(self, key, sampler, replicas: int, t0: float = 0.0) -> DSMCState:
-        """``sampler(key, n)`` -> [n, 3] initial peculiar velocities."""
+        """``sampler(key, n)`` -> [n, d] initial peculiar velocities."""
         keys = jax.random.split(key, replicas)
         target = getattr(sampler, "second_moment", None)
         states = [self.dsmc.init(jax.random.fold_in(k, 1), sampler(k, self.dsmc.cfg.n), t0, target)
@@ -298,7 +349,7 @@ class Ensemble:
         return self._advance(states, jnp.asarray(t_end, float))
 
     def velocity_sample(self, states: DSMCState, replicas: int, n: int) -> np.ndarray:
-        """Peculiar velocities of the first n simulators of the first replicas, [replicas, n, 3]."""
+        """Peculiar velocities of the first n simulators of the first replicas, [replicas, n, d]."""
         return np.asarray(jax.vmap(self.dsmc.velocities)(states)[:replicas, :n])
 
     def observe(self, states: DSMCState) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -318,32 +369,54 @@ class Ensemble:
 # ----------------------------------------------------------------------------------------------
 
 def maxwellian_sampler(temperature_tensor):
-    C = jnp.asarray(np.linalg.cholesky(np.asarray(temperature_tensor, float)))
+    """Centred Gaussian with covariance ``temperature_tensor`` (d×d)."""
+    T = np.asarray(temperature_tensor, float)
+    C = jnp.asarray(np.linalg.cholesky(T))
 
     def sample(key, n):
-        return jax.random.normal(key, (n, 3)) @ C.T
+        return jax.random.normal(key, (n, T.shape[0])) @ C.T
 
-    sample.second_moment = np.asarray(temperature_tensor, float)
+    sample.second_moment = T
     return sample
 
 
-def bkw_sampler(start: float, relaxation: float = 6.0):
-    r"""BKW law at time ``start``: $G_K\,[(5K-3)/(2K) + (1-K)|v|^2/(2K^2)]$ is the mixture of
-    the Maxwellian of variance K (weight (5K−3)/(2K)) and $|v|^2 G_K/(3K)$ (weight 3(1−K)/(2K));
-    the latter has $|v|^2/K \sim \chi^2_5$."""
-    K = 1 - math.exp(-start / relaxation)
-    if K < 0.6:
-        raise ValueError(f"BKW start {start} gives K = {K:.4f} < 3/5: the BKW function is negative there")
-    alpha = (5 * K - 3) / (2 * K)
+#: τ of the BKW solution's K(t) = 1 − e^{−t/τ} for isotropic Maxwell molecules, b = 1/|S^{d−1}|, at
+#: unit density: τ = 4/Λ (the fourth-moment rate is ρΛ/2), i.e. 6 in 3D and 8 in 2D (REFERENCE.md)
+BKW_TIME_SCALE = {3: 6.0, 2: 8.0}
+
+
+def bkw_K(start: float, dimension: int = 3) -> float:
+    """K at BKW time ``start``; the BKW function is ≥ 0 only for K ≥ d/(d + 2)."""
+    d = dimension
+    K = 1 - math.exp(-start / BKW_TIME_SCALE[d])
+    if K < d / (d + 2):
+        raise ValueError(f"BKW start {start} gives K = {K:.4f} < {d}/{d + 2}: the BKW function is "
+                         f"negative there (start ≥ {-BKW_TIME_SCALE[d] * math.log(2 / (d + 2)):.4f})")
+    return K
+
+
+def bkw_weight(K: float, r2, dimension: int = 3):
+    r"""The BKW function over the Maxwellian of variance K: $f/G_K = \frac{(d+2)K - d}{2K} +
+    \frac{(1-K)|v|^2}{2K^2}$ (mass 1, ⟨|v|²⟩ = d; REFERENCE.md for d = 3 and d = 2)."""
+    d = dimension
+    return ((d + 2) * K - d) / (2 * K) + (1 - K) * r2 / (2 * K**2)
+
+
+def bkw_sampler(start: float, dimension: int = 3):
+    r"""BKW law at time ``start``: $G_K\,f/G_K$ (:func:`bkw_weight`) is the mixture of the
+    Maxwellian of variance K (weight ((d+2)K − d)/(2K)) and $|v|^2 G_K/(dK)$ (weight d(1−K)/(2K));
+    the latter has $|v|^2/K \sim \chi^2_{d+2}$."""
+    d = dimension
+    K = bkw_K(start, d)
+    alpha = ((d + 2) * K - d) / (2 * K)
 
     def sample(key, n):
         k1, k2, k3 = jax.random.split(key, 3)
-        z = jax.random.normal(k1, (n, 3))
-        z5 = jax.random.normal(k2, (n, 5))
-        r5 = jnp.sqrt(jnp.sum(z5**2, axis=1))
+        z = jax.random.normal(k1, (n, d))
+        r = jnp.sqrt(jnp.sum(jax.random.normal(k2, (n, d + 2)) ** 2, axis=1))
         direction = z / jnp.linalg.norm(z, axis=1, keepdims=True)
         pick = jax.random.uniform(k3, (n,)) < alpha
-        return math.sqrt(K) * jnp.where(pick[:, None], z, r5[:, None] * direction)
+        return math.sqrt(K) * jnp.where(pick[:, None], z, r[:, None] * direction)
 
-    sample.second_moment = 3.0
+    sample.second_moment = float(d)
     return sample

@@ -1,28 +1,32 @@
 r"""The Boltzmann level of a configured scenario: ``run(cfg, out, *, resume, progress)``.
 
-Solves the homo-energetic Boltzmann equation (paper eq. 6) with ``[levels.boltzmann] method``:
+Solves the homo-energetic Boltzmann equation (paper eq. 6) in d = ``system.dimension`` velocity
+dimensions (3, or 2 for ``dsmc`` and ``moments``) with ``[levels.boltzmann] method``:
 
 * ``dsmc`` — :mod:`.dsmc`, ``replicas`` × ``samples`` simulators; every observable is the replica
   mean and gets a ``<name>_stderr`` companion (standard error of the mean). ``backend``: ``jax``
   (replicas sharded over the devices) or ``numba`` (:mod:`.dsmc_numba`, the same scheme on the
-  CPU); ``auto`` picks numba when JAX runs on the CPU;
-* ``spectral`` — :mod:`.spectral`, N³ grid following θ(t);
-* ``bgk`` — :mod:`.bgk` on the same grid, ν = ρθ/μ(θ);
+  CPU, 3D); ``auto`` picks numba when JAX runs on the CPU and d = 3;
+* ``spectral`` — :mod:`.spectral`, N³ grid following θ(t) (3D);
+* ``bgk`` — :mod:`.bgk` on the same grid, ν = ρθ/μ(θ) (3D);
 * ``moments`` — :mod:`.moments`, the exact second-moment ODE (Maxwell molecules only).
 
-Writes ``out/boltzmann.nc`` with density, temperature, internal_energy ((3/2)θ per particle),
+Writes ``out/boltzmann.nc`` with density, temperature, internal_energy ((d/2)θ per particle),
 pressure_tensor (P = ∫ w⊗w g), heat_flux (q = ½∫ w|w|² g), speed_moment ⟨|w|^k⟩ (k = 2, 4, 6, 8).
 DSMC adds ``velocity_sample(time, replica, sample, i)``: w of the first ``velocity_samples``
 simulators of the first two replicas (two independent samples: the W1 sampling floor).
-The grid methods (spectral, bgk) add, at every save, the grid scale velocity_scale c(t) (w = c ξ),
-the axis marginals velocity_marginal g_i(c ξ) and the speed distribution speed_distribution
-(:mod:`.selfsimilar`; ∫ g_i dw_i = ρ, ∫ w_i² g_i dw_i = P_ii), and, once, the full
-velocity_distribution g at the last save on the scaled grid (N³ values).
+At every save, every method but moments adds velocity_scale c(t) (w = c ξ, c² ∝ θ), the axis
+marginals velocity_marginal g_i(c ξ) and the speed distribution speed_distribution (∫ g_i dw_i = ρ,
+∫ w_i² g_i dw_i = P_ii): on the grid (:mod:`.selfsimilar`; spectral, bgk — plus, once, the full
+velocity_distribution g at the last save on the scaled grid, N³ values), or as DSMC histograms of
+ξ = w/√θ (θ of each replica: the self-similar variable of paper eq. 46) on fixed bins of ξ, with CF
+bounds and ``_stderr`` companions (:func:`.dsmc.replica_observables`; bin averages, so ∫ = ρ up to
+the mass beyond |ξ| = 8 and second moments carry Sheppard's binning term Δξ²/12 relative to θ).
 Save times are k·Δ, Δ = time.step × round(save_every/step), as at the other levels.
 
 Initial data (``[initial] kind``): ``maxwellian`` (θ0 = system.temperature), ``anisotropic``
-(``temperature_tensor``), ``bkw`` (the BKW function with K = 1 − e^{−start/6}, scaled to θ0; it
-is the exact solution for isotropic Maxwell molecules at unit density).
+(``temperature_tensor``), ``bkw`` (the BKW function with K = 1 − e^{−start/τ}, τ = 6 in 3D and 8 in
+2D, scaled to θ0; it is the exact solution for isotropic Maxwell molecules at unit density).
 """
 
 from __future__ import annotations
@@ -48,7 +52,18 @@ from . import moments as _moments
 from . import selfsimilar as _profile
 from . import spectral as _spectral
 
-STDERR_OF = ("temperature", "internal_energy", "pressure_tensor", "heat_flux", "speed_moment")
+#: the velocity-distribution outputs (grid methods and DSMC): name -> (dims after time, units, long_name)
+DISTRIBUTIONS = {
+    "velocity_scale": ((), "(epsilon/m)^1/2", "velocity scale c: w = c xi, c^2 proportional to the "
+                       "temperature (c = sqrt(theta) in DSMC)"),
+    "velocity_marginal": (("component", "xi"), "sigma-d (epsilon/m)^-1/2", "marginal of the velocity "
+                          "distribution along axis i (integral of g over the other components) at "
+                          "w_i = c xi"),
+    "speed_distribution": (("xi_radial",), "sigma-d (epsilon/m)^-1/2", "speed distribution |w|^(d-1) times "
+                           "the integral of g(|w| omega) over directions omega, at |w| = c xi_radial"),
+}
+
+STDERR_OF = ("temperature", "internal_energy", "pressure_tensor", "heat_flux", "speed_moment", *DISTRIBUTIONS)
 
 #: mass fraction (of |G|) in the two outermost cell layers above which the spectral box is declared
 #: too small for the distribution reached (aliasing errors of a sound run are ~1e-5 at N = 24)
@@ -58,19 +73,12 @@ BOUNDARY_TOLERANCE = 1e-4
 def _extra_vars() -> dict[str, tuple]:
     from ...output import VARIABLES
 
-    out = {}
+    out = dict(DISTRIBUTIONS)
     for name in STDERR_OF:
-        dims, units, long_name = VARIABLES[name]
+        dims, units, long_name = {**VARIABLES, **DISTRIBUTIONS}[name]
         out[f"{name}_stderr"] = (dims, units, f"standard error of the replica mean of the {long_name}")
     out["boundary_mass"] = ((), "1", "mass fraction in the two outermost cell layers of the velocity box")
     out["collisions"] = ((), "1", "DSMC collisions per simulator since t = 0 (replica mean)")
-    out["velocity_scale"] = ((), "(epsilon/m)^1/2", "velocity scale c of the grid: w = c xi, c^2 "
-                             "proportional to the temperature")
-    out["velocity_marginal"] = (("component", "xi"), "sigma-d (epsilon/m)^-1/2", "marginal of the velocity "
-                                "distribution along axis i, integral of g over the two other components, at "
-                                "w_i = c xi")
-    out["speed_distribution"] = (("xi_radial",), "sigma-d (epsilon/m)^-1/2", "speed distribution |w|^2 times "
-                                 "the integral of g(|w| omega) over directions omega, at |w| = c xi_radial")
     out["velocity_sample"] = (("replica", "sample", "i"), "(epsilon/m)^1/2",
                               "peculiar velocities of the first levels.boltzmann.velocity_samples simulators "
                               "of the first two replicas")
@@ -99,17 +107,20 @@ def build_kernel(cfg: Config) -> _kernels.Kernel:
     if pot in ("maxwell", "hard_sphere") and name != pot:
         problems.append(("levels.boltzmann.kernel", f"{name!r} contradicts interaction.potential = {pot!r}; "
                          f"omit the key or set it to {pot!r}"))
+    sigma, d = cfg.interaction.sigma, cfg.system.dimension
+    if name == "from_potential" and d != 3:
+        problems.append(("levels.boltzmann.kernel", "'from_potential' is 3D (scattering in a central "
+                         "field in space); with system.dimension = 2 use maxwell, hard_sphere or vhs"))
     if problems:
         raise ConfigError(problems)
-    sigma = cfg.interaction.sigma
     if name == "from_potential":
         return _potential_kernel(cfg)
     try:
         if name == "maxwell":
-            return _kernels.maxwell(tuple(b.angular))
+            return _kernels.maxwell(tuple(b.angular), dimension=d)
         if name == "hard_sphere":
-            return _kernels.hard_sphere(sigma)
-        return _kernels.vhs(sigma, b.omega, b.reference_speed)
+            return _kernels.hard_sphere(sigma, dimension=d)
+        return _kernels.vhs(sigma, b.omega, b.reference_speed, dimension=d)
     except ValueError as exc:
         key = "levels.boltzmann.angular" if name == "maxwell" else "levels.boltzmann.omega"
         raise ConfigError([(key, str(exc))]) from None
@@ -140,33 +151,42 @@ def check(cfg: Config) -> None:
     """Every problem of the configuration for this level, raised at once as a ConfigError."""
     b = cfg.levels.boltzmann or BoltzmannLevel()
     problems: list[tuple[str, str]] = []
-    if cfg.system.dimension != 3:
-        problems.append(("system.dimension", f"the Boltzmann level is 3D (got {cfg.system.dimension}); "
-                         "the 2D velocity version is not available yet"))
+    d = cfg.system.dimension
+    if d == 1:
+        problems.append(("system.dimension", "the Boltzmann level needs 2 or 3 velocity dimensions (got 1)"))
+    elif d == 2 and b.method in ("spectral", "bgk"):
+        problems.append(("levels.boltzmann.method", f"{b.method!r} is 3D only; with system.dimension = 2 "
+                         "use method = 'dsmc' or 'moments'"))
     init = cfg.initial
     if init.kind not in ("maxwellian", "anisotropic", "bkw"):
         problems.append(("initial.kind", f"{init.kind!r} is not a homogeneous initial law; allowed for the "
                          "Boltzmann level: maxwellian, anisotropic, bkw"))
     if init.kind == "anisotropic":
         T = init.temperature_tensor
-        ok = T is not None and len(T) == 3 and all(len(r) == 3 for r in T)
+        ok = T is not None and len(T) == d and all(len(r) == d for r in T)
         if not ok:
-            problems.append(("initial.temperature_tensor", "required with kind = 'anisotropic': a 3×3 "
-                             "symmetric positive-definite matrix"))
+            problems.append(("initial.temperature_tensor", f"required with kind = 'anisotropic': a {d}×{d} "
+                             "symmetric positive-definite matrix (d = system.dimension)"))
         else:
             T = np.asarray(T, float)
             if not np.allclose(T, T.T) or np.any(np.linalg.eigvalsh(0.5 * (T + T.T)) <= 0):
                 problems.append(("initial.temperature_tensor", "must be symmetric positive definite"))
-    if init.kind == "bkw" and 1 - math.exp(-init.start / 6) < 0.6:
-        problems.append(("initial.start", f"BKW needs K = 1 − e^(−start/6) ≥ 3/5, i.e. start ≥ "
-                         f"{-6 * math.log(0.4):.4f} (got {init.start})"))
+    if init.kind == "bkw" and d in _dsmc.BKW_TIME_SCALE:
+        try:
+            _dsmc.bkw_K(init.start, d)
+        except ValueError as exc:
+            problems.append(("initial.start", str(exc)))
+    if b.method == "dsmc" and b.backend == "numba" and d == 2:
+        problems.append(("levels.boltzmann.backend", "the numba DSMC backend is 3D; with system.dimension "
+                         "= 2 use backend = 'jax' or 'auto'"))
     if b.method == "dsmc" and b.samples < 2:
         problems.append(("levels.boltzmann.samples", "DSMC needs at least 2 simulators"))
+    kern = None
     try:
-        kern = build_kernel(cfg)
+        if d != 1:
+            kern = build_kernel(cfg)
     except ConfigError as exc:
         problems += exc.problems
-        kern = None
     if kern is not None:
         if b.method == "moments" and kern.gamma != 0:
             problems.append(("levels.boltzmann.method", "'moments' is exact only for Maxwell molecules; "
@@ -185,11 +205,11 @@ def check(cfg: Config) -> None:
 def initial_temperature_tensor(cfg: Config) -> np.ndarray:
     if cfg.initial.kind == "anisotropic":
         return np.asarray(cfg.initial.temperature_tensor, float)
-    return cfg.system.temperature * np.eye(3)
+    return cfg.system.temperature * np.eye(cfg.system.dimension)
 
 
 def _bkw_K(cfg: Config) -> float:
-    return 1 - math.exp(-cfg.initial.start / 6)
+    return _dsmc.bkw_K(cfg.initial.start, cfg.system.dimension)
 
 
 def initial_grid_distribution(cfg: Config, grid: _spectral.Grid) -> tuple[np.ndarray, float]:
@@ -200,8 +220,7 @@ def initial_grid_distribution(cfg: Config, grid: _spectral.Grid) -> tuple[np.nda
     r2 = (x**2).sum(0)
     if cfg.initial.kind == "bkw":
         K = _bkw_K(cfg)
-        poly = (5 * K - 3) / (2 * K) + (1 - K) * r2 / (2 * K**2)
-        G = (2 * math.pi * K) ** -1.5 * np.exp(-r2 / (2 * K)) * poly
+        G = (2 * math.pi * K) ** -1.5 * np.exp(-r2 / (2 * K)) * _dsmc.bkw_weight(K, r2)
     else:
         Ti = np.linalg.inv(T / c0**2)
         G = np.exp(-0.5 * np.einsum("ixyz,ij,jxyz->xyz", x, Ti, x))
@@ -313,34 +332,36 @@ def _grid_solver(cfg: Config, kern: _kernels.Kernel, A: np.ndarray):
     return driver.Solver(advance, observe, health, lambda s: float(s.t)), state, attrs, final_distribution
 
 
-def dsmc_backend(requested: str) -> str:
-    """``"jax"`` or ``"numba"`` for ``levels.boltzmann.backend``: auto is numba when JAX runs on the CPU."""
+def dsmc_backend(requested: str, dimension: int = 3) -> str:
+    """``"jax"`` or ``"numba"`` for ``levels.boltzmann.backend``: auto is numba when JAX runs on the CPU
+    and d = 3 (the Numba kernels are 3D)."""
     if requested == "auto":
-        return "numba" if jax.default_backend() == "cpu" else "jax"
+        return "numba" if jax.default_backend() == "cpu" and dimension == 3 else "jax"
     return requested
 
 
 def _dsmc_solver(cfg: Config, kern: _kernels.Kernel, A: np.ndarray):
     b = cfg.levels.boltzmann
-    backend = dsmc_backend(b.backend)
+    backend = dsmc_backend(b.backend, cfg.system.dimension)
     saves, per, dt = save_schedule(cfg)
     t_end = saves * per * dt
     # ρ(t)/ρ0 bound over the run, for the Maxwell-molecule capacity
     ts = np.linspace(0, t_end, 257)
-    dens = max(1.0 / np.linalg.det(np.eye(3) + t * A) for t in ts)
+    dens = max(1.0 / np.linalg.det(flows.deformation(A, t)) for t in ts)
     cfg_d = _dsmc.DSMCConfig(n=b.samples, A=tuple(map(tuple, A)), rho0=cfg.system.density, dt_max=dt,
                              p_max=b.collision_fraction, density_bound=float(dens) * 1.01)
     sim = _dsmc.DSMC(kern, cfg_d)
     ens = _dsmc.Ensemble(sim, backend)
     T = initial_temperature_tensor(cfg)
+    d = cfg.system.dimension
     if cfg.initial.kind == "bkw":
         theta0 = cfg.system.temperature
-        base = _dsmc.bkw_sampler(cfg.initial.start)
+        base = _dsmc.bkw_sampler(cfg.initial.start, d)
 
         def sampler(key, n):
             return math.sqrt(theta0) * base(key, n)
 
-        sampler.second_moment = 3.0 * theta0
+        sampler.second_moment = d * theta0
     else:
         sampler = _dsmc.maxwellian_sampler(T)
     state = ens.init(jax.random.PRNGKey(cfg.system.seed), sampler, b.replicas)
@@ -354,11 +375,11 @@ def _dsmc_solver(cfg: Config, kern: _kernels.Kernel, A: np.ndarray):
         obs = ens.observe(state)
         rho = float(np.asarray(ens.density(state.t[0])))
         out = {"density": np.asarray(rho)}
-        for name in ("temperature", "pressure_tensor", "heat_flux", "speed_moment"):
+        for name in ("temperature", "pressure_tensor", "heat_flux", "speed_moment", *DISTRIBUTIONS):
             m, e = obs[name]
             out[name], out[f"{name}_stderr"] = np.asarray(m), np.asarray(e)
-        out["internal_energy"] = 1.5 * out["temperature"]
-        out["internal_energy_stderr"] = 1.5 * out["temperature_stderr"]
+        out["internal_energy"] = 0.5 * d * out["temperature"]
+        out["internal_energy_stderr"] = 0.5 * d * out["temperature_stderr"]
         out["collisions"] = np.asarray(2.0 * np.mean(np.asarray(state.collisions)) / b.samples)
         if kept:
             out["velocity_sample"] = np.asarray(ens.velocity_sample(state, replicas_kept, kept))
@@ -370,31 +391,40 @@ def _dsmc_solver(cfg: Config, kern: _kernels.Kernel, A: np.ndarray):
             return "; ".join(msg for bit, msg in _dsmc.STATUS_MESSAGES.items() if status & bit)
         return None
 
+    def histogram_coordinates(state) -> xr.Dataset:
+        """The bins of the distribution outputs (centres, CF bounds) and the component names."""
+        coords = {"component": ("component", np.array(["x", "y", "z"][:d]))}
+        for name, edges in zip(("xi", "xi_radial"), _dsmc.histogram_edges(), strict=True):
+            what = "scaled velocity xi = w/c" if name == "xi" else "scaled speed |w|/c"
+            coords[name] = (name, 0.5 * (edges[1:] + edges[:-1]),
+                            {"units": "1", "long_name": f"{what}, bin centre", "bounds": f"{name}_bounds"})
+            coords[f"{name}_bounds"] = ((name, "nv"), np.stack([edges[:-1], edges[1:]], axis=1),
+                                        {"units": "1", "long_name": f"{what}, bin bounds"})
+        return xr.Dataset(coords=coords)
+
     attrs = {"backend": backend, "samples_per_replica": b.samples, "replicas": b.replicas,
              "collision_fraction": b.collision_fraction,
+             "distribution_histograms": "bin averages over each replica's w/sqrt(theta), replica mean",
              "method_reference": "Babovsky, Eur. J. Mech. B 5 (1986) 675; Bird (1994) §11.1 (NTC majorant)"}
-    return driver.Solver(advance, observe, health, lambda s: float(s.t[0])), state, attrs, None
+    solver = driver.Solver(advance, observe, health, lambda s: float(s.t[0]))
+    return solver, state, attrs, histogram_coordinates
 
 
 def _moment_series(cfg: Config, kern: _kernels.Kernel, A: np.ndarray):
     saves, per, dt = save_schedule(cfg)
     times = per * dt * np.arange(saves + 1)
     rho0 = cfg.system.density
-    T = initial_temperature_tensor(cfg)
-    P0 = rho0 * (T if cfg.initial.kind != "bkw" else cfg.system.temperature * np.eye(3))
+    d = cfg.system.dimension
+    P0 = rho0 * initial_temperature_tensor(cfg)
     sol = _moments.solve_second_moments(P0, A, rho0, times, _moments.maxwell_rate(kern))
     theta = sol.temperature
     speed = np.full((times.size, 4), np.nan)
-    speed[:, 0] = 3 * theta
-    if kern.gamma == 0:
-        fm = _moments.FourthMomentSystem(kern)
-        w = _fourth_initial(fm, cfg)
-        M = fm.solve(w, A, times)
-        idx = fm.index
-        speed[:, 1] = (M[:, idx((4, 0, 0))] + M[:, idx((0, 4, 0))] + M[:, idx((0, 0, 4))]
-                       + 2 * (M[:, idx((2, 2, 0))] + M[:, idx((2, 0, 2))] + M[:, idx((0, 2, 2))])) / M[:, 0]
-    data = {"density": sol.density, "temperature": theta, "internal_energy": 1.5 * theta,
-            "pressure_tensor": sol.pressure_tensor, "heat_flux": np.zeros((times.size, 3)),
+    speed[:, 0] = d * theta
+    fm = _moments.FourthMomentSystem(kern, d)
+    M = fm.solve(_fourth_initial(fm, cfg), A, times)
+    speed[:, 1] = fm.speed_fourth_moment(M)
+    data = {"density": sol.density, "temperature": theta, "internal_energy": 0.5 * d * theta,
+            "pressure_tensor": sol.pressure_tensor, "heat_flux": np.zeros((times.size, d)),
             "speed_moment": speed}
     return times, data, {"moment_system": "exact second (and fourth) moments of Maxwell molecules; "
                          "heat flux is 0 (odd moments stay 0 from even initial data); ⟨|w|^6⟩, ⟨|w|^8⟩ not "
@@ -404,16 +434,16 @@ def _moment_series(cfg: Config, kern: _kernels.Kernel, A: np.ndarray):
 def _fourth_initial(fm: _moments.FourthMomentSystem, cfg: Config) -> np.ndarray:
     """Moments M_α (|α| ≤ 4) of the initial law per unit mass, exact by Gauss–Hermite quadrature
     (5 nodes an axis: exact to degree 9; BKW = Gaussian × a quadratic)."""
+    d = cfg.system.dimension
     z, wz = np.polynomial.hermite_e.hermegauss(5)
     wz = wz / wz.sum()
-    Z = np.stack(np.meshgrid(z, z, z, indexing="ij")).reshape(3, -1).T
-    W = np.einsum("i,j,k->ijk", wz, wz, wz).ravel()
+    Z = np.stack(np.meshgrid(*[z] * d, indexing="ij")).reshape(d, -1).T
+    W = np.prod(np.stack(np.meshgrid(*[wz] * d, indexing="ij")).reshape(d, -1), axis=0)
     if cfg.initial.kind == "bkw":
         K = _bkw_K(cfg)
         theta = cfg.system.temperature
         x = math.sqrt(K * theta) * Z
-        r2 = (x**2).sum(1) / theta
-        return fm.moments_of(x, W * ((5 * K - 3) / (2 * K) + (1 - K) * r2 / (2 * K**2)))
+        return fm.moments_of(x, W * _dsmc.bkw_weight(K, (x**2).sum(1) / theta, d))
     return fm.moments_of(Z @ np.linalg.cholesky(initial_temperature_tensor(cfg)).T, W)
 
 

@@ -6,22 +6,31 @@ $P = \int w\otimes w\, g\,dw$ (``g`` normalised to the number density ρ)
 
 $$\dot P + LP + PL^T + \mathrm{tr}(L)\,P = \int w\otimes w\; Q(g,g)\,dw .$$
 
-For Maxwell molecules ($B = b(\cos\theta)$) the collision term is closed. Averaging the change
-$\Delta(v\otimes v)$ of a pair over σ with $\int b\,\sigma\otimes\sigma\,d\sigma =
-(\int b\cos^2\theta)\,\hat g\otimes\hat g + \tfrac{\Lambda}{2}(I - \hat g\otimes\hat g)$ and over
-pairs ($\iint g\,g_*\,(v-v_*)\otimes(v-v_*) = 2\rho P$ at zero mean velocity) gives
+For Maxwell molecules ($B = b(\cos\theta)$) the collision term is closed, in d = 2 or 3 velocity
+dimensions. A pair changes $v\otimes v + v_*\otimes v_*$ by $(|g|^2\sigma\otimes\sigma - g\otimes g)/2$;
+averaged over σ ∈ S^{d−1} with $\int b\,\sigma\otimes\sigma\,d\sigma =
+(\Sigma - \Lambda)\,\hat g\otimes\hat g + \tfrac{\Lambda}{d-1}(I - \hat g\otimes\hat g)$
+($\Sigma = \int b\,d\sigma$) this is $\frac{d\Lambda}{2(d-1)}(|g|^2I/d - g\otimes g)$, and over pairs
+($\iint g\,g_*\,(v-v_*)\otimes(v-v_*) = 2\rho P$ at zero mean velocity, a factor ½ for the pair
+symmetrisation of Q) it gives
 
-$$\int w\otimes w\;Q(g,g)\,dw = -\nu\,(P - pI),\qquad p = \mathrm{tr}P/3,\quad
-\nu = \tfrac34\,\rho(t)\,\Lambda,\quad \Lambda = \int_{S^2} b\,\sin^2\theta\,d\sigma,$$
+$$\int w\otimes w\;Q(g,g)\,dw = -\nu\,(P - pI),\qquad p = \mathrm{tr}P/d,\quad
+\nu = \frac{d}{2(d-1)}\,\rho(t)\,\Lambda,\quad \Lambda = \int_{S^{d-1}} b\,\sin^2\theta\,d\sigma,$$
+
+i.e. ν = (3/4)ρΛ in 3D (REFERENCE.md) and ν = ρΛ in 2D; ν = ρ/2 for the isotropic defaults
+b = 1/(4π) (Λ = 2/3) and b = 1/(2π) (Λ = 1/2).
 
 with $\rho(t) = \rho_0/\det(I+tA)$. The same linear ODE, with $\nu = p/\mu(\theta)$, is *exact*
 for the BGK model of any kernel (BGK relaxes P to pI at the rate ν), which the BGK solver is
 tested against.
 
-Simple shear $L = a\,e_xe_y^T$ (REFERENCE.md): the temperature grows as $e^{\lambda t}$ with
-$\lambda^* = \lambda/\nu$ the largest root of $\lambda^*(1+\lambda^*)^2 = \tfrac23 a^{*2}$,
-$a^* = a/\nu$, and the stress ratios tend to $P_{xy}/p = -a^*/(1+\lambda^*)^2$,
-$P_{yy}/p = P_{zz}/p = 1/(1+\lambda^*)$, $P_{xx}/p = (1+3\lambda^*)/(1+\lambda^*)$.
+Simple shear $L = a\,e_xe_y^T$ (REFERENCE.md for d = 3): with $P = e^{\lambda t}\hat P$, the yy (and
+zz) equation gives $P_{yy} = p/(1+\lambda^*)$, the xy one $P_{xy} = -a^*P_{yy}/(1+\lambda^*)$, the trace
+$P_{xx} = dp - (d-1)P_{yy}$ and the xx one $\lambda^* d = 2a^{*2}/(1+\lambda^*)^2$: the temperature
+grows as $e^{\lambda t}$ with $\lambda^* = \lambda/\nu$ the largest root of
+$\lambda^*(1+\lambda^*)^2 = \tfrac2d a^{*2}$, $a^* = a/\nu$, and the stress ratios tend to
+$P_{xy}/p = -a^*/(1+\lambda^*)^2$, $P_{yy}/p = P_{zz}/p = 1/(1+\lambda^*)$,
+$P_{xx}/p = (1+d\lambda^*)/(1+\lambda^*)$.
 
 Fourth moments of Maxwell molecules are closed too (:func:`fourth_moment_rhs`): the collision
 production of any polynomial moment of degree ≤ 4 is a bilinear form in the moments of degree
@@ -51,12 +60,12 @@ RateFn = Callable[[float, float], float]  # (density, temperature) -> relaxation
 
 
 def maxwell_rate(kernel: Kernel) -> RateFn:
-    """ν(ρ, θ) = (3/4) ρ Λ for Maxwell molecules."""
-    lam = kernel.angular_moment
+    """ν(ρ, θ) = d ρ Λ / (2(d − 1)) for Maxwell molecules."""
     if kernel.gamma != 0:
         raise ValueError(f"the second moments close only for Maxwell molecules, not {kernel.name!r}; "
                          "use bgk_rate for the BGK model of this kernel")
-    return lambda rho, theta: 0.75 * rho * lam
+    nu1 = kernel.stress_relaxation_rate(1.0)
+    return lambda rho, theta: nu1 * rho
 
 
 def bgk_rate(kernel: Kernel) -> RateFn:
@@ -117,14 +126,15 @@ class ShearAsymptotics:
     pyy: float
 
 
-def simple_shear_asymptotics(a_star: float) -> ShearAsymptotics:
-    """λ* = largest real root of λ(1+λ)² = (2/3)a*², and the stress ratios P/p."""
-    roots = np.roots([1.0, 2.0, 1.0, -2.0 / 3.0 * a_star**2])
+def simple_shear_asymptotics(a_star: float, d: int = 3) -> ShearAsymptotics:
+    """λ* = largest real root of λ(1+λ)² = (2/d)a*², and the stress ratios P/p."""
+    rhs = 2.0 / d * a_star**2
+    roots = np.roots([1.0, 2.0, 1.0, -rhs])
     lam = float(max(r.real for r in roots if abs(r.imag) < 1e-9))
     # polish with Newton
     for _ in range(5):
-        lam -= (lam * (1 + lam) ** 2 - 2 / 3 * a_star**2) / ((1 + lam) * (1 + 3 * lam))
-    return ShearAsymptotics(a_star, lam, -a_star / (1 + lam) ** 2, (1 + 3 * lam) / (1 + lam),
+        lam -= (lam * (1 + lam) ** 2 - rhs) / ((1 + lam) * (1 + 3 * lam))
+    return ShearAsymptotics(a_star, lam, -a_star / (1 + lam) ** 2, (1 + d * lam) / (1 + lam),
                             1 / (1 + lam))
 
 
@@ -170,27 +180,32 @@ class FourthMomentSystem:
     Maxwell molecules, a polynomial of degree ≤ 4 in (v, v_*) (the σ-average of $|g|^k\sigma^{\otimes k}$
     is polynomial in g); so it depends on g only through $M_{|\alpha|\le4}$ and is evaluated
     exactly on a signed discrete measure with those moments (points on a fixed unisolvent set,
-    exact Gauss × trapezoid quadrature in σ).
+    exact quadrature in σ: Gauss × trapezoid on S², trapezoid on S¹).
     """
 
     def __init__(self, kernel: Kernel, d: int = 3):
         if kernel.gamma != 0:
             raise ValueError("fourth moments close only for Maxwell molecules")
-        if d != 3:
-            raise ValueError("fourth-moment system: 3D only")
-        self.kernel = kernel
+        if d != kernel.dimension:
+            raise ValueError(f"fourth-moment system in {d}D for a {kernel.dimension}D kernel")
+        self.kernel, self.d = kernel, d
         self.exps = monomial_exponents(4, d)
         n = len(self.exps)
         rng = np.random.default_rng(12345)
         self.points = rng.normal(size=(n + 10, d))
         self.V = _monomials(self.points, self.exps).T  # [n_mono, n_points]
-        # σ quadrature exact for polynomials of degree ≤ 4 in σ times b(cos θ) (deg ≤ 8 total)
-        x, wx = np.polynomial.legendre.leggauss(8)
-        nphi = 8
-        phi = 2 * math.pi * np.arange(nphi) / nphi
-        self.ct, self.phi = np.meshgrid(x, phi, indexing="ij")
-        self.wq = (wx[:, None] * np.full(nphi, 2 * math.pi / nphi)[None, :]).ravel()
-        self.ct, self.phi = self.ct.ravel(), self.phi.ravel()
+        # σ quadrature exact for polynomials of degree ≤ 4 in σ times b(cos θ) (deg ≤ 8 total in 3D;
+        # 2D: trapezoid in θ, exact for trigonometric degree < 32)
+        if d == 3:
+            x, wx = np.polynomial.legendre.leggauss(8)
+            nphi = 8
+            phi = 2 * math.pi * np.arange(nphi) / nphi
+            self.ct, self.phi = np.meshgrid(x, phi, indexing="ij")
+            self.wq = (wx[:, None] * np.full(nphi, 2 * math.pi / nphi)[None, :]).ravel()
+            self.ct, self.phi = self.ct.ravel(), self.phi.ravel()
+        else:
+            self.phi = 2 * math.pi * np.arange(32) / 32  # θ itself: σ = cos θ ĝ + sin θ ĝ⊥
+            self.ct, self.wq = np.cos(self.phi), np.full(32, 2 * math.pi / 32)
         # production(M)_m = c·G_m·c with c = V⁺M the signed weights: a fixed bilinear form K
         pinv = np.linalg.pinv(self.V)  # [n_points, n_mono]
         self.K = np.einsum("pa,pqm,qb->mab", pinv, self._pair_production(), pinv)
@@ -203,15 +218,20 @@ class FourthMomentSystem:
         v, vs = x[vi.ravel()], x[vj.ravel()]
         g = v - vs
         gn = np.linalg.norm(g, axis=1)
-        ghat = np.where(gn[:, None] > 0, g / np.where(gn > 0, gn, 1)[:, None], np.array([[0, 0, 1.0]]))
-        t = np.where(np.abs(ghat[:, :1]) < 0.9, np.array([[1.0, 0, 0]]), np.array([[0, 1.0, 0]]))
-        e1 = np.cross(ghat, t)
-        e1 /= np.linalg.norm(e1, axis=1)[:, None]
-        e2 = np.cross(ghat, e1)
-        st = np.sqrt(1 - self.ct**2)
-        sigma = (self.ct[None, :, None] * ghat[:, None, :]
-                 + (st * np.cos(self.phi))[None, :, None] * e1[:, None, :]
-                 + (st * np.sin(self.phi))[None, :, None] * e2[:, None, :])
+        ghat = np.where(gn[:, None] > 0, g / np.where(gn > 0, gn, 1)[:, None], np.eye(self.d)[-1])
+        if self.d == 2:
+            perp = np.stack([-ghat[:, 1], ghat[:, 0]], axis=1)
+            sigma = (self.ct[None, :, None] * ghat[:, None, :]
+                     + np.sin(self.phi)[None, :, None] * perp[:, None, :])
+        else:
+            t = np.where(np.abs(ghat[:, :1]) < 0.9, np.array([[1.0, 0, 0]]), np.array([[0, 1.0, 0]]))
+            e1 = np.cross(ghat, t)
+            e1 /= np.linalg.norm(e1, axis=1)[:, None]
+            e2 = np.cross(ghat, e1)
+            st = np.sqrt(1 - self.ct**2)
+            sigma = (self.ct[None, :, None] * ghat[:, None, :]
+                     + (st * np.cos(self.phi))[None, :, None] * e1[:, None, :]
+                     + (st * np.sin(self.phi))[None, :, None] * e2[:, None, :])
         V = 0.5 * (v + vs)
         vprime = V[:, None, :] + 0.5 * gn[:, None, None] * sigma
         bq = self.kernel.b(self.ct) * self.wq
@@ -230,10 +250,10 @@ class FourthMomentSystem:
         T = np.zeros((n, n))
         for k, a in enumerate(self.exps):
             T[k, k] -= np.trace(L)
-            for i in range(3):
+            for i in range(self.d):
                 if a[i] == 0:
                     continue
-                for j in range(3):
+                for j in range(self.d):
                     # (Lw)_i ∂_i w^α = a_i L_ij w^(α − e_i + e_j)
                     b = list(a)
                     b[i] -= 1
@@ -260,3 +280,9 @@ class FourthMomentSystem:
 
     def index(self, alpha: tuple[int, ...]) -> int:
         return self.exps.index(tuple(alpha))
+
+    def speed_fourth_moment(self, M: np.ndarray) -> np.ndarray:
+        """⟨|w|⁴⟩ = Σ_i M_{4e_i} + 2 Σ_{i<j} M_{2e_i+2e_j}, over M₀, for moments M [..., n_mono]."""
+        coeff = np.array([2 / math.prod(math.factorial(k // 2) for k in a)
+                          if sum(a) == 4 and all(k % 2 == 0 for k in a) else 0.0 for a in self.exps])
+        return (M @ coeff) / M[..., 0]
