@@ -49,7 +49,7 @@ def test_hard_disk_collision_rate_and_deflection():
     assert int(end.collisions) == pytest.approx(expected, rel=5 * expected**-0.5 + 1e-3)
     g = jax.random.normal(jax.random.key(5), (200_000, 2))
     ghat = g / np.linalg.norm(g, axis=1, keepdims=True)
-    cos = np.sum(np.asarray(sim._sigma(jax.random.key(6), ghat, (200_000,)) * ghat), axis=1)
+    cos = np.sum(np.asarray(sim._sigma(jax.random.key(6), None, ghat, (200_000,)) * ghat), axis=1)
     assert cos.mean() == pytest.approx(-1 / 3, abs=4 * cos.std() / math.sqrt(cos.size))
 
 
