@@ -16,6 +16,10 @@ e^{λt}, λ* = λ/ν, and the stress ratios P_xy/p, P_xx/p, P_yy/p tend to const
   it at a* ≤ 1; a* = 2 needs N ≥ 40 (48), L ≥ 9 (10), degree ≥ 29 (the sheared profile's fine
   structure and the relative-speed cut-off: validation/boltzmann_spectral_resolution.py).
 
+``--dimension 2``: the same with 2D velocities (b = 1/(2π), ν = ρΛ = ρ/2; moments and dsmc); the
+"table" column is then the exact asymptotics of λ*(1+λ*)² = a*² (:mod:`bbgky.kinetic.boltzmann.moments`),
+P_xx/p = (1+2λ*)/(1+λ*) — no REFERENCE.md table exists in 2D.
+
 Run: ``.venv/bin/python validation/boltzmann_shear_table.py --method moments dsmc`` (DSMC: about
 1 min per a* on 2 cores at 4 × 10⁵); ``--method spectral`` (N = 32: several minutes per a*).
 """
@@ -39,28 +43,29 @@ from bbgky.models import flows, kernels  # noqa: E402
 TABLE = {0.1: (0.006580, -0.09870, 1.0131, 0.9935), 0.5: (0.1304, -0.3913, 1.2308, 0.8846),
          1.0: (0.3603, -0.5404, 1.5297, 0.7351), 2.0: (0.8121, -0.6091, 1.8963, 0.5518)}
 KERNEL = kernels.maxwell()
-NU = KERNEL.stress_relaxation_rate(1.0)
+NU = KERNEL.stress_relaxation_rate(1.0)  # = 1/2 in 2D too (b = 1/(2π))
 
 
 def ratios(P):
-    p = np.trace(P) / 3
+    p = np.trace(P) / P.shape[-1]
     return P[0, 1] / p, P[0, 0] / p, P[1, 1] / p
 
 
-def run_moments(a_star):
-    A = flows.velocity_gradient("simple_shear", 3, a_star * NU)
+def run_moments(a_star, d=3):
+    kern = kernels.maxwell(dimension=d)
+    A = flows.velocity_gradient("simple_shear", d, a_star * NU)
     t = np.linspace(0, 40 / NU, 4001)
-    sol = mo.solve_second_moments(np.eye(3), A, 1.0, t, mo.maxwell_rate(KERNEL))
+    sol = mo.solve_second_moments(np.eye(d), A, 1.0, t, mo.maxwell_rate(kern))
     k = 3 * len(t) // 4
     lam = np.polyfit(t[k:], np.log(sol.temperature[k:]), 1)[0] / NU
     return (lam, *ratios(sol.pressure_tensor[-1])), None
 
 
-def run_dsmc(a_star, samples, replicas, dt, seed=11):
-    A = flows.velocity_gradient("simple_shear", 3, a_star * NU)
+def run_dsmc(a_star, samples, replicas, dt, seed=11, d=3):
+    A = flows.velocity_gradient("simple_shear", d, a_star * NU)
     cfg = ds.DSMCConfig(n=samples, A=tuple(map(tuple, A)), rho0=1.0, dt_max=dt)
-    ens = ds.Ensemble(ds.DSMC(KERNEL, cfg))
-    states = ens.init(jax.random.PRNGKey(seed), ds.maxwellian_sampler(np.eye(3)), replicas)
+    ens = ds.Ensemble(ds.DSMC(kernels.maxwell(dimension=d), cfg))
+    states = ens.init(jax.random.PRNGKey(seed), ds.maxwellian_sampler(np.eye(d)), replicas)
     times = np.arange(10, 15.01, 0.5) / NU
     states = ens.advance_to(states, times[0])
     per_replica = []
@@ -69,7 +74,7 @@ def run_dsmc(a_star, samples, replicas, dt, seed=11):
         states = ens.advance_to(states, t)
         o = ens._obs(states)  # per-replica observables
         snaps.append((np.asarray(o["pressure_tensor"]), np.asarray(o["temperature"])))
-    P = np.stack([s[0] for s in snaps], 1)          # [R, T, 3, 3]
+    P = np.stack([s[0] for s in snaps], 1)          # [R, T, d, d]
     th = np.stack([s[1] for s in snaps], 1)         # [R, T]
     for r in range(P.shape[0]):
         lam = np.polyfit(times, np.log(th[r]), 1)[0] / NU
@@ -116,25 +121,30 @@ def main():
     ap.add_argument("--extent", type=float, default=9.0)
     ap.add_argument("--sphere-degree", type=int, default=17, help="spectral: Lebedev exactness degree")
     ap.add_argument("--span", type=float, default=1.0, help="spectral: run to νt = 2·span")
+    ap.add_argument("--dimension", type=int, default=3, choices=[2, 3], help="velocity dimension")
     args = ap.parse_args()
+    d = args.dimension
+    if d == 2 and "spectral" in args.method:
+        ap.error("--method spectral is 3D only")
     print("| method | a* | quantity | table | computed | ± s.e. | rel. dev. |")
     print("|---|---|---|---|---|---|---|")
     for method in args.method:
         for a_star in args.a_star:
             start = time.perf_counter()
             if method == "moments":
-                vals, errs = run_moments(a_star)
+                vals, errs = run_moments(a_star, d)
             elif method == "dsmc":
-                vals, errs = run_dsmc(a_star, args.samples, args.replicas, args.dt)
+                vals, errs = run_dsmc(a_star, args.samples, args.replicas, args.dt, d=d)
             else:
                 vals, errs = run_spectral(a_star, args.grid, args.extent, args.span / NU, args.dt,
                                             args.sphere_degree)
             wall = time.perf_counter() - start
-            ref = mo.simple_shear_asymptotics(a_star)
+            ref = mo.simple_shear_asymptotics(a_star, d)
             exact = (ref.growth_rate, ref.pxy, ref.pxx, ref.pyy)
             for k, name in enumerate(["λ*", "P_xy/p", "P_xx/p", "P_yy/p"]):
                 e = "" if errs is None else f"{errs[k]:.2e}"
-                print(f"| {method} | {a_star} | {name} | {TABLE[a_star][k]} (exact {exact[k]:.6f}) | "
+                table = TABLE[a_star][k] if d == 3 and a_star in TABLE else "—"
+                print(f"| {method} | {a_star} | {name} | {table} (exact {exact[k]:.6f}) | "
                       f"{vals[k]:.6f} | {e} | {(vals[k] - exact[k]) / abs(exact[k]):+.2e} |", flush=True)
             print(f"<!-- {method} a*={a_star}: {wall:.1f} s -->", flush=True)
 

@@ -113,7 +113,7 @@ def test_speed_dependent_angular_table():
     # runs bit-identically to that kernel
     base = kernels.maxwell((1.0, 0.8))
     rows = np.stack([np.linspace(-1.0, 1.0, 2049), base.cos_theta_table()])
-    tabled = SimpleNamespace(gamma=0.0, sphere_integral=base.sphere_integral, isotropic=False,
+    tabled = SimpleNamespace(gamma=0.0, dimension=3, sphere_integral=base.sphere_integral, isotropic=False,
                              table_speeds=np.array([1e-6, 1e-5]), cos_theta_table=lambda: rows,
                              radial=base.radial, angular=base.angular)
     runs = []
