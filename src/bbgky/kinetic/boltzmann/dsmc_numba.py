@@ -21,7 +21,8 @@ for bit (Babovsky, Eur. J. Mech. B 5 (1986) 675; Bird (1994) §11.1):
   table (``cos_theta_table()``: a row [m], or rows [n_g, m] at speeds ``table_speeds``,
   interpolated linearly in log g between rows, clamped outside), azimuth from a uniform point of
   the unit disk; u' = F w'. Momentum and energy are conserved to round-off per collision. At the
-  end of a call max |u| is recomputed exactly (and non-finite velocities flagged, status bit 4).
+  start of a call max |u| is recomputed exactly (where the JAX backend does it at the end of the
+  previous one: the same majorants); non-finite velocities are flagged (status bit 4).
 
 **Randomness**: a xoshiro256+ generator per replica (Blackman & Vigna, ACM TOMS 47 (2021) 36)
 whose 256-bit state is drawn with ``jax.random.bits`` from a subkey of the replica's key; the
@@ -152,14 +153,23 @@ def _direction(gx, gy, gz, gn, isotropic, table, log_speeds, s):
 
 
 @njit(cache=True, error_model="numpy")
-def _advance_one(u, t, umax, t_end, A, rho0, dt_max, p_max, gamma, sphere, isotropic, table,
-                 log_speeds, s):
-    """One replica to t_end in place (rows of u permuted); returns (t, umax, collisions, steps)."""
+def _advance_one(u0, u, t, t_end, A, rho0, dt_max, p_max, gamma, sphere, isotropic, table, log_speeds, s):
+    """One replica from u0 to t_end, into u (rows permuted); returns (t, bound of max |u|,
+    collisions, steps, all velocities finite)."""
     n = u.shape[0]
     pairs = n // 2
     scale = (n / 2) / pairs
     eye = np.eye(3)
     target = np.empty(2 * BLOCK, np.int64)
+    umax2, finite = 0.0, True
+    for k in range(n):  # the copy, with the exact max |u| and a finiteness check
+        r2 = 0.0
+        for a in range(3):
+            u[k, a] = u0[k, a]
+            r2 += u0[k, a] ** 2
+        finite &= r2 < np.inf
+        umax2 = max(umax2, r2)
+    umax = np.sqrt(umax2)
     collisions, steps = 0, 0
     while t < t_end - 1e-12:
         norm0 = _finv_norm(A, t)
@@ -195,23 +205,20 @@ def _advance_one(u, t, umax, t_end, A, rho0, dt_max, p_max, gamma, sphere, isotr
             bx, by, bz = _matvec(F, vx - h * sx, vy - h * sy, vz - h * sz)
             u[i, 0], u[i, 1], u[i, 2] = ax, ay, az
             u[i + 1, 0], u[i + 1, 1], u[i + 1, 2] = bx, by, bz
-            new_max2 = max(new_max2, ax * ax + ay * ay + az * az, bx * bx + by * by + bz * bz)
+            ra, rb = ax * ax + ay * ay + az * az, bx * bx + by * by + bz * bz
+            finite &= ra + rb < np.inf
+            new_max2 = max(new_max2, ra, rb)
         umax = max(umax, np.sqrt(new_max2))
         t += dt
         steps += 1
-    umax2, finite = 0.0, True
-    for k in range(n):
-        r2 = u[k, 0] ** 2 + u[k, 1] ** 2 + u[k, 2] ** 2
-        finite &= r2 < np.inf
-        umax2 = max(umax2, r2)
-    return t, np.sqrt(umax2), collisions, steps, finite
+    return t, umax, collisions, steps, finite
 
 
-def _replicas(u, t, umax, t_end, A, rho0, dt_max, p_max, gamma, sphere, isotropic, table, log_speeds,
+def _replicas(u0, u, t, umax, t_end, A, rho0, dt_max, p_max, gamma, sphere, isotropic, table, log_speeds,
               rng, collisions, steps, finite):
     for r in prange(u.shape[0]):
         t[r], umax[r], collisions[r], steps[r], finite[r] = _advance_one(
-            u[r], t[r], umax[r], t_end, A, rho0, dt_max, p_max, gamma, sphere, isotropic, table,
+            u0[r], u[r], t[r], t_end, A, rho0, dt_max, p_max, gamma, sphere, isotropic, table,
             log_speeds, rng[r])
 
 
@@ -248,13 +255,14 @@ def make_advance(dsmc: DSMC):
     def advance_to(states: DSMCState, t_end) -> DSMCState:
         keys, bits = _split_and_seed(states.key)
         rng = np.array(bits, np.uint32).view(np.uint64)
-        u = np.array(states.u, dtype=np.float64)
+        u0 = np.ascontiguousarray(states.u, dtype=np.float64)
+        u = np.empty_like(u0)
         t = np.array(states.t, dtype=np.float64)
-        umax = np.array(states.umax, dtype=np.float64)
+        umax = np.empty_like(t)
         collisions, steps = np.zeros(t.shape, np.int64), np.zeros(t.shape, np.int64)
         finite = np.zeros(t.shape, np.bool_)
         run = _replicas_threaded if len(t) > 1 and numba.get_num_threads() > 1 else _replicas_serial
-        run(u, t, umax, float(t_end), *params, rng, collisions, steps, finite)
+        run(u0, u, t, umax, float(t_end), *params, rng, collisions, steps, finite)
         return DSMCState(t, keys, u, umax, np.asarray(states.collisions) + collisions,
                          np.asarray(states.steps) + steps,
                          (np.asarray(states.status) | np.where(finite, 0, 4)).astype(np.int32))
