@@ -144,3 +144,11 @@ def test_binomial_candidate_count(trials, p):
     assert abs(K.mean() - trials * p) < 5 * math.sqrt(var / K.size)
     assert K.var() == pytest.approx(var, rel=0.05)
     assert dn._binomial(10**6, 1e-25, s) == 0 and dn._binomial(7, 1.0, s) == 7
+
+
+def test_non_finite_input_is_flagged_not_advanced():
+    ens, s0 = _ensemble(kernels.hard_sphere(), 2, 1_000)
+    s0 = s0._replace(u=s0.u.copy())
+    s0.u[1, 7, 0] = np.inf
+    s1 = ens.advance_to(s0, 0.1)
+    assert list(s1.status) == [0, 4] and s1.t[1] == 0.0 and s1.t[0] == 0.1

@@ -171,6 +171,8 @@ def _advance_one(u0, u, t, t_end, A, rho0, dt_max, p_max, gamma, sphere, isotrop
         umax2 = max(umax2, r2)
     umax = np.sqrt(umax2)
     collisions, steps = 0, 0
+    if not finite:  # nothing to advance (the status reports it)
+        return t, umax, collisions, steps, finite
     while t < t_end - 1e-12:
         norm0 = _finv_norm(A, t)
         rho_t = rho0 / np.linalg.det(eye + t * A)
