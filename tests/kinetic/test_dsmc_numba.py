@@ -152,3 +152,17 @@ def test_non_finite_input_is_flagged_not_advanced():
     s0.u[1, 7, 0] = np.inf
     s1 = ens.advance_to(s0, 0.1)
     assert list(s1.status) == [0, 4] and s1.t[1] == 0.0 and s1.t[0] == 0.1
+
+
+@pytest.mark.slow
+def test_bkw_fourth_moment_1e6():
+    """BKW (Maxwell molecules): M4(t) = 15(1 − e^{−t/3}) within 3 standard errors, 10 × 10⁵ simulators."""
+    cfg = ds.DSMCConfig(n=100_000, A=ZERO, rho0=1.0, dt_max=0.01)
+    ens = ds.Ensemble(ds.DSMC(kernels.maxwell(), cfg), "numba")
+    states = ens.init(jax.random.PRNGKey(7), ds.bkw_sampler(6.5), 10, t0=6.5)
+    for t in (7.0, 8.5, 10.0):
+        states = ens.advance_to(states, t)
+        m4, err = (v[1] for v in ens.observe(states)["speed_moment"])
+        exact = 15 * (1 - math.exp(-t / 3))
+        print(f"t={t}: M4 = {m4:.5f} ± {err:.5f}, exact {exact:.5f}")
+        assert abs(m4 - exact) < 3 * err
