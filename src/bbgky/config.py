@@ -108,7 +108,7 @@ class ParticlesLevel(_Table):
 
 
 class BoltzmannLevel(_Table):
-    """``[levels.boltzmann]``: homo-energetic Boltzmann equation (eq. 6), d = 3 or 2 (dsmc, moments)."""
+    """``[levels.boltzmann]``: homo-energetic Boltzmann equation (eq. 6), d = 3 or 2 velocity dimensions."""
 
     method: Literal["dsmc", "spectral", "bgk", "moments"] = Field(
         "dsmc", description="solver: dsmc, spectral (fast spectral method), bgk (BGK model on the "
@@ -139,7 +139,8 @@ class BoltzmannLevel(_Table):
     radial_points: int | None = Field(None, ge=2, le=256, description="spectral: Gauss–Legendre radial "
                                       "nodes (default grid/2, at least 8)")
     sphere_degree: int = Field(11, ge=3, le=59, description="spectral: exactness degree of the "
-                               "Lebedev rule for the collision direction σ")
+                               "Lebedev rule for the collision direction σ (2D: of the trapezoidal rule "
+                               "on the circle)")
     scheme: Literal["heun", "ssprk3", "rk4"] = Field("rk4", description="spectral/bgk: Runge–Kutta "
                                                      "scheme (orders 2, 3, 4)")
     omega: float = Field(0.75, ge=0.5, le=1.0, description="vhs: viscosity exponent ω (μ ∝ θ^ω)")

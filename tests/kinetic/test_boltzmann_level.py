@@ -86,7 +86,8 @@ def test_isotropic_expansion_bgk_and_moments(tmp_path):
     ({"method": "moments", "kernel": "vhs"}, {"interaction": {"potential": "wca"}},
      "levels.boltzmann.method"),
     ({"method": "spectral", "angular": [1.0, 0.5]}, {}, "levels.boltzmann.angular"),
-    ({"method": "spectral"}, {"system": {"dimension": 2}}, "levels.boltzmann.method"),
+    ({"method": "spectral", "kernel": "hard_sphere"},  # hard disks scatter anisotropically
+     {"system": {"dimension": 2}, "interaction": {"potential": "wca"}}, "levels.boltzmann.kernel"),
     ({}, {"system": {"dimension": 1}}, "system.dimension"),
     ({"kernel": "from_potential"}, {"system": {"dimension": 2}, "interaction": {"potential": "wca"}},
      "levels.boltzmann.kernel"),

@@ -3,11 +3,11 @@ r"""BGK model of the homo-energetic Boltzmann equation, on the spectral solver's
 $\partial_t g - (Lw)\cdot\nabla_w g = \nu\,(\rho\,\mathcal M_\theta - g)$, with $\mathcal M_\theta$ the
 unit-mass Maxwellian of g's temperature (zero mean velocity). **Collision frequency**: matched to
 the kernel's Chapman–Enskog shear viscosity, $\nu = p/\mu(\theta) = \rho\theta/\mu(\theta)$ — for
-Maxwell molecules $\nu = \tfrac34\rho\Lambda$, the exact relaxation rate of the stress, so BGK's
+Maxwell molecules $\nu = \frac{d}{2(d-1)}\rho\Lambda$, the exact relaxation rate of the stress, so BGK's
 second moments obey exactly the moment ODE of Maxwell molecules (:mod:`.moments`); for hard spheres
 $\nu = \rho\theta/\mu_{HS}(\theta) \propto \rho\sqrt\theta$.
 
-In the scaled variables of :mod:`.spectral` ($g = \rho c^{-3}G(w/c)$) the relaxation term is
+In the scaled variables of :mod:`.spectral` ($g = \rho c^{-d}G(w/c)$, d = 2 or 3) the relaxation term is
 $\nu(\rho, c^2\theta_G)\,(\mathcal M_{\theta_G} - G)$; the discrete Maxwellian is corrected by the
 same conservation projection as Q, so mass, momentum and energy are relaxed to round-off.
 """
@@ -37,9 +37,9 @@ class BGKCollision:
         return rho * theta / self.kernel.viscosity(theta)
 
     def __call__(self, G, c, rho):
-        h3 = self.grid.cell
-        mass = jnp.sum(G) * h3
-        theta_G = jnp.sum(self._r2 * G) * h3 / (3 * mass)
-        M = mass * (2 * jnp.pi * theta_G) ** -1.5 * jnp.exp(-self._r2 / (2 * theta_G))
+        h, d = self.grid.cell, self.grid.dimension
+        mass = jnp.sum(G) * h
+        theta_G = jnp.sum(self._r2 * G) * h / (d * mass)
+        M = mass * (2 * jnp.pi * theta_G) ** (-d / 2) * jnp.exp(-self._r2 / (2 * theta_G))
         nu = self.frequency(rho, c**2 * theta_G)
         return nu * self._proj(M - G)

@@ -1,14 +1,14 @@
 r"""The Boltzmann level of a configured scenario: ``run(cfg, out, *, resume, progress)``.
 
 Solves the homo-energetic Boltzmann equation (paper eq. 6) in d = ``system.dimension`` velocity
-dimensions (3, or 2 for ``dsmc`` and ``moments``) with ``[levels.boltzmann] method``:
+dimensions (3 or 2) with ``[levels.boltzmann] method``:
 
 * ``dsmc`` — :mod:`.dsmc`, ``replicas`` × ``samples`` simulators; every observable is the replica
   mean and gets a ``<name>_stderr`` companion (standard error of the mean). ``backend``: ``jax``
   (replicas sharded over the devices) or ``numba`` (:mod:`.dsmc_numba`, the same scheme on the
   CPU, 3D); ``auto`` picks numba when JAX runs on the CPU and d = 3;
-* ``spectral`` — :mod:`.spectral`, N³ grid following θ(t) (3D);
-* ``bgk`` — :mod:`.bgk` on the same grid, ν = ρθ/μ(θ) (3D);
+* ``spectral`` — :mod:`.spectral`, N^d grid following θ(t);
+* ``bgk`` — :mod:`.bgk` on the same grid, ν = ρθ/μ(θ);
 * ``moments`` — :mod:`.moments`, the exact second-moment ODE (Maxwell molecules only).
 
 Writes ``out/boltzmann.nc`` with density, temperature, internal_energy ((d/2)θ per particle),
@@ -18,7 +18,7 @@ simulators of the first two replicas (two independent samples: the W1 sampling f
 At every save, every method but moments adds velocity_scale c(t) (w = c ξ, c² ∝ θ), the axis
 marginals velocity_marginal g_i(c ξ) and the speed distribution speed_distribution (∫ g_i dw_i = ρ,
 ∫ w_i² g_i dw_i = P_ii): on the grid (:mod:`.selfsimilar`; spectral, bgk — plus, once, the full
-velocity_distribution g at the last save on the scaled grid, N³ values), or as DSMC histograms of
+velocity_distribution g at the last save on the scaled grid, N^d values), or as DSMC histograms of
 ξ = w/√θ (θ of each replica: the self-similar variable of paper eq. 46) on fixed bins of ξ, with CF
 bounds and ``_stderr`` companions (:func:`.dsmc.replica_observables`; bin averages, so ∫ = ρ up to
 the mass beyond |ξ| = 8 and second moments carry Sheppard's binning term Δξ²/12 relative to θ).
@@ -154,9 +154,6 @@ def check(cfg: Config) -> None:
     d = cfg.system.dimension
     if d == 1:
         problems.append(("system.dimension", "the Boltzmann level needs 2 or 3 velocity dimensions (got 1)"))
-    elif d == 2 and b.method in ("spectral", "bgk"):
-        problems.append(("levels.boltzmann.method", f"{b.method!r} is 3D only; with system.dimension = 2 "
-                         "use method = 'dsmc' or 'moments'"))
     init = cfg.initial
     if init.kind not in ("maxwellian", "anisotropic", "bkw"):
         problems.append(("initial.kind", f"{init.kind!r} is not a homogeneous initial law; allowed for the "
@@ -196,8 +193,10 @@ def check(cfg: Config) -> None:
                              "B = |g|^γ b(cos θ); 'from_potential' depends on |g| through the deflection "
                              "angle: use method = 'dsmc' (or 'bgk', matched to its viscosity)"))
         elif b.method == "spectral" and not kern.isotropic:
-            problems.append(("levels.boltzmann.angular", "the spectral method needs isotropic scattering "
-                             "(angular = [1.0]); use method = 'dsmc' for an anisotropic b(cos θ)"))
+            key = "levels.boltzmann.angular" if kern.name == "maxwell" else "levels.boltzmann.kernel"
+            problems.append((key, "the spectral method needs isotropic scattering (angular = [1.0]; hard "
+                             "disks scatter anisotropically: vhs with omega = 0.5 is the isotropic disk); "
+                             "use method = 'dsmc' for an anisotropic b(cos θ)"))
     if problems:
         raise ConfigError(problems)
 
@@ -215,15 +214,16 @@ def _bkw_K(cfg: Config) -> float:
 def initial_grid_distribution(cfg: Config, grid: _spectral.Grid) -> tuple[np.ndarray, float]:
     """(G0 on the grid with ∫G = 1, c0) with the box scaled by c0 = sqrt(θ0)."""
     T = initial_temperature_tensor(cfg)
-    c0 = math.sqrt(np.trace(T) / 3)
+    d = grid.dimension
+    c0 = math.sqrt(np.trace(T) / d)
     x = grid.mesh()
     r2 = (x**2).sum(0)
     if cfg.initial.kind == "bkw":
         K = _bkw_K(cfg)
-        G = (2 * math.pi * K) ** -1.5 * np.exp(-r2 / (2 * K)) * _dsmc.bkw_weight(K, r2)
+        G = (2 * math.pi * K) ** (-d / 2) * np.exp(-r2 / (2 * K)) * _dsmc.bkw_weight(K, r2, d)
     else:
         Ti = np.linalg.inv(T / c0**2)
-        G = np.exp(-0.5 * np.einsum("ixyz,ij,jxyz->xyz", x, Ti, x))
+        G = np.exp(-0.5 * np.sum(x * np.tensordot(Ti, x, axes=1), axis=0))
     return G / (G.sum() * grid.cell), c0
 
 
@@ -240,7 +240,8 @@ def save_schedule(cfg: Config) -> tuple[int, int, float]:
 
 def _grid_solver(cfg: Config, kern: _kernels.Kernel, A: np.ndarray):
     b = cfg.levels.boltzmann
-    grid = _spectral.Grid(b.grid, b.velocity_extent)
+    d = cfg.system.dimension
+    grid = _spectral.Grid(b.grid, b.velocity_extent, d)
     if b.method == "bgk":
         collision = _bgk.BGKCollision(grid, kern)
     else:
@@ -262,7 +263,7 @@ def _grid_solver(cfg: Config, kern: _kernels.Kernel, A: np.ndarray):
         L = flows.flow_gradient(A, t)
         rho = flows.density(cfg.system.density, A, t)
         c = math.exp(float(state.log_c))
-        theta_G = float(jnp.sum(jnp.asarray(x**2).sum(0) * state.G) * grid.cell) / 3
+        theta_G = float(jnp.sum(jnp.asarray(x**2).sum(0) * state.G) * grid.cell) / d
         if b.method == "bgk":
             rate = float(collision.frequency(rho, c**2 * theta_G))
         else:
@@ -286,9 +287,9 @@ def _grid_solver(cfg: Config, kern: _kernels.Kernel, A: np.ndarray):
         c = math.exp(float(state.log_c))
         G = np.asarray(state.G) / float(mass)
         P = rho * c**2 * np.asarray(P) / float(mass)
-        theta = float(np.trace(P)) / (3 * rho)
+        theta = float(np.trace(P)) / (d * rho)
         return {"density": np.asarray(rho), "temperature": np.asarray(theta),
-                "internal_energy": np.asarray(1.5 * theta), "pressure_tensor": P,
+                "internal_energy": np.asarray(0.5 * d * theta), "pressure_tensor": P,
                 "heat_flux": 0.5 * rho * c**3 * np.asarray(q) / float(mass),
                 "speed_moment": np.asarray(speed) / float(mass) * c ** np.array([2.0, 4.0, 6.0, 8.0]),
                 "boundary_mass": np.asarray(edge_mass(state)), "velocity_scale": np.asarray(c),
@@ -300,15 +301,17 @@ def _grid_solver(cfg: Config, kern: _kernels.Kernel, A: np.ndarray):
         rho = flows.density(cfg.system.density, A, float(state.t))
         c = math.exp(float(state.log_c))
         G = np.asarray(state.G)
-        g = rho * c**-3 * G / (G.sum() * grid.cell)
+        g = rho * c**-d * G / (G.sum() * grid.cell)
         xi = {"units": "1", "long_name": "scaled velocity xi = w/c on the grid axis"}
-        coords = {"xi": ("xi", grid.axis, xi), "component": ("component", np.array(["x", "y", "z"])),
+        axes = "xyz"[:d]
+        coords = {"xi": ("xi", grid.axis, xi), "component": ("component", np.array(list(axes))),
                   "xi_radial": ("xi_radial", radial.radius, {"units": "1",
                                                              "long_name": "scaled speed |w|/c"})}
-        coords.update({f"xi_{d}": (f"xi_{d}", grid.axis, xi) for d in "xyz"})
-        attrs = {"units": "sigma-d (epsilon/m)^-3/2", "long_name": "velocity distribution g(w) at the last "
-                 "save, at w = c xi (c = final velocity_scale)", "final_velocity_scale": c}
-        return xr.Dataset({"velocity_distribution": (("xi_x", "xi_y", "xi_z"), g, attrs)}, coords=coords)
+        coords.update({f"xi_{a}": (f"xi_{a}", grid.axis, xi) for a in axes})
+        attrs = {"units": f"sigma-d (epsilon/m)^-{d}/2", "long_name": "velocity distribution g(w) at the "
+                 "last save, at w = c xi (c = final velocity_scale)", "final_velocity_scale": c}
+        return xr.Dataset({"velocity_distribution": (tuple(f"xi_{a}" for a in axes), g, attrs)},
+                          coords=coords)
 
     def health(state):
         if int(state.status) != 0 or not bool(jnp.all(jnp.isfinite(state.G))):

@@ -19,31 +19,32 @@ import math
 
 import numpy as np
 
-from .spectral import Grid
+from .spectral import Grid, shell_average
 
 
 def axis_marginals(G: np.ndarray, grid: Grid) -> np.ndarray:
-    """[3, N]: G_i(ξ_i), the integral of G over the two other axes."""
-    G = np.asarray(G)
-    h2 = grid.h**2
-    return np.stack([G.sum(axis=(1, 2)), G.sum(axis=(0, 2)), G.sum(axis=(0, 1))]) * h2
+    """[d, N]: G_i(ξ_i), the integral of G over the other axes."""
+    G, d = np.asarray(G), grid.dimension
+    return np.stack([G.sum(axis=tuple(j for j in range(d) if j != i)) for i in range(d)]) * grid.h ** (d - 1)
 
 
 class RadialMarginal:
-    """G_r(r) = r² ∫ G(rω) dω of the trigonometric interpolant of G, at ``radius`` (default
-    0, h/2, …, L)."""
+    r"""G_r(r) = r^{d−1} ∫ G(rω) dω of the trigonometric interpolant of G, at ``radius`` (default
+    0, h/2, …, L): $r^{d-1}\sum_k c_k\int_{S^{d-1}}e^{i\pi k\cdot\omega r/L}d\omega$ (4π sinc, or 2π J0
+    in 2D: :func:`.spectral.shell_average`)."""
 
     def __init__(self, grid: Grid, radius: np.ndarray | None = None):
         self.radius = grid.h / 2 * np.arange(grid.n + 1) if radius is None else np.asarray(radius, float)
-        k = grid.wavenumbers
-        kk = (k[:, None, None] ** 2 + k[None, :, None] ** 2 + k[None, None, :] ** 2).ravel()
-        sign = (-1.0) ** np.add.outer(np.add.outer(k, k), k).ravel()  # e^{iπk·L/L}: the grid starts at −L
-        nyq = (np.abs(np.stack(np.meshgrid(k, k, k, indexing="ij"))) == grid.n // 2).any(0).ravel()
+        d = grid.dimension
+        K = np.stack(np.meshgrid(*[grid.wavenumbers] * d, indexing="ij")).reshape(d, -1)
+        kk = (K**2).sum(0)
+        sign = (-1.0) ** K.sum(0)  # e^{iπk·L/L}: the grid starts at −L
+        nyq = (np.abs(K) == grid.n // 2).any(0)
         shells, self._shell = np.unique(kk, return_inverse=True)
-        self._weight = np.where(nyq, 0.0, sign) / grid.n**3
+        self._weight = np.where(nyq, 0.0, sign) / grid.n**d
         kabs = np.sqrt(shells)
-        self._basis = 4 * math.pi * self.radius[:, None] ** 2 * np.sinc(self.radius[:, None] * kabs[None]
-                                                                        / grid.extent)
+        self._basis = self.radius[:, None] ** (d - 1) * shell_average(
+            math.pi * self.radius[:, None] * kabs[None] / grid.extent, d)
         self._nshell = len(shells)
 
     def __call__(self, G: np.ndarray) -> np.ndarray:

@@ -21,7 +21,12 @@ projection of Gamba & Tharkabhushanam (J. Comput. Phys. 228 (2009) 2012),
 $Q \leftarrow Q - C^T(CC^T)^{-1}CQ$ with $C$ the quadrature of $(1, \xi, |\xi|^2)$, so mass,
 momentum and energy of Q vanish to round-off.
 
-**Deformation and self-similar variables** (paper eq. 46). With $g(t,w) = \rho(t)\,c(t)^{-3}
+**Two velocity dimensions** (``Grid(dimension=2)``): the same with $N^2$ points, $\rho^{d-1} = \rho$,
+σ on half of the trapezoidal rule of the circle, and the circle averages
+$\int_{S^1} e^{iz\,\omega\cdot e}\,d\omega = 2\pi J_0(z)$ in place of $4\pi\,\mathrm{sinc}\,z$ (gain
+at $z = \pi\rho|k|/2L$, loss at $z = \pi\rho|k|/L$).
+
+**Deformation and self-similar variables** (paper eq. 46). With $g(t,w) = \rho(t)\,c(t)^{-d}
 G(t, w/c(t))$, $\rho = \rho_0/\det(I+tA)$, $\int G = 1$ and a kernel homogeneous of degree γ,
 
 $$\partial_t G = \nabla_\xi\cdot\big((\dot c/c\; I + L)\,\xi\, G\big) + \rho\,c^\gamma\,Q(G,G),
@@ -42,8 +47,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from scipy.integrate import lebedev_rule
+from scipy.special import j0
 
-from ...models.kernels import Kernel
+from ...models.kernels import Kernel, sphere_area
 
 # ----------------------------------------------------------------------------------------------
 # Grid, quadratures
@@ -52,10 +58,11 @@ from ...models.kernels import Kernel
 
 @dataclass(frozen=True)
 class Grid:
-    """Velocity grid ξ_j = −L + j h, h = 2L/N, on each of three axes (periodic)."""
+    """Velocity grid ξ_j = −L + j h, h = 2L/N, on each of d = ``dimension`` axes (periodic)."""
 
     n: int
     extent: float  # L
+    dimension: int = 3
 
     @property
     def h(self) -> float:
@@ -66,8 +73,12 @@ class Grid:
         return -self.extent + self.h * np.arange(self.n)
 
     def mesh(self) -> np.ndarray:
-        """[3, N, N, N] coordinates."""
-        return np.stack(np.meshgrid(self.axis, self.axis, self.axis, indexing="ij"))
+        """[d, N, …, N] coordinates."""
+        return np.stack(np.meshgrid(*[self.axis] * self.dimension, indexing="ij"))
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (self.n,) * self.dimension
 
     @property
     def wavenumbers(self) -> np.ndarray:
@@ -76,12 +87,17 @@ class Grid:
 
     @property
     def cell(self) -> float:
-        return self.h**3
+        return self.h**self.dimension
 
 
-def sphere_half_rule(degree: int) -> tuple[np.ndarray, np.ndarray]:
-    """Half of a Lebedev rule exact to ``degree``: one point of each antipodal pair, doubled
-    weight (for integrands even in σ). Returns (points [M/2, 3], weights summing to 4π)."""
+def sphere_half_rule(degree: int, d: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Half of a rule on S^{d−1} exact to ``degree`` (Lebedev on S², trapezoidal on S¹): one point
+    of each antipodal pair, doubled weight (for integrands even in σ). Returns (points [M/2, d],
+    weights summing to |S^{d−1}|)."""
+    if d == 2:
+        m = (degree + 2) // 2  # 2m equispaced points: exact for trigonometric degree ≤ 2m − 1
+        phi = math.pi * np.arange(m) / m
+        return np.stack([np.cos(phi), np.sin(phi)], axis=1), np.full(m, 2 * math.pi / m)
     available = [3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31, 35, 41, 47, 53, 59]
     deg = next((d for d in available if d >= degree), None)
     if deg is None:
@@ -100,8 +116,9 @@ def radial_rule(n: int, R: float) -> tuple[np.ndarray, np.ndarray]:
     return 0.5 * R * (x + 1), 0.5 * R * w
 
 
-def _sinc(x):
-    return jnp.sinc(x / jnp.pi)  # sin x / x
+def shell_average(z: np.ndarray, d: int) -> np.ndarray:
+    """∫_{S^{d−1}} e^{i z ω·e} dω: 4π sin z / z (d = 3), 2π J0(z) (d = 2)."""
+    return 4 * math.pi * np.sinc(z / math.pi) if d == 3 else 2 * math.pi * j0(z)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -126,39 +143,39 @@ class SpectralCollision:
         if not kernel.isotropic:
             raise ValueError(f"the spectral method needs isotropic scattering; kernel {kernel.name!r} has "
                              f"angular coefficients {kernel.angular}")
+        if kernel.dimension != grid.dimension:
+            raise ValueError(f"a {kernel.dimension}D kernel on a {grid.dimension}D grid")
         self.grid, self.kernel = grid, kernel
-        L = grid.extent
+        L, d = grid.extent, grid.dimension
         self.R = truncation if truncation is not None else L
         self.nr = radial_points if radial_points is not None else grid.n
         rho, wr = radial_rule(self.nr, self.R)
-        sig, ws = sphere_half_rule(sphere_degree)
+        sig, ws = sphere_half_rule(sphere_degree, d)
         self.sphere_points = len(sig) * 2
         kk = grid.wavenumbers
-        kx, ky, kz = np.meshgrid(kk, kk, kk, indexing="ij")
-        kabs = np.sqrt(kx**2 + ky**2 + kz**2)
+        kabs = np.sqrt(sum(k**2 for k in np.meshgrid(*[kk] * d, indexing="ij")))
         B = kernel.strength * rho**kernel.gamma if kernel.gamma != 0 else np.full_like(rho, kernel.strength)
         # gain multipliers S_q(k) (real) and the loss multiplier Φ̂(k)
-        gain = (wr * rho**2 * B * 4 * math.pi)[:, None, None, None] * np.sinc(
-            rho[:, None, None, None] * kabs[None] / (2 * L))
-        self._gain = jnp.asarray(gain)
-        self._loss = jnp.asarray(np.sum((wr * rho**2 * B * 16 * math.pi**2)[:, None, None, None]
-                                        * np.sinc(rho[:, None, None, None] * kabs[None] / L), axis=0))
-        # 1D phase factors e^{±iπ k a/L} for a = ρ_q σ_p / 2, per axis: [nr, M/2, N]
-        a = 0.5 * rho[:, None, None] * sig[None, :, :]  # [nr, M/2, 3]
+        r = rho.reshape(-1, *[1] * d)
+        weight = (wr * rho ** (d - 1) * B).reshape(r.shape)
+        self._gain = jnp.asarray(weight * shell_average(np.pi * r * kabs[None] / (2 * L), d))
+        loss = weight * sphere_area(d) * shell_average(np.pi * r * kabs[None] / L, d)
+        self._loss = jnp.asarray(loss.sum(axis=0))
+        # 1D phase factors e^{±iπ k a/L} for a = ρ_q σ_p / 2, per axis
+        a = 0.5 * rho[:, None, None] * sig[None, :, :]  # [nr, M/2, d]
         self._k1 = jnp.asarray(kk)
         self._shift = jnp.asarray(a)
         self._ws = jnp.asarray(ws)
         nyq = np.ones(grid.n)
         nyq[grid.n // 2] = 0.0  # the Nyquist mode is dropped so that the shifts stay real
-        self._nyq = jnp.asarray(nyq[:, None, None] * nyq[None, :, None] * nyq[None, None, :])
+        self._nyq = jnp.asarray(_outer([nyq] * d))
         self.conserve = conserve
         self._proj = _conservation_projector(grid, projection)
 
     def _phase(self, a):
-        """e^{iπ k·a/L} as an outer product of three 1D factors, a: [3]."""
+        """e^{iπ k·a/L} as an outer product of d 1D factors, a: [d]."""
         L = self.grid.extent
-        e = [jnp.exp(1j * jnp.pi * self._k1 * a[d] / L) for d in range(3)]
-        return e[0][:, None, None] * e[1][None, :, None] * e[2][None, None, :]
+        return _outer([jnp.exp(1j * jnp.pi * self._k1 * a[i] / L) for i in range(self.grid.dimension)])
 
     def gain_loss(self, f):
         fh = jnp.fft.fftn(f) * self._nyq
@@ -183,20 +200,28 @@ class SpectralCollision:
         return self._proj(q) if self.conserve else q
 
 
+def _outer(factors):
+    """Outer product of 1D arrays, [len(f0), len(f1), …]."""
+    out = factors[0]
+    for f in factors[1:]:
+        out = out[..., None] * f
+    return out
+
+
 def _conservation_projector(grid: Grid, weight: str = "uniform"):
-    """Q ↦ Q − D Cᵀ(C D Cᵀ)⁻¹ C Q with C = h³ (1, ξx, ξy, ξz, |ξ|²): the nearest Q, in the norm
+    """Q ↦ Q − D Cᵀ(C D Cᵀ)⁻¹ C Q with C = h^d (1, ξ_1, …, ξ_d, |ξ|²): the nearest Q, in the norm
     weighted by D⁻¹, with zero mass, momentum and energy production (Gamba–Tharkabhushanam's
     constrained least squares): ``weight = "uniform"`` (D = I) is their plain L2 choice, the
     default (the more accurate on BKW); ``"gaussian"`` (D = e^{−|ξ|²/2}; the grid follows θ, so G
     has unit temperature) keeps the correction away from the box edges."""
-    x = grid.mesh().reshape(3, -1)
+    x = grid.mesh().reshape(grid.dimension, -1)
     r2 = (x**2).sum(0)
     C = np.vstack([np.ones(x.shape[1]), x, r2]) * grid.cell
     D = np.exp(-0.5 * r2) if weight == "gaussian" else np.ones_like(r2)
     G = np.linalg.inv((C * D) @ C.T)
     Cj = jnp.asarray(C)
     Pj = jnp.asarray((D[:, None] * C.T) @ G)
-    shape = (grid.n,) * 3
+    shape = grid.shape
 
     def proj(q):
         flat = q.reshape(-1)
@@ -212,14 +237,15 @@ def _conservation_projector(grid: Grid, weight: str = "uniform"):
 
 def grid_moments(G, grid: Grid):
     """Mass, mean, second moment tensor, ⟨ξ|ξ|²⟩ and speed moments ⟨|ξ|^k⟩ (k = 2, 4, 6, 8) of G."""
-    x = jnp.asarray(grid.mesh())
-    h3 = grid.cell
-    mass = G.sum() * h3
-    mean = jnp.einsum("ixyz,xyz->i", x, G) * h3
-    P = jnp.einsum("ixyz,jxyz,xyz->ij", x, x, G) * h3
+    x = jnp.asarray(grid.mesh()).reshape(grid.dimension, -1)
+    G = jnp.asarray(G).reshape(-1)
+    h = grid.cell
+    mass = G.sum() * h
+    mean = x @ G * h
+    P = (x * G) @ x.T * h
     r2 = (x**2).sum(0)
-    q = jnp.einsum("ixyz,xyz->i", x, r2 * G) * h3
-    speed = jnp.stack([(r2 ** (k // 2) * G).sum() * h3 for k in (2, 4, 6, 8)])
+    q = x @ (r2 * G) * h
+    speed = jnp.stack([(r2 ** (k // 2) * G).sum() * h for k in (2, 4, 6, 8)])
     return mass, mean, P, q, speed
 
 
@@ -238,7 +264,7 @@ SCHEMES = {
 class SpectralState(NamedTuple):
     t: jax.Array        # time
     step: jax.Array     # steps taken
-    G: jax.Array        # [N, N, N] scaled distribution, ∫G = 1
+    G: jax.Array        # [N]*d scaled distribution, ∫G = 1
     log_c: jax.Array    # ln c(t): w = c ξ
     status: jax.Array   # 0 sound; bit 1: non-finite values
 
@@ -266,24 +292,25 @@ class HomoEnergeticSolver:
         self._ik = 1j * jnp.pi / grid.extent * jnp.asarray(kk)
 
     def flow(self, t):
-        F = jnp.eye(3) + t * self.A
+        F = jnp.eye(self.grid.dimension) + t * self.A
         L = self.A @ jnp.linalg.inv(F)
         return L, self.rho0 / jnp.linalg.det(F)
 
     def _divergence(self, flux):
-        """Σ_i ∂_i flux_i by FFT, flux: [3, N, N, N]."""
-        fh = jnp.fft.fftn(flux, axes=(1, 2, 3))
-        ik = self._ik
-        d = fh[0] * ik[:, None, None] + fh[1] * ik[None, :, None] + fh[2] * ik[None, None, :]
-        return jnp.fft.ifftn(d).real
+        """Σ_i ∂_i flux_i by FFT, flux: [d, N, …, N]."""
+        d = self.grid.dimension
+        fh = jnp.fft.fftn(flux, axes=tuple(range(1, d + 1)))
+        div = sum(fh[i] * self._ik.reshape([-1 if j == i else 1 for j in range(d)]) for i in range(d))
+        return jnp.fft.ifftn(div).real
 
     def rhs(self, t, G, log_c):
         L, rho = self.flow(t)
         x = self._x
-        P = jnp.einsum("ixyz,jxyz,xyz->ij", x, x, G)
+        d = self.grid.dimension
+        P = jnp.tensordot(x * G, x, axes=(list(range(1, d + 1)), list(range(1, d + 1))))
         dlogc = -jnp.sum(P * L) / jnp.trace(P) if self.follow else 0.0
-        M = dlogc * jnp.eye(3) + L
-        flux = jnp.einsum("ij,jxyz->ixyz", M, x) * G[None]
+        M = dlogc * jnp.eye(d) + L
+        flux = jnp.tensordot(M, x, axes=1) * G[None]
         c = jnp.exp(log_c)
         coll = self.collision(G, c, rho) if getattr(self.collision, "needs_scale", False) \
             else rho * c**self.gamma * self.collision(G)
