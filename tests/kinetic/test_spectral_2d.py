@@ -7,9 +7,10 @@ import pytest
 import xarray as xr
 
 from bbgky import config
-from bbgky.kinetic.boltzmann import level
+from bbgky.kinetic.boltzmann import bgk, level
+from bbgky.kinetic.boltzmann import moments as mo
 from bbgky.kinetic.boltzmann import spectral as sp
-from bbgky.models import kernels
+from bbgky.models import flows, kernels
 
 
 def bkw_2d(x, t):
@@ -80,3 +81,17 @@ def test_bgk_2d_isotropic_expansion(tmp_path):
     np.testing.assert_allclose(theta, theta[0] * (1 + 0.3 * t) ** -2.0, rtol=1e-6)
     assert ds.temperature.values[0] == pytest.approx(1.0, rel=1e-5)  # tr T/2 on a 20² grid
     np.testing.assert_allclose(ds.density.values, (1 + 0.3 * t) ** -2.0, rtol=1e-12)
+
+
+def test_bgk_2d_second_moments_equal_moment_ode():
+    """2D BGK of Maxwell molecules under simple shear a = 0.5 from a Maxwellian to t = 1: P equals the
+    2×2 moment ODE (ν = ρΛ = ρ/2 is the BGK frequency ρθ/μ, μ = θ/Λ)."""
+    kern = kernels.maxwell(dimension=2)
+    A = flows.velocity_gradient("simple_shear", 2, 0.5)
+    ref = mo.solve_second_moments(np.eye(2), A, 1.0, np.array([0.0, 1.0]), mo.maxwell_rate(kern))
+    ref = ref.pressure_tensor[-1]
+    grid = sp.Grid(32, 10.0, 2)
+    solver = sp.HomoEnergeticSolver(grid, bgk.BGKCollision(grid, kern), A, 1.0, kern.gamma)
+    state = solver.advance(solver.init(np.exp(-(grid.mesh() ** 2).sum(0) / 2) / (2 * math.pi)), 20, 0.05)
+    P = np.asarray(sp.grid_moments(state.G, grid)[2]) * math.exp(2 * float(state.log_c))
+    assert np.abs(P - ref).max() / np.trace(ref) < 5e-6
