@@ -197,8 +197,37 @@ def check(cfg: Config) -> None:
             problems.append((key, "the spectral method needs isotropic scattering (angular = [1.0]; hard "
                              "disks scatter anisotropically: vhs with omega = 0.5 is the isotropic disk); "
                              "use method = 'dsmc' for an anisotropic b(cos θ)"))
+    if b.method in ("spectral", "bgk") and not problems:
+        problems += _initial_box_problems(cfg)
     if problems:
         raise ConfigError(problems)
+
+
+def boundary_mass(G, grid: _spectral.Grid) -> float:
+    """Mass fraction of |G| (∫G = 1) in the two outermost cell layers of the velocity box."""
+    outer = (np.abs(grid.mesh()) >= grid.extent - 2.01 * grid.h).any(0)
+    return float(np.abs(np.asarray(G))[outer].sum()) * grid.cell
+
+
+def _initial_box_problems(cfg: Config) -> list[tuple[str, str]]:
+    """The initial law must fit the box: boundary mass ≤ BOUNDARY_TOLERANCE (else the run would stop
+    at once); names the smallest sufficient velocity_extent (steps of 0.5) at this grid."""
+    b = cfg.levels.boltzmann
+
+    def edge(extent):
+        grid = _spectral.Grid(b.grid, extent, cfg.system.dimension)
+        return boundary_mass(initial_grid_distribution(cfg, grid)[0], grid)
+
+    mass = edge(b.velocity_extent)
+    if mass <= BOUNDARY_TOLERANCE:
+        return []
+    fits = next((L for L in np.arange(math.floor(2 * b.velocity_extent) / 2 + 0.5, 40.01, 0.5)
+                 if edge(L) <= BOUNDARY_TOLERANCE), None)
+    need = f"velocity_extent ≥ {fits:g} at grid = {b.grid}" if fits else "a larger grid and velocity_extent"
+    return [("levels.boltzmann.velocity_extent",
+             f"the box of half-width {b.velocity_extent:g}√θ0 is too small for the initial law: mass "
+             f"fraction {mass:.2e} > {BOUNDARY_TOLERANCE:g} in its two outermost cell layers; allowed: "
+             f"{need}")]
 
 
 def initial_temperature_tensor(cfg: Config) -> np.ndarray:
@@ -253,7 +282,6 @@ def _grid_solver(cfg: Config, kern: _kernels.Kernel, A: np.ndarray):
     G0, c0 = initial_grid_distribution(cfg, grid)
     state = solver.init(G0, 0.0, math.log(c0))
     x = grid.mesh()
-    outer = jnp.asarray((np.abs(x) >= grid.extent - 2.01 * grid.h).any(0))
     stable = {"heun": 2.0, "ssprk3": 2.5, "rk4": 2.7}[b.scheme]
     nyquist = math.pi * grid.n / 2
 
@@ -275,9 +303,6 @@ def _grid_solver(cfg: Config, kern: _kernels.Kernel, A: np.ndarray):
         m = substeps(state)
         return solver.advance(state, n * m, cfg.time.step / m)
 
-    def edge_mass(state) -> float:
-        return float(jnp.sum(jnp.where(outer, jnp.abs(state.G), 0.0))) * grid.cell
-
     radial = _profile.RadialMarginal(grid)
 
     def observe(state):
@@ -292,7 +317,7 @@ def _grid_solver(cfg: Config, kern: _kernels.Kernel, A: np.ndarray):
                 "internal_energy": np.asarray(0.5 * d * theta), "pressure_tensor": P,
                 "heat_flux": 0.5 * rho * c**3 * np.asarray(q) / float(mass),
                 "speed_moment": np.asarray(speed) / float(mass) * c ** np.array([2.0, 4.0, 6.0, 8.0]),
-                "boundary_mass": np.asarray(edge_mass(state)), "velocity_scale": np.asarray(c),
+                "boundary_mass": np.asarray(boundary_mass(state.G, grid)), "velocity_scale": np.asarray(c),
                 "velocity_marginal": rho / c * _profile.axis_marginals(G, grid),
                 "speed_distribution": rho / c * radial(G)}
 
@@ -316,7 +341,7 @@ def _grid_solver(cfg: Config, kern: _kernels.Kernel, A: np.ndarray):
     def health(state):
         if int(state.status) != 0 or not bool(jnp.all(jnp.isfinite(state.G))):
             return "non-finite values in the velocity distribution (lower time.step)"
-        edge = edge_mass(state)
+        edge = boundary_mass(state.G, grid)
         if edge > BOUNDARY_TOLERANCE:
             return (f"the velocity box is too small for the distribution reached: mass fraction {edge:.2e} "
                     f"> {BOUNDARY_TOLERANCE:g} in its two outermost cell layers. Raise "
