@@ -84,3 +84,61 @@ def test_transport_json_records():
     records = json.loads(res.stdout)
     assert [r["temperature"] for r in records] == [1.0, 2.0]
     assert set(records[0]) >= {"temperature", "viscosity", "thermal_conductivity", "omega22"}
+
+
+BOLTZMANN = """title = "boltzmann bad input"
+[system]
+density = {density}
+[interaction]
+potential = "{potential}"
+{interaction}
+[time]
+end = {end}
+step = 0.05
+save_every = 0.1
+{flow}
+[levels.boltzmann]
+{level}
+"""
+
+
+def _boltzmann(tmp_path, level, potential="maxwell", interaction="", density=1.0, end=0.2, flow=""):
+    path = tmp_path / "boltzmann.toml"
+    path.write_text(BOLTZMANN.format(level=level, potential=potential, interaction=interaction,
+                                     density=density, end=end, flow=flow))
+    return path
+
+
+@pytest.mark.parametrize(("level", "potential", "interaction", "key", "allowed"), [
+    ('method = "spectral"\ngrid = -4', "maxwell", "", "levels.boltzmann.grid", "greater than or equal to 8"),
+    ('method = "spectral"\ngrid = 4', "maxwell", "", "levels.boltzmann.grid", "greater than or equal to 8"),
+    ('method = "dsmc"\nsamples = 1', "maxwell", "", "levels.boltzmann.samples", "greater than or equal to 2"),
+    ('kernel = "vhs"\nomega = 3', "wca", "", "levels.boltzmann.omega", "less than or equal to 1"),
+    ('kernel = "hard_sphere"', "hard_sphere", "sigma = -1.0", "interaction.sigma", "greater than 0"),
+    ('angular = [1.0, -2.0]', "maxwell", "", "levels.boltzmann.angular", "≥ 0 on [−1, 1]"),
+    # the initial Maxwellian does not fit a box of 3√θ0 on 8 points: refused before running, with the
+    # smallest sufficient extent
+    ('method = "spectral"\ngrid = 8\nvelocity_extent = 3.0', "maxwell", "",
+     "levels.boltzmann.velocity_extent", "velocity_extent ≥ 9.5 at grid = 8"),
+])
+def test_boltzmann_bad_input_exits_2(tmp_path, level, potential, interaction, key, allowed):
+    """Each mistake: exit status 2, the key and its allowed range, no traceback."""
+    path = _boltzmann(tmp_path, level, potential, interaction)
+    res = invoke("run", str(path), "--out", str(tmp_path / "o"))
+    assert res.exit_code == 2, res.output
+    assert key in res.output and allowed in res.output
+    assert "Traceback" not in res.output
+
+
+def test_boltzmann_distribution_outgrowing_the_box_exits_3(tmp_path):
+    """Nearly collisionless planar extension (ρ = 0.01, rate 1) on a grid that resolves it (N = 24):
+    the grid follows θ but not the anisotropy, so w_y (∝ 1/(1 − t)) spreads out of the 5.5√θ box
+    (boundary mass 3e-4 > 1e-4 at t = 0.2): exit 3 with what, when and the last checkpoint."""
+    level = 'method = "spectral"\ngrid = 24\nvelocity_extent = 5.5\nsphere_degree = 3\nradial_points = 6'
+    flow = '[flow]\nkind = "planar_extension"\nrate = 1.0'
+    res = invoke("run", str(_boltzmann(tmp_path, level, density=0.01, end=0.6, flow=flow)),
+                 "--out", str(tmp_path / "o"))
+    assert res.exit_code == 3, res.output
+    assert "velocity box is too small" in res.output and "levels.boltzmann.velocity_extent" in res.output
+    assert "t = 0.2" in res.output and str(tmp_path / "o" / "checkpoint") in res.output
+    assert "Traceback" not in res.output
