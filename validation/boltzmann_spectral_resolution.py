@@ -41,6 +41,14 @@ is not a cause.)
 | N = 40, L = R = 9, Lebedev 17 / 29 / 41 | 1.3e-2 / 1.5e-3 / 2.0e-3 |
 | N = 48, L = R = 10, Lebedev 17 / 29 / 35 | 1.5e-2 / 1.3e-4 / 4.5e-4 |
 
+Long runs meet a third limit, the box itself: the self-similar profile has power-law tails
+(validation/boltzmann_self_similar.py, DSMC, 8.8e6 pooled samples). At a* = 2 the energy fraction
+beyond |ξ| = 8.4, 10, 12.6 is 8.0e-3, 3.4e-3, 9.5e-4 (mass 2.4e-4, 7.6e-5, 1.4e-5; a* = 1: energy
+1.1e-3, 4.5e-4, 1.6e-4). A box of half-width L ≈ 9 cannot hold the long-time a* = 2 state to
+0.1 %: that takes L ≳ 13 and, at the resolution above, N ≳ 70–100 with a Lebedev degree ≥ 29.
+The table's short runs (νt ≤ 0.5 from the Gaussian on the ray) are not affected: the tail has
+not formed yet.
+
 Recipe for a* = 2 at 0.1 %: N ≥ 40 (48 for margin), L = R ≥ 9 (10), Lebedev degree ≥ 29; a* ≤ 1
 is met by N = 32, L = 9, degree 17. The cost is set by the sphere rule: one Q costs
 N_ρ(M/2 + 1) FFTs of N³ (M = 302 points at degree 29 against 110 at 17).
