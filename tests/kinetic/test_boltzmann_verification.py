@@ -152,3 +152,13 @@ def test_dsmc_stress_relaxation_rate_of_angular_kernel(angular):
     print(f"Λ = {kern.angular_moment:.4f}: ν̂ = {nu_hat:.4f} ± {se:.4f}, ν = {nu:.4f}, isotropic {nu_iso:.4f}")
     assert abs(nu_hat - nu) < 4 * se
     assert abs(nu_hat - nu_iso) > 4 * se
+
+
+@pytest.mark.parametrize("angular", [(1.0,), (1.0, 0.0, 1.0), (1.0, 4.0, 6.0, 4.0, 1.0)])
+def test_bgk_frequency_is_the_maxwell_stress_relaxation_rate(angular):
+    """BGK reproduces the Maxwell-molecule second moments exactly because its ν = ρθ/μ(θ) with
+    μ = 4θ/(3Λ) equals (3/4)ρΛ at every θ, for any b(cos θ)."""
+    kern = kernels.maxwell(angular)
+    col = bgk.BGKCollision(sp.Grid(8, 5.0), kern)
+    for rho, theta in [(1.0, 1.0), (0.3, 2.7), (2.0, 0.05)]:
+        assert float(col.frequency(rho, theta)) == pytest.approx(kern.stress_relaxation_rate(rho), rel=1e-13)
