@@ -16,7 +16,7 @@ Measured (2 cores; a* = 1, t = 0.4 / 0.8 / 1.2; errors of θ relative, of P_xx/p
 * DSMC 8 × 50 000, Δt = 0.02: every entry within 2.3 standard errors (|θ| error ≤ 7e-4 ± 6e-4,
   ratios ≤ 1.8e-3 ± 0.8e-3); 11 s (planar), 5 s (uniaxial).
 * BGK, L = 8, planar: max error 5e-6 / 1.9e-3 / 0.20 at N = 32, 8e-10 / 1.9e-5 / 1.7e-2 at
-  N = 40, 1.5e-9 / 7e-8 / 1.1e-3 at N = 48 (uniaxial: 7e-6 / 2.5e-6 / 7e-6 at N = 48).
+  N = 40, 1.5e-9 / 7e-8 / 1.1e-3 at N = 48 (uniaxial at N = 48: 1.3e-9 / 3.1e-9 / 7e-6).
 * Spectral, degree 11, L = 8, N = 32: 1e-5 / 1.7e-3 / 0.15 (planar), 5e-6 / 4e-4 / 1.1e-2
   (uniaxial); 200 s a flow. With L = 6 the error stalls at 5e-4 at t = 0.4 for N = 24 and 32:
   the relative-speed cut-off R = L drops the pairs with |g| > 6√θ.
