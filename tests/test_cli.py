@@ -124,10 +124,22 @@ def _boltzmann(tmp_path, level, potential="maxwell", interaction="", density=1.0
 def test_boltzmann_bad_input_exits_2(tmp_path, level, potential, interaction, key, allowed):
     """Each mistake: exit status 2, the key and its allowed range, no traceback."""
     path = _boltzmann(tmp_path, level, potential, interaction)
+    for command in (["validate", str(path)], ["run", str(path), "--out", str(tmp_path / "o")]):
+        res = invoke(*command)
+        assert res.exit_code == 2, res.output
+        assert key in res.output and allowed in res.output
+        assert "Traceback" not in res.output
+
+
+def test_level_checks_run_before_any_level(tmp_path):
+    """A Boltzmann-level mistake stops a particles + Boltzmann run before anything runs or is written."""
+    level = 'method = "spectral"\nkernel = "hard_sphere"\ngrid = 8\nvelocity_extent = 3.0'
+    path = _boltzmann(tmp_path, level, potential="wca")
+    path.write_text(path.read_text().replace("[system]", "[system]\nparticles = 64") + "[levels.particles]\n")
     res = invoke("run", str(path), "--out", str(tmp_path / "o"))
     assert res.exit_code == 2, res.output
-    assert key in res.output and allowed in res.output
-    assert "Traceback" not in res.output
+    assert "levels.boltzmann.velocity_extent" in res.output
+    assert not (tmp_path / "o").exists()
 
 
 def test_boltzmann_distribution_outgrowing_the_box_exits_3(tmp_path):

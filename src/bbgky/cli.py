@@ -113,9 +113,11 @@ def run(config: Annotated[Path | None, typer.Argument(help="TOML configuration")
 def validate(config: Annotated[Path, typer.Argument(help="TOML configuration")]) -> None:
     """Check a configuration; print every problem with its key. Changes nothing."""
     from .config import load
+    from .scenarios.runner import check_levels
 
     try:
         cfg = load(config)
+        check_levels(cfg)
     except ConfigError as exc:
         _fail(exc)
     out_console.print(f"{config}: valid — levels {', '.join(cfg.levels.enabled()) or 'none'}")

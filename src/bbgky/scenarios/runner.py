@@ -46,20 +46,40 @@ def default_out(cfg: Config) -> Path:
     return Path("runs") / f"{slug}-{_time.strftime('%Y%m%d-%H%M%S')}"
 
 
-def level_runner(name: str) -> Callable:
-    module, kwargs = LEVELS[name]
+def _level_module(name: str):
+    module, _ = LEVELS[name]
     try:
-        mod = importlib.import_module(module)
+        return importlib.import_module(module)
     except ModuleNotFoundError as exc:
         if exc.name and module.startswith(exc.name):
             raise ConfigError([(f"levels.{name}", "this level is not available in this version of bbgky; "
                                 f"available: {', '.join(available_levels())}")]) from None
         raise
 
+
+def level_runner(name: str) -> Callable:
+    mod, kwargs = _level_module(name), LEVELS[name][1]
+
     def run(cfg: Config, out: Path, **kw):
         return mod.run(cfg, out, **kwargs, **kw)
 
     return run
+
+
+def check_levels(cfg: Config) -> None:
+    """Every enabled level's own checks (its module's ``check(cfg)``), all problems at once, before
+    anything runs: a mistake in a later level must not surface after an earlier level has run."""
+    enable_float64()
+    problems: list[tuple[str, str]] = []
+    for name in LEVELS:
+        check = getattr(_level_module(name), "check", None) if name in cfg.levels.enabled() else None
+        try:
+            if check is not None:
+                check(cfg)
+        except ConfigError as exc:
+            problems += exc.problems
+    if problems:
+        raise ConfigError(problems)
 
 
 def available_levels() -> list[str]:
@@ -73,6 +93,7 @@ def run(cfg: Config, out: Path | None = None, *, resume: bool = False,
     out = Path(out) if out is not None else default_out(cfg)
     enabled = cfg.levels.enabled()
     runners = {name: level_runner(name) for name in LEVELS if name in enabled}  # fail before running
+    check_levels(cfg)
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.toml").write_text(to_toml(cfg))
     result = RunResult(out)
