@@ -25,10 +25,9 @@ its azimuth is uniform on the circle around ĝ (3D) or a random sign (2D: σ = c
 **Time-step error** (first order): a simulator collides at most once a step, with probability
 ρΣΔt, so for Maxwell molecules one step multiplies the stress deviator by 1 − νΔt instead of
 $e^{-\nu\Delta t}$: the relaxation rate is biased by $-\ln(1-\nu\Delta t)/(\nu\Delta t) - 1 \approx
-\nu\Delta t/2$ (measured on P_xx − p, 32 × 20 000 simulators: +2.2 ± 0.3 % at νΔt = 0.04, +0.4 ± 0.4 % at
-0.01; the step law itself at
-νΔt = 0.2 in tests/kinetic/test_boltzmann_verification.py). ``time.step`` and
-``collision_fraction`` bound νΔt.
+\nu\Delta t/2$ (measured on P_xx − p, 32 × 20 000 simulators: +2.2 ± 0.3 % at νΔt = 0.04,
++0.4 ± 0.4 % at 0.01; the step law itself is tested at νΔt = 0.2 in
+tests/kinetic/test_boltzmann_verification.py). ``time.step`` and ``collision_fraction`` bound νΔt.
 
 **Distribution outputs**: per replica, with θ its temperature and c = √θ (ξ = w/c is the
 self-similar variable of paper eq. 46), histograms of ξ_i and |ξ| on fixed bins
