@@ -140,7 +140,8 @@ class BoltzmannLevel(_Table):
                                       "nodes (default grid/2, at least 8)")
     sphere_degree: int = Field(11, ge=3, le=59, description="spectral: exactness degree of the "
                                "Lebedev rule for the collision direction σ (2D: of the trapezoidal rule "
-                               "on the circle)")
+                               "on the circle); a maxwell angular polynomial of degree n needs n more than "
+                               "isotropic scattering")
     scheme: Literal["heun", "ssprk3", "rk4"] = Field("rk4", description="spectral/bgk: Runge–Kutta "
                                                      "scheme (orders 2, 3, 4)")
     omega: float = Field(0.75, ge=0.5, le=1.0, description="vhs: viscosity exponent ω (μ ∝ θ^ω)")

@@ -67,7 +67,7 @@ class Kernel:
     ``angular`` holds the polynomial coefficients of $\beta(x) = \sum_k a_k x^k$ (ascending
     powers), or ``shape`` gives β as a function when it is not a polynomial (hard disks);
     ``strength`` is the constant C. ``isotropic`` is True when β is constant (isotropic
-    scattering in the centre-of-mass frame), which the spectral method needs.
+    scattering in the centre-of-mass frame); the spectral method needs a polynomial β.
     """
 
     name: str
@@ -121,6 +121,13 @@ class Kernel:
     def angular_moment(self) -> float:
         """Λ = ∫_{S^{d−1}} b(cos θ) sin²θ dσ."""
         return self._angular_integral(lambda x: 1 - x**2)
+
+    def funk_hecke(self, l: int) -> float:
+        """b_l = ∫_{S^{d−1}} b(cos θ) P_l(cos θ) dσ (Legendre P_l in 3D, Chebyshev T_l in 2D): the
+        eigenvalue of Y ↦ ∫ b(σ·ω) Y(ω) dω on the spherical harmonics of degree l (b_0 = ∫ b dσ)."""
+        basis = [0.0] * l + [1.0]
+        poly = _leg.legval if self.dimension == 3 else np.polynomial.chebyshev.chebval
+        return self._angular_integral(lambda x: poly(x, basis))
 
     def total_rate(self, g):
         """Σ(g) = ∫_{S^{d−1}} B(g, cos θ) dσ: collision rate of a pair per unit number density."""

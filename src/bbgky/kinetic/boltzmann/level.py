@@ -192,11 +192,10 @@ def check(cfg: Config) -> None:
             problems.append(("levels.boltzmann.method", "the spectral method needs a power-law kernel "
                              "B = |g|^γ b(cos θ); 'from_potential' depends on |g| through the deflection "
                              "angle: use method = 'dsmc' (or 'bgk', matched to its viscosity)"))
-        elif b.method == "spectral" and not kern.isotropic:
-            key = "levels.boltzmann.angular" if kern.name == "maxwell" else "levels.boltzmann.kernel"
-            problems.append((key, "the spectral method needs isotropic scattering (angular = [1.0]; hard "
-                             "disks scatter anisotropically: vhs with omega = 0.5 is the isotropic disk); "
-                             "use method = 'dsmc' for an anisotropic b(cos θ)"))
+        elif b.method == "spectral" and kern.shape is not None:
+            problems.append(("levels.boltzmann.kernel", "the spectral method needs a polynomial "
+                             "b(cos θ); hard disks scatter with |sin(θ/2)| (vhs with omega = 0.5 is the "
+                             "isotropic disk): use method = 'dsmc'"))
     if b.method in ("spectral", "bgk") and not problems:
         problems += _initial_box_problems(cfg)
     if problems:
