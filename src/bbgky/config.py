@@ -138,10 +138,11 @@ class BoltzmannLevel(_Table):
                               description="spectral: relative-speed cut-off R in units of L")
     radial_points: int | None = Field(None, ge=2, le=256, description="spectral: Gauss–Legendre radial "
                                       "nodes (default grid/2, at least 8)")
-    sphere_degree: int = Field(11, ge=3, le=59, description="spectral: exactness degree of the "
-                               "Lebedev rule for the collision direction σ (2D: of the trapezoidal rule "
-                               "on the circle); a maxwell angular polynomial of degree n needs n more than "
-                               "isotropic scattering")
+    sphere_degree: int | None = Field(
+        None, ge=3, le=59, description="spectral: exactness degree of the Lebedev rule for the collision "
+        "direction σ (2D: of the trapezoidal rule on the circle). Default: 11 without a flow, 17 with one "
+        "(sheared states need ≥ 17 for 0.1 %, a* = 2 needs 29: docs/boltzmann.md), plus the degree n of a "
+        "maxwell angular polynomial (it needs n more than isotropic scattering)")
     scheme: Literal["heun", "ssprk3", "rk4"] = Field("rk4", description="spectral/bgk: Runge–Kutta "
                                                      "scheme (orders 2, 3, 4)")
     omega: float = Field(0.75, ge=0.5, le=1.0, description="vhs: viscosity exponent ω (μ ∝ θ^ω)")

@@ -231,3 +231,16 @@ def test_moments_method_2d_bkw_fourth_moment(tmp_path):
     t = ds.time.values
     np.testing.assert_allclose(ds.speed_moment.values[:, 1], 8 * (1 - np.exp(-(6.0 + t) / 4)), rtol=1e-9)
     np.testing.assert_allclose(ds.temperature.values, 1.0, rtol=1e-12)
+
+
+def test_default_sphere_degree_follows_the_flow_and_the_angular_kernel():
+    """11 for relaxation, 17 under a flow (sheared states), + the degree of b(cos θ); explicit wins."""
+    from bbgky.models import kernels
+    shear = np.array([[0.0, 1.0, 0.0], [0.0] * 3, [0.0] * 3])
+    iso, quartic = kernels.maxwell(), kernels.maxwell(angular=(1, 4, 6, 4, 1))
+    b = make({"method": "spectral"}).levels.boltzmann
+    assert level.sphere_degree(b, iso, np.zeros((3, 3))) == 11
+    assert level.sphere_degree(b, iso, shear) == 17
+    assert level.sphere_degree(b, quartic, shear) == 21
+    assert level.sphere_degree(make({"method": "spectral", "sphere_degree": 9}).levels.boltzmann,
+                               quartic, shear) == 9

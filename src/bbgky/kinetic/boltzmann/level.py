@@ -266,6 +266,15 @@ def save_schedule(cfg: Config) -> tuple[int, int, float]:
 # solvers as driver.Solver
 # ----------------------------------------------------------------------------------------------
 
+def sphere_degree(b, kern: _kernels.Kernel, A: np.ndarray) -> int:
+    """The configured Lebedev degree, else 11 for a state relaxing without flow and 17 under a flow
+    (the sheared profile's angular structure: validation/boltzmann_spectral_resolution.py), plus the
+    degree of the angular polynomial b(cos θ)."""
+    if b.sphere_degree is not None:
+        return b.sphere_degree
+    return (17 if np.any(np.asarray(A) != 0) else 11) + len(kern.angular) - 1
+
+
 def _grid_solver(cfg: Config, kern: _kernels.Kernel, A: np.ndarray):
     b = cfg.levels.boltzmann
     d = cfg.system.dimension
@@ -275,7 +284,7 @@ def _grid_solver(cfg: Config, kern: _kernels.Kernel, A: np.ndarray):
     else:
         collision = _spectral.SpectralCollision(
             grid, kern, truncation=b.truncation * b.velocity_extent,
-            radial_points=b.radial_points or max(8, b.grid // 2), sphere_degree=b.sphere_degree)
+            radial_points=b.radial_points or max(8, b.grid // 2), sphere_degree=sphere_degree(b, kern, A))
     solver = _spectral.HomoEnergeticSolver(grid, collision, A, cfg.system.density, kern.gamma,
                                            scheme=b.scheme)
     G0, c0 = initial_grid_distribution(cfg, grid)
