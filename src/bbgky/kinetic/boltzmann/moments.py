@@ -208,7 +208,12 @@ class FourthMomentSystem:
             self.ct, self.wq = np.cos(self.phi), np.full(32, 2 * math.pi / 32)
         # production(M)_m = c·G_m·c with c = V⁺M the signed weights: a fixed bilinear form K
         pinv = np.linalg.pinv(self.V)  # [n_points, n_mono]
-        self.K = np.einsum("pa,pqm,qb->mab", pinv, self._pair_production(), pinv)
+        K = np.einsum("pa,pqm,qb->mab", pinv, self._pair_production(), pinv)
+        # the production of a degree-k monomial is homogeneous of degree k in (v, v_*): keep exactly
+        # those products. The pseudo-inverse leaves round-off (~1e-16) in the others, and a spurious
+        # M4·M4 term makes the solution blow up in finite time once the moments grow (shear, a* ≳ 1.5)
+        deg = np.array([sum(a) for a in self.exps])
+        self.K = np.where(deg[:, None, None] == deg[None, :, None] + deg[None, None, :], K, 0.0)
 
     def _pair_production(self) -> np.ndarray:
         """G[p, q, m]: production of monomial m by a pair of unit masses at points p, q."""
