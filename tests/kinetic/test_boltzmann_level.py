@@ -244,3 +244,19 @@ def test_default_sphere_degree_follows_the_flow_and_the_angular_kernel():
     assert level.sphere_degree(b, quartic, shear) == 21
     assert level.sphere_degree(make({"method": "spectral", "sphere_degree": 9}).levels.boltzmann,
                                quartic, shear) == 9
+
+
+def test_thermal_width_cells_tracks_the_compressed_axis(tmp_path):
+    """Planar extension compresses y: the narrowest thermal width on the grid, in cells, equals
+    √(min eig(P)/(ρθ))/h from the exact moment ODE (the grid's unit temperature), and shrinks."""
+    common = {"flow": {"kind": "planar_extension", "rate": 0.5},
+              "time": {"end": 0.6, "step": 0.02, "save_every": 0.3}}
+    grid = make({"method": "bgk", "grid": 32, "velocity_extent": 8.0}, **common)
+    ds = level.run(grid, tmp_path / "g")
+    exact = level.run(make({"method": "moments"}, **common), tmp_path / "m")
+    P = exact.pressure_tensor.values
+    rho_theta = (exact.density * exact.temperature).values
+    h = 2 * 8.0 / 32
+    expected = np.sqrt(np.linalg.eigvalsh(P)[:, 0] / rho_theta) / h
+    np.testing.assert_allclose(ds.thermal_width_cells.values, expected, rtol=1e-3)
+    assert expected[-1] < 0.8 * expected[0]

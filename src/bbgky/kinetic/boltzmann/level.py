@@ -78,6 +78,9 @@ def _extra_vars() -> dict[str, tuple]:
         dims, units, long_name = {**VARIABLES, **DISTRIBUTIONS}[name]
         out[f"{name}_stderr"] = (dims, units, f"standard error of the replica mean of the {long_name}")
     out["boundary_mass"] = ((), "1", "mass fraction in the two outermost cell layers of the velocity box")
+    out["thermal_width_cells"] = ((), "1", "narrowest thermal width of the distribution on the grid, "
+                                   "sqrt(smallest eigenvalue of its temperature tensor) / grid spacing "
+                                   "(below about 1.5 the grid methods lose accuracy: docs/boltzmann.md)")
     out["collisions"] = ((), "1", "DSMC collisions per simulator since t = 0 (replica mean)")
     out["velocity_sample"] = (("replica", "sample", "i"), "(epsilon/m)^1/2",
                               "peculiar velocities of the first levels.boltzmann.velocity_samples simulators "
@@ -326,6 +329,9 @@ def _grid_solver(cfg: Config, kern: _kernels.Kernel, A: np.ndarray):
                 "heat_flux": 0.5 * rho * c**3 * np.asarray(q) / float(mass),
                 "speed_moment": np.asarray(speed) / float(mass) * c ** np.array([2.0, 4.0, 6.0, 8.0]),
                 "boundary_mass": np.asarray(boundary_mass(state.G, grid)), "velocity_scale": np.asarray(c),
+                # the grid follows θ, not the anisotropy: a compressed axis shrinks toward the mesh
+                "thermal_width_cells": np.asarray(math.sqrt(float(np.linalg.eigvalsh(P).min())
+                                                            / (rho * c**2)) / grid.h),
                 "velocity_marginal": rho / c * _profile.axis_marginals(G, grid),
                 "speed_distribution": rho / c * radial(G)}
 
