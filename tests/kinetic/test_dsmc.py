@@ -15,19 +15,22 @@ ZERO = ((0.0, 0.0, 0.0),) * 3
 
 
 @pytest.mark.parametrize("kernel", [kernels.maxwell(), kernels.maxwell((1.0, 0.8)), kernels.hard_sphere(0.7),
-                                    kernels.vhs(1.0, 0.8)], ids=lambda k: f"{k.name}{k.angular}")
+                                    kernels.vhs(1.0, 0.8), kernels.hard_sphere(0.7, dimension=2)],
+                         ids=lambda k: f"{k.name}{k.angular}-{k.dimension}d")
 def test_conservation_per_collision(kernel):
     """One collision step with thousands of collisions: momentum and energy at the collision time
-    are unchanged to round-off (also under shear, where u = (I + tA) w is stored)."""
-    A = flows.velocity_gradient("simple_shear", 3, 0.7)
+    are unchanged to round-off (also under shear, where u = (I + tA) w is stored), and exactly the
+    colliding pairs moved. 2D: hard disks, whose scattering is anisotropic."""
+    d = kernel.dimension
+    A = flows.velocity_gradient("simple_shear", d, 0.7)
     cfg = ds.DSMCConfig(n=20_000, A=tuple(map(tuple, A)), rho0=2.0, dt_max=0.2, p_max=0.5)
     sim = ds.DSMC(kernel, cfg)
-    w0 = ds.maxwellian_sampler(np.diag([1.0, 2.0, 0.5]))(jax.random.key(4), cfg.n)
+    w0 = ds.maxwellian_sampler(np.diag([1.0, 2.0, 0.5][:d]))(jax.random.key(4), cfg.n)
     state = sim.init(jax.random.key(3), w0, t0=0.3)
     new = jax.jit(sim.step)(state, 0.2)
-    assert int(new.collisions) > 200 and int(new.status) == 0
+    assert int(new.collisions) > 200 and int(new.status) == 0 and new.u.shape == (cfg.n, d)
     tm = 0.5 * (float(state.t) + float(new.t))
-    Finv = np.linalg.inv(np.eye(3) + tm * A)
+    Finv = np.linalg.inv(np.eye(d) + tm * A)
     w0, w1 = np.asarray(state.u) @ Finv.T, np.asarray(new.u) @ Finv.T
     e0 = np.sum(w0**2)
     assert np.abs(w1.sum(0) - w0.sum(0)).max() < 1e-12 * math.sqrt(e0)
