@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from bbgky.hydro.transport import viscosity_function
+from bbgky.models.transport import viscosity_function
 from bbgky.kinetic.boltzmann import moments
 from bbgky.models import kernels
 from bbgky.scenarios import knudsen

@@ -31,7 +31,7 @@ from ..models import kernels as _kernels
 from ..models.potentials import REGISTRY
 from ..output import level_dataset, write_atomic
 from . import homoenergetic
-from .transport import viscosity_function
+from ..models.transport import viscosity_function
 
 LEVELS = ("euler", "navier_stokes")
 

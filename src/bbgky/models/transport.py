@@ -34,7 +34,7 @@ $$A_{pq} \propto \int_0^\infty e^{-x}\,x\,\Big[-\sum_{l\ge1} a^{pq}_l(x)\,S_l(x\
 S_l(E) = 2\pi\int_0^\infty \big(1 - P_l(\cos\chi)\big)\,b\,db,$$
 
 (the $a_l$ are polynomials in x, stored in a Laguerre basis). $S_l$ comes from classical
-scattering for a potential (:mod:`bbgky.hydro.scattering`) and from
+scattering for a potential (:mod:`bbgky.models.scattering`) and from
 $S_l(g) = (2\pi/g)\int_{-1}^1 (1 - P_l(x))\,B(g, x)\,dx$ for a kernel. Brackets of the lowest
 orders reduce to the textbook Ω^(l,s) combinations (e.g. $A_{00} \propto \Omega^{(2,2)}$; tested).
 Checks: hard spheres converge to the factors 1.016034 (μ) and 1.025218 (λ); Maxwell molecules give
@@ -52,8 +52,8 @@ from numpy.polynomial import legendre as _leg
 from scipy.special import eval_genlaguerre, roots_genlaguerre
 
 from ..errors import ConfigError
-from ..models import kernels as _kernels
-from ..models.potentials import REGISTRY
+from . import kernels as _kernels
+from .potentials import REGISTRY
 from .collision_integrals import (
     QUADRATURE,
     cross_sections_at_nodes,

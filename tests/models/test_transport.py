@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from bbgky.errors import ConfigError
-from bbgky.hydro import collision_integrals as C
-from bbgky.hydro import transport as TR
+from bbgky.models import collision_integrals as C
+from bbgky.models import transport as TR
 from bbgky.models import kernels as K
 
 
