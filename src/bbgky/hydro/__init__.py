@@ -1,1 +1,1 @@
-"""Level 3: hydrodynamics — homo-energetic Euler and Navier–Stokes (transport from :mod:`bbgky.models.transport`)."""
+"""Level 3: hydrodynamics — homo-energetic Euler and Navier–Stokes (μ from :mod:`bbgky.models.transport`)."""

@@ -275,7 +275,7 @@ class PotentialKernel:
     below ``angular_cutoff`` for every E ≥ ``cutoff_energy`` (smaller deflections are dropped).
 
     ``viscosity(θ)`` is the Chapman–Enskog viscosity of the untruncated potential
-    (:func:`bbgky.models.transport.viscosity_function`, Sonine order 3), tabulated in log θ and
+    (:class:`bbgky.models.chapman_enskog.TabulatedViscosity`, Sonine order 3), tabulated in log θ and
     evaluated on NumPy or JAX arrays (log-log linear interpolation, power-law extrapolation).
     """
 
@@ -291,7 +291,7 @@ class PotentialKernel:
         self.table_speeds, self._table = np.asarray(speeds, float), np.asarray(table, float)
         self.parameters, self.temperature = parameters, float(temperature)
         self.viscosity_note = ("Chapman–Enskog of the untruncated potential, Sonine order 3 "
-                               "(bbgky.models.transport)")
+                               "(bbgky.models.chapman_enskog)")
 
     def radial(self, g):
         """|g| (works on NumPy and JAX arrays)."""
@@ -326,10 +326,10 @@ class PotentialKernel:
 
     @cached_property
     def _viscosity_table(self) -> tuple[np.ndarray, np.ndarray]:
-        from .transport import viscosity_function
+        from .chapman_enskog import TabulatedViscosity
 
         p = self.potential
-        mu = viscosity_function(p.name, sigma=p.sigma, epsilon=p.epsilon, **dict(p.params))
+        mu = TabulatedViscosity(p.name, 3, p.sigma, p.epsilon, dict(p.params))
         theta = self.temperature * np.geomspace(0.1, 100.0, 73)
         return np.log(theta), np.log(mu(theta))
 
