@@ -6,7 +6,7 @@ quadrature) against a straightforward SciPy implementation of the same triple in
     python bench/transport.py --tables          # the verification tables only (no SciPy)
 
 Both paths compute the same integrals (deflection angle in r, transport cross-section in b,
-thermal average in E; see :mod:`bbgky.hydro.collision_integrals`); the SciPy path is nested
+thermal average in E; see :mod:`bbgky.models.collision_integrals`); the SciPy path is nested
 ``scipy.integrate.quad`` with ``brentq`` turning points (``omega_star_reference``), one
 temperature at a time. The JAX time is the whole set of temperatures after a warm-up call (the
 compile time is printed separately); the SciPy time is measured on the subset and the ratio is
@@ -27,7 +27,7 @@ jax.config.update("jax_enable_x64", True)
 
 import numpy as np  # noqa: E402
 
-from bbgky.hydro.collision_integrals import neufeld_omega22, omega_star, omega_star_reference  # noqa: E402
+from bbgky.models.collision_integrals import neufeld_omega22, omega_star, omega_star_reference  # noqa: E402
 
 
 def main() -> None:
@@ -84,7 +84,7 @@ def main() -> None:
 
 def tables() -> None:
     """Ω^(2,2)* of LJ against Neufeld, hard-sphere Sonine factors by order, IPL exponents."""
-    from bbgky.hydro.transport import transport_coefficients
+    from bbgky.models.transport import transport_coefficients
 
     T = np.concatenate([[0.5, 0.55, 0.6, 0.65, 0.7, 0.8, 0.9], np.geomspace(1.0, 50.0, 19)])
     res = transport_coefficients("lj", T, sonine_order=3)

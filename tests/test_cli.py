@@ -78,7 +78,7 @@ def test_transport_rejects_non_numeric_temperature():
 
 
 def test_transport_json_records():
-    pytest.importorskip("bbgky.hydro.transport")
+    pytest.importorskip("bbgky.models.transport")
     res = invoke("transport", "--potential", "hard_sphere", "--temperature", "1.0", "2.0", "--json")
     assert res.exit_code == 0, res.output
     records = json.loads(res.stdout)

@@ -159,7 +159,7 @@ def transport(ctx: typer.Context,
             except ValueError:
                 raise ConfigError([("--temperature", f"{extra!r} is not a number")]) from None
         try:
-            from .hydro.transport import transport_table
+            from .models.transport import transport_table
         except ModuleNotFoundError:
             raise ConfigError([("transport", "not available in this version of bbgky")]) from None
         try:

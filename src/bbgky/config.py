@@ -235,13 +235,6 @@ class VlasovLevel(_Table):
             raise ValueError(_CROSS + repr(bad))
         return self
 
-    def problems(self, cfg: Config) -> list[tuple[str, str]]:
-        """Checks against the rest of the configuration (dimension, potential, velocity domain,
-        stability of the time step): see :func:`bbgky.kinetic.vlasov.setup.check`."""
-        from .kinetic.vlasov.setup import check
-
-        return check(cfg)
-
 
 class HydroLevel(_Table):
     """``[levels.navier_stokes]`` / ``[levels.euler]``: homo-energetic hydrodynamics (eqs. 19, 20)."""
@@ -329,8 +322,6 @@ def cross_check(cfg: Config) -> list[tuple[str, str]]:
                             f"(det(I + tA) = 0); time.end must be < t*"))
     if cfg.levels.particles is not None:
         out += _particle_checks(cfg)
-    if cfg.levels.vlasov is not None:
-        out += cfg.levels.vlasov.problems(cfg)
     return out
 
 

@@ -69,7 +69,7 @@ def test_ns_simple_shear_maxwell_molecules():
 
 
 def test_ns_simple_shear_hard_spheres_closed_form():
-    from bbgky.hydro.transport import viscosity_function
+    from bbgky.models.transport import viscosity_function
 
     mu = viscosity_function("hard_sphere", sonine_order=4)
     c = float(mu(np.array([1.0]))[0])
@@ -142,7 +142,7 @@ def test_level_follows_the_boltzmann_kernel_and_potentials(tmp_path):
     cfg = config("lj", navier_stokes={"sonine_order": 2})
     assert HL.transport_choice(cfg) == "potential"
     ds = HL.run(cfg, tmp_path, level="navier_stokes")
-    from bbgky.hydro.transport import transport_coefficients
+    from bbgky.models.transport import transport_coefficients
 
     assert float(ds.viscosity[0]) == pytest.approx(
         float(transport_coefficients("lj", [1.0], sonine_order=2)["viscosity"][0]), rel=1e-7)

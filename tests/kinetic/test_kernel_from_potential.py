@@ -7,11 +7,11 @@ import jax
 import numpy as np
 import pytest
 
-from bbgky.hydro.scattering import deflection_angle, differential_cross_section, transport_cross_section
-from bbgky.hydro.transport import transport_coefficients
 from bbgky.kinetic.boltzmann import bgk, spectral
 from bbgky.kinetic.boltzmann import dsmc as ds
 from bbgky.models import kernels
+from bbgky.models.scattering import deflection_angle, differential_cross_section, transport_cross_section
+from bbgky.models.transport import transport_coefficients
 
 SMALL = dict(rows_per_decade=4, impact_points=2048, table_points=513)
 WCA_RANGE = 2 ** (1 / 6)

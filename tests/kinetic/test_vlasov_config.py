@@ -6,6 +6,7 @@ import pytest
 
 from bbgky.config import validate
 from bbgky.errors import ConfigError
+from bbgky.scenarios.runner import check_levels
 
 VP = {  # the standard normalised Vlasov–Poisson system (REFERENCE.md)
     "system": {"dimension": 1, "density": 1.0, "temperature": 1.0},
@@ -24,13 +25,14 @@ def problems(changes: dict) -> dict[str, str]:
         for h in head:
             table = table.setdefault(h, {})
         table[last] = value
-    with pytest.raises(ConfigError) as info:
-        validate(data)
+    with pytest.raises(ConfigError) as info:  # the schema, then the level's own check (bbgky validate)
+        check_levels(validate(data))
     return dict(info.value.problems)
 
 
 def test_the_reference_system_is_valid():
     cfg = validate(VP)
+    check_levels(cfg)
     assert cfg.levels.vlasov.grid == [32, 64]
 
 

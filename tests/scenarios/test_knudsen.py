@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from bbgky.hydro.transport import viscosity_function
 from bbgky.kinetic.boltzmann import moments
 from bbgky.models import kernels
+from bbgky.models.transport import viscosity_function
 from bbgky.scenarios import knudsen
 
 A_STARS = np.array([0.01, 0.02, 0.05, 0.1, 0.2])

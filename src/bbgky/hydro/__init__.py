@@ -1,1 +1,1 @@
-"""Level 3: hydrodynamics — Chapman–Enskog transport, homo-energetic Euler and Navier–Stokes."""
+"""Level 3: hydrodynamics — homo-energetic Euler and Navier–Stokes (μ from :mod:`bbgky.models.transport`)."""

@@ -30,7 +30,7 @@ $D : L = a^2/2$, and $\theta' = \tfrac23\,\mu(\theta)\,a^2/\rho$. Closed forms: 
 ($\mu = c\sqrt\theta$): $\sqrt\theta = \sqrt{\theta_0} + \tfrac13 c\,a^2 t/\rho$.
 
 The NS ODE is solved for $\log\theta$ with SciPy's ``solve_ivp`` (DOP853, rtol 1e-11; diffrax is
-not a dependency), ρ(t) and L(t) exactly. μ(θ) comes from :func:`bbgky.hydro.transport.
+not a dependency), ρ(t) and L(t) exactly. μ(θ) comes from :func:`bbgky.models.transport.
 viscosity_function` for the configured potential or kernel.
 """
 

@@ -29,9 +29,9 @@ from ..driver import steps_between_saves
 from ..errors import ConfigError
 from ..models import kernels as _kernels
 from ..models.potentials import REGISTRY
+from ..models.transport import viscosity_function
 from ..output import level_dataset, write_atomic
 from . import homoenergetic
-from .transport import viscosity_function
 
 LEVELS = ("euler", "navier_stokes")
 

@@ -34,7 +34,7 @@ $\Sigma(g)/|g| = 2\sigma$; $\Lambda = 16\sigma/15$ and $\mu_1 = (2\sigma)^{-1}\s
 
 ``from_potential`` (:class:`PotentialKernel`) is the kernel of a registry pair potential by
 classical scattering, $B(g,\cos\theta)\,d\sigma = g\,(d\sigma/d\Omega)(g,\theta)\,d\Omega$ with
-cos θ = cos χ(b, g²/4) (:mod:`bbgky.hydro.scattering`), cut at an impact parameter b_max, so that
+cos θ = cos χ(b, g²/4) (:mod:`bbgky.models.scattering`), cut at an impact parameter b_max, so that
 $\Sigma(g) = \pi b_{\max}^2\,g$ (the γ = 1 form: the DSMC majorant works unchanged). It is not a
 power law in g: its cos θ table has one row per tabulated relative speed.
 """
@@ -263,7 +263,7 @@ class PotentialKernel:
 
     A pair with relative speed g and impact parameter b, uniform in the disc b ≤ b_max, leaves
     with cos θ = cos χ(b, E), E = g²/4 the centre-of-mass energy (m = 1), χ the deflection angle
-    of :func:`bbgky.hydro.scattering.deflection_angle`. Hence
+    of :func:`bbgky.models.scattering.deflection_angle`. Hence
 
     $$\Sigma(g) = \pi b_{\max}^2\,g,\qquad B(g,\cos\theta) = g\,\frac{d\sigma}{d\Omega}(g,\theta),$$
 
@@ -275,7 +275,7 @@ class PotentialKernel:
     below ``angular_cutoff`` for every E ≥ ``cutoff_energy`` (smaller deflections are dropped).
 
     ``viscosity(θ)`` is the Chapman–Enskog viscosity of the untruncated potential
-    (:func:`bbgky.hydro.transport.viscosity_function`, Sonine order 3), tabulated in log θ and
+    (:class:`bbgky.models.chapman_enskog.TabulatedViscosity`, Sonine order 3), tabulated in log θ and
     evaluated on NumPy or JAX arrays (log-log linear interpolation, power-law extrapolation).
     """
 
@@ -291,7 +291,7 @@ class PotentialKernel:
         self.table_speeds, self._table = np.asarray(speeds, float), np.asarray(table, float)
         self.parameters, self.temperature = parameters, float(temperature)
         self.viscosity_note = ("Chapman–Enskog of the untruncated potential, Sonine order 3 "
-                               "(bbgky.hydro.transport)")
+                               "(bbgky.models.chapman_enskog)")
 
     def radial(self, g):
         """|g| (works on NumPy and JAX arrays)."""
@@ -326,10 +326,10 @@ class PotentialKernel:
 
     @cached_property
     def _viscosity_table(self) -> tuple[np.ndarray, np.ndarray]:
-        from ..hydro.transport import viscosity_function
+        from .chapman_enskog import TabulatedViscosity
 
         p = self.potential
-        mu = viscosity_function(p.name, sigma=p.sigma, epsilon=p.epsilon, **dict(p.params))
+        mu = TabulatedViscosity(p.name, 3, p.sigma, p.epsilon, dict(p.params))
         theta = self.temperature * np.geomspace(0.1, 100.0, 73)
         return np.log(theta), np.log(mu(theta))
 
@@ -373,7 +373,7 @@ def from_potential(potential: str = "wca", *, sigma: float = 1.0, epsilon: float
     Raises :class:`~bbgky.errors.ConfigError` (key ``potential``) for a potential without a
     repulsive core or unknown parameters.
     """
-    from ..hydro.scattering import deflection_angle, scattering_potential
+    from .scattering import deflection_angle, scattering_potential
 
     if range_ is not None:
         sigma, epsilon = sigma * range_, epsilon / range_

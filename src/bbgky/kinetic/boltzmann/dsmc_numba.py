@@ -41,8 +41,6 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from .dsmc import DSMC, DSMCState
-
 BLOCK = 256  # candidate pairs whose rows are drawn at once
 
 
@@ -246,15 +244,16 @@ def angular_table(kernel) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(table), np.log(np.asarray(kernel.table_speeds, float))
 
 
-def make_advance(dsmc: DSMC):
-    """``advance_to(states, t_end) -> states``: every replica of ``states`` (leading axis, NumPy
-    arrays) to ``t_end``; a new state, the input untouched."""
+def make_advance(dsmc):
+    """``advance_to(states, t_end) -> states`` for a :class:`~.dsmc.DSMC`: every replica of
+    ``states`` (a :class:`~.dsmc.DSMCState`, leading axis, NumPy arrays) to ``t_end``; a new state,
+    the input untouched. (This module does not import :mod:`.dsmc`, which loads it lazily.)"""
     cfg, kern = dsmc.cfg, dsmc.kernel
     table, log_speeds = angular_table(kern)
     params = (np.asarray(cfg.A, float), float(cfg.rho0), float(cfg.dt_max), float(cfg.p_max),
               float(kern.gamma), float(kern.sphere_integral), bool(kern.isotropic), table, log_speeds)
 
-    def advance_to(states: DSMCState, t_end) -> DSMCState:
+    def advance_to(states, t_end):
         keys, bits = _split_and_seed(states.key)
         rng = np.array(bits, np.uint32).view(np.uint64)
         u0 = np.ascontiguousarray(states.u, dtype=np.float64)
@@ -265,8 +264,9 @@ def make_advance(dsmc: DSMC):
         finite = np.zeros(t.shape, np.bool_)
         run = _replicas_threaded if len(t) > 1 and numba.get_num_threads() > 1 else _replicas_serial
         run(u0, u, t, umax, float(t_end), *params, rng, collisions, steps, finite)
-        return DSMCState(t, keys, u, umax, np.asarray(states.collisions) + collisions,
-                         np.asarray(states.steps) + steps,
-                         (np.asarray(states.status) | np.where(finite, 0, 4)).astype(np.int32))
+        return states._replace(t=t, key=keys, u=u, umax=umax,
+                               collisions=np.asarray(states.collisions) + collisions,
+                               steps=np.asarray(states.steps) + steps,
+                               status=(np.asarray(states.status) | np.where(finite, 0, 4)).astype(np.int32))
 
     return advance_to

@@ -33,7 +33,8 @@ from ...output import level_dataset, write_atomic
 from ...precision import warn_if_float32
 from .homogeneous import HomogeneousMeanField
 from .limits import distances_to_grid
-from .setup import DIRECT_MAX, build, check, schedule
+from .setup import DIRECT_MAX, build, schedule
+from .setup import check as problems
 from .solver import VlasovModel, VlasovSolver, cosine_drive
 
 #: extra variables of vlasov.nc: name -> (dims after time, units, long_name).
@@ -72,12 +73,19 @@ _GRID_KEYS = ("mass", "momentum", "kinetic_energy", "field_energy", "total_energ
               "speed_moment", "internal_energy", "density_mode_re", "density_mode_im")
 
 
+def check(cfg: Config) -> None:
+    """Every problem of ``[levels.vlasov]`` against the rest of the configuration (dimension,
+    potential, velocity domain, stability of the time step), raised at once as a ConfigError;
+    ``bbgky validate`` and the runner call it before anything runs."""
+    found = problems(cfg)
+    if found:
+        raise ConfigError(found)
+
+
 def run(cfg: Config, out: str | Path, *, resume: bool = False,
         progress: Callable[[int, int], None] | None = None) -> xr.Dataset:
     """Run the Vlasov level of ``cfg`` into ``out``; returns the dataset written to vlasov.nc."""
-    problems = check(cfg)
-    if problems:
-        raise ConfigError(problems)
+    check(cfg)
     warn_if_float32("the Vlasov level")
     out = Path(out)
     if cfg.flow is not None:

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from bbgky.errors import ConfigError
-from bbgky.hydro import collision_integrals as C
-from bbgky.hydro import scattering as S
+from bbgky.models import collision_integrals as C
+from bbgky.models import scattering as S
 
 #: 26 temperatures in [0.5, 50], seven of them below T* = 1 (orbiting below T* ≈ 0.8)
 T_LJ = np.concatenate([[0.5, 0.55, 0.6, 0.65, 0.7, 0.8, 0.9], np.geomspace(1.0, 50.0, 19)])

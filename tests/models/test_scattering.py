@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bbgky.errors import ConfigError
-from bbgky.hydro import scattering as S
+from bbgky.models import scattering as S
 
 
 def test_ipl_n2_deflection_is_the_closed_form():

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 from bbgky.errors import ConfigError
-from bbgky.hydro import collision_integrals as C
-from bbgky.hydro import transport as TR
+from bbgky.models import chapman_enskog as CE
+from bbgky.models import collision_integrals as C
 from bbgky.models import kernels as K
+from bbgky.models import transport as TR
 
 
 def test_hard_spheres_converge_to_the_reference_factors():
@@ -40,7 +41,7 @@ def test_maxwell_molecules_viscosity_is_p_over_nu_at_every_order(angular):
     theta = np.array([0.5, 1.0, 4.0])
     nu_over_n = 0.75 * kern.angular_moment  # ν = (3/4) n Λ (REFERENCE.md)
     for order in (1, 2, 4, 6):
-        mu = TR._transport_kernel(kern, theta, order)[0]
+        mu = CE.transport_kernel(kern, theta, order)[0]
         np.testing.assert_allclose(mu, theta / nu_over_n, rtol=1e-12)  # μ = p/ν = nθ/ν
     mu_fn = TR.viscosity_function(kern, sonine_order=3)
     np.testing.assert_allclose(mu_fn(theta), theta / nu_over_n, rtol=1e-12)
@@ -69,10 +70,10 @@ def test_ipl_viscosity_exponent(n):
 def test_vhs_viscosity_index_and_first_approximation(omega):
     kern = K.vhs(omega=omega)
     theta = np.array([0.5, 1.0, 3.0])
-    mu, _, _, fm, _ = TR._transport_kernel(kern, theta, 1)
+    mu, _, _, fm, _ = CE.transport_kernel(kern, theta, 1)
     np.testing.assert_allclose(mu, kern.viscosity(theta), rtol=1e-12)  # first Sonine (kernels.py)
     assert np.all(fm == 1.0)
-    mu8 = TR._transport_kernel(kern, theta, 6)[0]
+    mu8 = CE.transport_kernel(kern, theta, 6)[0]
     assert np.polyfit(np.log(theta), np.log(mu8), 1)[0] == pytest.approx(omega, abs=1e-12)
 
 

@@ -11,7 +11,7 @@ and, divided by the rigid-sphere value of diameter σ,
 $$\Omega^{(l,s)*}(T^*) = \frac{1}{(s+1)!}\int_0^\infty e^{-x}x^{s+1}\,Q^{(l)*}(xT^*)\,dx,
 \qquad T^* = k_BT/\varepsilon,\quad E^* = xT^*,$$
 
-with $Q^{(l)*}$ the reduced transport cross-section of :mod:`bbgky.hydro.scattering`. Rigid
+with $Q^{(l)*}$ the reduced transport cross-section of :mod:`bbgky.models.scattering`. Rigid
 spheres give $\Omega^{(l,s)*} = 1$ for every (l, s).
 
 **Quadrature.** Everything is a vectorised JAX computation: the x integral uses a fixed rule
@@ -159,7 +159,7 @@ def omega_star(potential: str | ScatteringPotential, T_star, pairs=((2, 2),), *,
     """Reduced collision integrals Ω^(l,s)*(T*) for each (l, s) in ``pairs``: array (nT, n_pairs).
 
     ``potential`` is a registry name (with its parameters, e.g. ``exponent`` for ipl) or a prepared
-    :class:`~bbgky.hydro.scattering.ScatteringPotential`. Temperatures are reduced, T* = k_BT/ε.
+    :class:`~bbgky.models.scattering.ScatteringPotential`. Temperatures are reduced, T* = k_BT/ε.
     """
     pot = potential if isinstance(potential, ScatteringPotential) else scattering_potential(potential,
                                                                                               **params)
@@ -191,7 +191,7 @@ def omega_star_reference(potential: str, T_star: float, l: int = 2, s: int = 2, 
     from scipy.integrate import quad
     from scipy.optimize import brentq
 
-    from ..models.potentials import r as rsym
+    from .potentials import r as rsym
 
     pot = scattering_potential(potential, **params)
     from .scattering import _expression

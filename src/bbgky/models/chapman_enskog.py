@@ -1,5 +1,8 @@
-r"""Chapman–Enskog shear viscosity and thermal conductivity, to any Sonine order, for any pair
-potential of the registry or any collision kernel.
+r"""Chapman–Enskog shear viscosity and thermal conductivity to any Sonine order, from the
+cross-sections of a pair potential (:mod:`bbgky.models.scattering`) or of a collision kernel
+(duck-typed: ``gamma``, ``b(cos θ)``, ``angular``, ``parameters``). The public entry points by name
+are in :mod:`bbgky.models.transport`; this module imports no kernel, so that the ``from_potential``
+kernel of :mod:`bbgky.models.kernels` can take its viscosity from here.
 
 **Units.** m = k_B = 1. For a *potential* the temperature is the reduced $T^* = k_BT/\varepsilon$
 and viscosity and conductivity are in reduced units m = k_B = σ = ε = 1 (μ in $\sqrt{m\varepsilon}/
@@ -34,7 +37,7 @@ $$A_{pq} \propto \int_0^\infty e^{-x}\,x\,\Big[-\sum_{l\ge1} a^{pq}_l(x)\,S_l(x\
 S_l(E) = 2\pi\int_0^\infty \big(1 - P_l(\cos\chi)\big)\,b\,db,$$
 
 (the $a_l$ are polynomials in x, stored in a Laguerre basis). $S_l$ comes from classical
-scattering for a potential (:mod:`bbgky.hydro.scattering`) and from
+scattering for a potential (:mod:`bbgky.models.scattering`) and from
 $S_l(g) = (2\pi/g)\int_{-1}^1 (1 - P_l(x))\,B(g, x)\,dx$ for a kernel. Brackets of the lowest
 orders reduce to the textbook Ω^(l,s) combinations (e.g. $A_{00} \propto \Omega^{(2,2)}$; tested).
 Checks: hard spheres converge to the factors 1.016034 (μ) and 1.025218 (λ); Maxwell molecules give
@@ -52,8 +55,6 @@ from numpy.polynomial import legendre as _leg
 from scipy.special import eval_genlaguerre, roots_genlaguerre
 
 from ..errors import ConfigError
-from ..models import kernels as _kernels
-from ..models.potentials import REGISTRY
 from .collision_integrals import (
     QUADRATURE,
     cross_sections_at_nodes,
@@ -61,8 +62,6 @@ from .collision_integrals import (
     energy_split,
 )
 from .scattering import ScatteringPotential, float64, scattering_potential
-
-KERNELS = ("hard_sphere", "maxwell", "vhs")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -171,7 +170,7 @@ def sonine_factors(A: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 # Transport coefficients
 # ---------------------------------------------------------------------------------------------
-def _rule_kernel(kernel: _kernels.Kernel, n: int = 40) -> tuple[np.ndarray, np.ndarray]:
+def _rule_kernel(kernel, n: int = 40) -> tuple[np.ndarray, np.ndarray]:
     r"""Energy rule for a power-law kernel $B = |g|^\gamma b$: generalized Gauss–Laguerre with
     α = (γ + 1)/2, returned as (x, w) with Σ w h(x) ≈ ∫ e^{-x} h(x) dx. Every integrand of a
     power-law kernel is then e^{-x} x^α × polynomial: the rule is exact."""
@@ -180,7 +179,7 @@ def _rule_kernel(kernel: _kernels.Kernel, n: int = 40) -> tuple[np.ndarray, np.n
     return x, w / x**alpha
 
 
-def kernel_cross_sections(kernel: _kernels.Kernel, g: np.ndarray, lmax: int) -> np.ndarray:
+def kernel_cross_sections(kernel, g: np.ndarray, lmax: int) -> np.ndarray:
     """S_l(g) = (2π/g) ∫ (1 − P_l(x)) B(g, x) dx for l = 1..lmax: shape g.shape + (lmax,)."""
     xs, ws = _leg.leggauss(max(64, lmax + len(kernel.angular) + 2))
     b = kernel.b(xs)
@@ -190,7 +189,7 @@ def kernel_cross_sections(kernel: _kernels.Kernel, g: np.ndarray, lmax: int) -> 
     return (np.abs(g) ** (kernel.gamma - 1.0))[..., None] * s
 
 
-def _transport_kernel(kernel: _kernels.Kernel, theta: np.ndarray, order: int):
+def transport_kernel(kernel, theta: np.ndarray, order: int):
     """(μ, λ, Ω^(2,2)*, f_μ, f_λ) of a kernel at temperatures θ (reduced by σ = kernel σ or 1)."""
     x, w = _rule_kernel(kernel)
     x, w = np.broadcast_to(x, (theta.size, x.size)), np.broadcast_to(w, (theta.size, w.size))
@@ -208,7 +207,7 @@ def _transport_kernel(kernel: _kernels.Kernel, theta: np.ndarray, order: int):
 
 
 @float64
-def _transport_potential(pot: ScatteringPotential, T: np.ndarray, order: int, **quad):
+def transport_potential(pot: ScatteringPotential, T: np.ndarray, order: int, **quad):
     """(μ, λ, Ω^(2,2)*, f_μ, f_λ) of a potential at reduced temperatures T* (reduced units)."""
     L = max(bracket_coefficients("viscosity", order)[1], bracket_coefficients("conductivity", order)[1])
     quad = {**QUADRATURE, **quad}
@@ -225,97 +224,7 @@ def _transport_potential(pot: ScatteringPotential, T: np.ndarray, order: int, **
     return mu1 * fm, 3.75 * mu1 * fl, omega22_star, fm, fl
 
 
-def _kernel_from(name: str, params: dict) -> _kernels.Kernel:
-    try:
-        return _kernels.make_kernel(name, **params)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError([("potential", f"{name}: {exc}")]) from None
-
-
-@float64
-def transport_coefficients(potential: str, temperatures, *, sonine_order: int = 3, **params) -> dict:
-    """Arrays ``temperature, viscosity, thermal_conductivity, omega22, viscosity_factor,
-    conductivity_factor`` (the last two: $f^{(N)}$ relative to the first Sonine approximation).
-
-    See :func:`transport_table` for names, units and errors.
-    """
-    problems = []
-    if not isinstance(sonine_order, int | np.integer) or sonine_order < 1:
-        problems.append(("sonine_order", f"must be an integer ≥ 1 (got {sonine_order!r})"))
-    elif sonine_order > 12:
-        problems.append(("sonine_order", f"must be ≤ 12 (got {sonine_order}); order 8 already "
-                         "converges hard spheres to 6 digits"))
-    T = np.atleast_1d(np.asarray(temperatures, float)) if np.size(temperatures) else np.array([])
-    bad = [float(t) for t in T if not (np.isfinite(t) and t > 0)]
-    if bad or T.size == 0:
-        problems.append(("temperature", f"must be finite and > 0 (got {bad or 'none'})"))
-    if potential not in KERNELS and potential not in REGISTRY:
-        problems.append(("potential", f"unknown potential or kernel {potential!r}; potentials: "
-                         f"{', '.join(sorted(k for k, s in REGISTRY.items() if s.repulsive_core))}; "
-                         f"kernels: {', '.join(KERNELS)}"))
-    if problems:
-        raise ConfigError(problems)
-    if potential in KERNELS:
-        mu, lam, om, fm, fl = _transport_kernel(_kernel_from(potential, params), T, int(sonine_order))
-    else:
-        pot = scattering_potential(potential, **params)
-        mu, lam, om, fm, fl = _transport_potential(pot, T, int(sonine_order))
-    return {"temperature": T, "viscosity": mu, "thermal_conductivity": lam, "omega22": om,
-            "viscosity_factor": fm, "conductivity_factor": fl}
-
-
-def transport_table(potential: str, temperatures: list[float], *, sonine_order: int = 3,
-                    **params) -> list[dict]:
-    r"""Chapman–Enskog transport of a dilute gas: one record per temperature,
-    ``{"temperature", "viscosity", "thermal_conductivity", "omega22"}``.
-
-    ``potential``: a registry potential with a repulsive core (``lj``, ``wca``, ``ipl`` with
-    ``exponent``, ``yukawa`` with ``screening_length``; untruncated, except WCA whose range is part
-    of its definition) or a kernel (``hard_sphere`` with ``sigma``, ``maxwell`` with ``angular`` /
-    ``strength``, ``vhs`` with ``sigma``, ``omega``, ``reference_speed``).
-
-    Potentials: ``temperature`` is $T^* = k_BT/\varepsilon$; viscosity and conductivity are in
-    reduced units m = k_B = σ = ε = 1, from the dilute-gas formulas
-    $\mu = f_\mu^{(N)}\,\tfrac{5}{16}\sqrt{\pi T^*}/(\pi\,\Omega^{(2,2)*})$ and
-    $\lambda = f_\lambda^{(N)}\,\tfrac{15}{4}\,\tfrac{5}{16}\sqrt{\pi T^*}/(\pi\,\Omega^{(2,2)*})$,
-    N = ``sonine_order``. ``omega22`` is $\Omega^{(2,2)*}$ (reduced by rigid spheres of diameter σ).
-    Kernels: ``temperature`` is θ = k_BT/m, results in the kernel's units (σ = 1 by default);
-    ``omega22`` is reduced by rigid spheres of the kernel's σ (1 if it has none).
-
-    Raises :class:`~bbgky.errors.ConfigError` for a temperature ≤ 0, an unknown name, a potential
-    with no repulsive core (``gaussian``), a Sonine order < 1, or bad parameters.
-    """
-    res = transport_coefficients(potential, temperatures, sonine_order=sonine_order, **params)
-    return [{"temperature": float(res["temperature"][k]), "viscosity": float(res["viscosity"][k]),
-             "thermal_conductivity": float(res["thermal_conductivity"][k]),
-             "omega22": float(res["omega22"][k])} for k in range(res["temperature"].size)]
-
-
-def viscosity_function(potential: str | _kernels.Kernel, *, sonine_order: int = 3, sigma: float = 1.0,
-                       epsilon: float = 1.0, **params):
-    r"""μ(θ) (θ = k_BT/m, absolute units of σ, ε, m = 1) as a callable on arrays of θ.
-
-    ``potential``: a registry potential name, a kernel name, or a
-    :class:`~bbgky.models.kernels.Kernel`.
-
-    Kernels (power laws $B = |g|^\gamma b$) are exact: μ(θ) = μ(1) θ^{1 − γ/2}. Potentials are
-    tabulated on a log grid of T* (32 points per decade, grown on demand) and interpolated by a
-    cubic spline in (log T*, log μ) (interpolation error ≲ 1e-7 relative).
-    """
-    if isinstance(potential, _kernels.Kernel) or potential in KERNELS:
-        kern = potential if isinstance(potential, _kernels.Kernel) else _kernel_from(
-            potential, {"sigma": sigma, **params} if potential != "maxwell" else params)
-        mu_1 = float(_transport_kernel(kern, np.array([1.0]), sonine_order)[0][0])
-        exponent = 1.0 - 0.5 * kern.gamma
-
-        def mu(theta):
-            return mu_1 * np.asarray(theta, float) ** exponent
-
-        return mu
-    return _TabulatedViscosity(potential, sonine_order, sigma, epsilon, params)
-
-
-class _TabulatedViscosity:
+class TabulatedViscosity:
     """μ(θ) of a potential: CE viscosity on a log grid of T* anchored at T* = 10^(k/32), cubic
     spline in (log T*, log μ*). The grid grows on demand by half a decade at a time; node values
     are computed once and kept, so a grown table agrees with the old one away from its ends."""
@@ -323,8 +232,9 @@ class _TabulatedViscosity:
     per_decade = 32
     margin = 16
 
-    def __init__(self, potential, order, sigma, epsilon, params):
-        self.pot = scattering_potential(potential, **params)
+    def __init__(self, potential: str, order: int, sigma: float = 1.0, epsilon: float = 1.0,
+                 params: dict | None = None):
+        self.pot = scattering_potential(potential, **(params or {}))
         self.order, self.sigma, self.epsilon = order, float(sigma), float(epsilon)
         self.values: dict[int, float] = {}
         self.k_lo = self.k_hi = None
@@ -337,7 +247,7 @@ class _TabulatedViscosity:
         missing = [int(k) for k in ks if int(k) not in self.values]
         if missing:
             T = 10.0 ** (np.asarray(missing) / self.per_decade)
-            self.values.update(zip(missing, _transport_potential(self.pot, T, self.order)[0].tolist(),
+            self.values.update(zip(missing, transport_potential(self.pot, T, self.order)[0].tolist(),
                                    strict=True))
         self.k_lo, self.k_hi = k_lo, k_hi
         self.spline = CubicSpline(ks / self.per_decade * math.log(10.0),
@@ -360,6 +270,5 @@ class _TabulatedViscosity:
         # μ = sqrt(m ε)/σ² μ*(θ/ε)
         return math.sqrt(self.epsilon) / self.sigma**2 * self.reduced(np.asarray(theta, float) / self.epsilon)
 
-
-__all__ = ["KERNELS", "bracket_coefficients", "brackets", "kernel_cross_sections", "sonine_factors",
-           "transport_coefficients", "transport_table", "viscosity_function"]
+__all__ = ["TabulatedViscosity", "bracket_coefficients", "brackets", "kernel_cross_sections",
+           "sonine_factors", "transport_kernel", "transport_potential"]

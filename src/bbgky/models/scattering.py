@@ -68,7 +68,7 @@ import numpy as np
 import sympy as sp
 
 from ..errors import ConfigError
-from ..models.potentials import REGISTRY, r
+from .potentials import REGISTRY, r
 
 #: |r/r_m − 1| below which U(r) − U(r_m) is taken from its Taylor series.
 _TAYLOR_DELTA = 1e-3
