@@ -107,6 +107,14 @@ class ParticlesLevel(_Table):
                                   "(0: none)")
 
 
+class Ensemble(_Table):
+    """``[ensemble]``: independent replicas of the particle system (statistics over replicas)."""
+
+    replicas: int = Field(1, ge=1, le=4096, description="particles: R independent systems of the "
+                          "particle level (replica r seeded by fold_in(seed, r)); R > 1 stores ensemble "
+                          "means with <name>_stderr in particles.nc")
+
+
 class BoltzmannLevel(_Table):
     """``[levels.boltzmann]``: homo-energetic Boltzmann equation (eq. 6), d = 3 or 2 velocity dimensions."""
 
@@ -269,6 +277,7 @@ class Config(_Table):
     flow: Flow | None = None
     time: Time = Time()
     initial: Initial = Initial()
+    ensemble: Ensemble = Ensemble()
     levels: Levels = Levels(particles=ParticlesLevel())
 
     @model_validator(mode="after")

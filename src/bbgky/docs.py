@@ -16,6 +16,7 @@ TABLES: list[tuple[str, type[BaseModel]]] = [
     ("[flow]", config.Flow),
     ("[time]", config.Time),
     ("[initial]", config.Initial),
+    ("[ensemble]", config.Ensemble),
     ("[levels.particles]", config.ParticlesLevel),
     ("[levels.boltzmann]", config.BoltzmannLevel),
     ("[levels.vlasov]", config.VlasovLevel),

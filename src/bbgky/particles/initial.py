@@ -15,8 +15,14 @@ r"""Initial states of the particle level.
    $\theta_0$ in the convention of the level, $\theta = \sum_i|w_i|^2 / (d(N-1))$.
    The lab velocities at $t = 0$ are $v = w + L(0)x = w + Ax$.
 
-Random numbers: one key ``PRNGKey(seed)``; the equilibration velocities use ``fold_in(key, 1)``
-and the final Maxwellian ``fold_in(key, 2)``.
+Random numbers: replica r of ``[ensemble] replicas`` uses the key ``fold_in(PRNGKey(seed), r)``
+(one system: r = 0); the equilibration velocities use ``fold_in(key, 1)``, the final Maxwellian
+``fold_in(key, 2)`` and, for rotating particles, :func:`rotor_state` ``fold_in(key, 3)``. The
+replicas of an ensemble start from the same lattice and are equilibrated together (vmapped).
+
+**Rotating particles** (``System.inertia`` $I > 0$): angles uniform on $[0, 2\pi)$, angular
+velocities $\omega_i \sim \mathcal N(0, \theta_0/I)$ rescaled so that the rotational temperature
+$\frac1N\sum_i I\omega_i^2$ is exactly $\theta_0$ (equipartition, one degree of freedom each).
 
 ``file``: positions (and, if present, velocities, taken as the peculiar velocities w at t = 0)
 from an extended XYZ or LAMMPS data file (:mod:`.files`); the file's cell is the reference cell
@@ -67,4 +73,15 @@ def rescale(w, theta: float):
     return w * jnp.sqrt(theta / now)
 
 
-__all__ = ["fcc_sites", "lattice_sites", "maxwellian_velocities", "rescale"]
+def rotor_state(key, n: int, theta: float, inertia: float, dtype=None) -> dict:
+    """``{"orientation": [n], "angular_velocity": [n]}``: uniform angles and Maxwellian ω at
+    rotational temperature exactly θ (module doc)."""
+    dtype = dtype or jnp.result_type(float)
+    ka, kw = jax.random.split(key)
+    angle = jax.random.uniform(ka, (n,), dtype=dtype, maxval=2 * math.pi)
+    omega = jax.random.normal(kw, (n,), dtype=dtype)
+    omega = omega * jnp.sqrt(theta / (inertia * jnp.mean(omega * omega)))
+    return {"orientation": angle, "angular_velocity": omega}
+
+
+__all__ = ["fcc_sites", "lattice_sites", "maxwellian_velocities", "rescale", "rotor_state"]

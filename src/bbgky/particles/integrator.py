@@ -5,7 +5,11 @@ same signature). Compiled functions are cached per :class:`~.state.System` (whic
 and per chunk length. Everything here is a pure function of the state, so a vmapped ensemble
 (:func:`advance_ensemble`: every leaf with a leading replica axis) runs the same step; under
 ``vmap`` the rebuild ``lax.cond`` becomes a select (both branches run), which is fine for the
-small systems ensembles are made of.
+small systems ensembles are made of. :func:`shard_replicas` spreads an ensemble over devices.
+
+Point particles with a radial potential and no long-range term take the chain-rule force path
+of :func:`.pairs.forces` (unchanged, no torque); any other system (rotational, orientation-
+dependent pair, long-range term) takes :func:`.pairs.forces_torques` (autodiff of the energy).
 """
 
 from __future__ import annotations
@@ -14,16 +18,21 @@ from functools import cache, partial
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from . import neighbours, pairs
 from .state import NONFINITE, State, System, empty_neighbours, flow_gradient
 
 
 def step(system: System, state: State) -> State:
-    """One kick–drift–kick step (see :mod:`.state` for the exact sequence)."""
+    """One kick–drift–kick step (see :mod:`.state` for the exact sequence, rotation included)."""
     h = system.dt
     v = state.velocity + (0.5 * h) * state.force
     x = state.position + h * v
+    theta = omega = None
+    if system.rotational:
+        omega = state.angular_velocity + (0.5 * h / system.inertia) * state.torque
+        theta = state.orientation + h * omega
     n1 = state.step + 1
     t1 = n1 * h
     nbr = state.nbr
@@ -41,21 +50,34 @@ def step(system: System, state: State) -> State:
 
         x, v, nbr, bits = jax.lax.cond(need, rebuild, keep, (x, v, nbr))
         status = status | bits
-    f = pairs.forces(system, x, t1, state.basis, nbr)
+    f, tau = _forces(system, x, theta, t1, state.basis, nbr)
     v = v + (0.5 * h) * f
+    if system.rotational:
+        omega = omega + (0.5 * h / system.inertia) * tau
     if system.isokinetic > 0:
-        v = _rescale(system, x, v, t1)
+        v, omega = _rescale(system, x, v, omega, t1)
     return state._replace(time=jnp.asarray(t1, state.time.dtype), step=n1, position=x, velocity=v,
-                          force=f, nbr=nbr, status=status)
+                          force=f, nbr=nbr, status=status, orientation=theta,
+                          angular_velocity=omega, torque=tau)
 
 
-def _rescale(system: System, x, v, t):
+def _forces(system: System, x, theta, t, basis, nbr):
+    """``(f, τ)``: the radial fast path for point particles, else :func:`.pairs.forces_torques`."""
+    if system.radial_only:
+        return pairs.forces(system, x, t, basis, nbr), None
+    return pairs.forces_torques(system, x, theta, t, basis, nbr)
+
+
+def _rescale(system: System, x, v, omega, t):
     n, d = x.shape
     L = flow_gradient(jnp.asarray(system.A, x.dtype), t)
     stream = x @ L.T
     w = v - stream
     theta = jnp.sum(w * w) / (d * (n - 1))
-    return stream + w * jnp.sqrt(system.isokinetic / theta)
+    v = stream + w * jnp.sqrt(system.isokinetic / theta)
+    if omega is not None:  # rotational temperature I Σω²/N to the same θ
+        omega = omega * jnp.sqrt(system.isokinetic / (system.inertia * jnp.mean(omega * omega)))
+    return v, omega
 
 
 def _advance(system: System, state: State, n: int) -> State:
@@ -64,6 +86,8 @@ def _advance(system: System, state: State, n: int) -> State:
                                                   max_occupancy=jnp.zeros_like(state.nbr.max_occupancy)))
     out, _ = jax.lax.scan(lambda s, _: (step(system, s), None), state, None, length=n)
     finite = jnp.all(jnp.isfinite(out.position)) & jnp.all(jnp.isfinite(out.velocity))
+    if system.rotational:
+        finite = finite & jnp.all(jnp.isfinite(out.orientation)) & jnp.all(jnp.isfinite(out.angular_velocity))
     return out._replace(status=out.status | jnp.where(finite, 0, NONFINITE))
 
 
@@ -76,8 +100,8 @@ def _prepare(system: System, state: State) -> State:
                                            nbr._replace(max_count=jnp.zeros_like(nbr.max_count),
                                                         max_occupancy=jnp.zeros_like(nbr.max_occupancy)))
         status = status | bits
-    f = pairs.forces(system, x, state.time, state.basis, nbr)
-    return state._replace(position=x, velocity=v, nbr=nbr, force=f, status=status)
+    f, tau = _forces(system, x, state.orientation, state.time, state.basis, nbr)
+    return state._replace(position=x, velocity=v, nbr=nbr, force=f, torque=tau, status=status)
 
 
 @cache
@@ -134,9 +158,11 @@ def trajectory(state: State, saves: int, every: int, system: System):
 
 
 def new_state(position, velocity, system: System, *, time: float = 0.0, step: int = 0, basis=None,
-              key=None, extra=()) -> State:
+              key=None, orientation=None, angular_velocity=None) -> State:
     """A state from lab-frame positions and velocities (forces and list are built by
-    :func:`prepare`); ``time`` must equal ``step * system.dt`` for a continued run."""
+    :func:`prepare`); ``time`` must equal ``step * system.dt`` for a continued run. A rotational
+    system (``system.inertia > 0``) takes ``orientation`` and ``angular_velocity`` ``[N]``
+    (zeros when omitted); point particles must not be given them."""
     x = jnp.asarray(position)
     dtype = x.dtype
     n, d = x.shape
@@ -144,12 +170,44 @@ def new_state(position, velocity, system: System, *, time: float = 0.0, step: in
         basis = jnp.eye(d, dtype=jnp.int32)
     if key is None:
         key = jax.random.PRNGKey(0)
+    rot = {}
+    if system.rotational:
+        theta = jnp.zeros(n, dtype) if orientation is None else jnp.asarray(orientation, dtype)
+        omega = jnp.zeros(n, dtype) if angular_velocity is None else jnp.asarray(angular_velocity, dtype)
+        rot = dict(orientation=theta, angular_velocity=omega, torque=jnp.zeros(n, dtype))
+    elif orientation is not None or angular_velocity is not None:
+        raise ValueError("orientations need a rotational system (System.inertia > 0)")
     return State(
         time=jnp.asarray(time, dtype), step=jnp.asarray(step, dtype=jnp.result_type(int)),
         position=x, velocity=jnp.asarray(velocity, dtype), force=jnp.zeros_like(x),
         basis=jnp.asarray(basis, jnp.int32),
         nbr=empty_neighbours(n, d, system.capacity if system.method == "verlet" else (0, 0), dtype),
-        status=jnp.zeros((), jnp.int32), key=key, extra=extra)
+        status=jnp.zeros((), jnp.int32), key=key, **rot)
 
 
-__all__ = ["advance", "advance_ensemble", "new_state", "prepare", "prepare_ensemble", "step", "trajectory"]
+def stack(states: list[State]) -> State:
+    """An ensemble (leading replica axis on every leaf) from R single-system states."""
+    return jax.tree_util.tree_map(lambda *a: jnp.stack(a), *states)
+
+
+def replica(states: State, r: int) -> State:
+    """Replica r of an ensemble, as a single-system state."""
+    return jax.tree_util.tree_map(lambda a: a[r], states)
+
+
+def shard_replicas(states: State) -> State:
+    """Spread the replica axis over the available devices (``jax.sharding``: a 1-D mesh named
+    ``replica`` over the largest number of devices that divides R). The vmapped step has no
+    communication between replicas, so every replica computes the same numbers on any device
+    count; with one device this is the identity."""
+    R = int(states.position.shape[0])
+    devices = jax.devices()
+    k = max(m for m in range(1, len(devices) + 1) if R % m == 0)
+    if k == 1:
+        return states
+    mesh = jax.sharding.Mesh(np.array(devices[:k]), ("replica",))
+    return jax.device_put(states, jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("replica")))
+
+
+__all__ = ["advance", "advance_ensemble", "new_state", "prepare", "prepare_ensemble", "replica",
+           "shard_replicas", "stack", "step", "trajectory"]

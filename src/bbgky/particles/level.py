@@ -38,26 +38,35 @@ from ..errors import ConfigError
 from ..models.flows import singular_time
 from ..models.potentials import make_potential
 from ..precision import warn_if_float32
-from . import initial, integrator, lattice
+from . import frames, initial, integrator, lattice
 from .simulation import Simulation, default_method
-from .state import State, System, peculiar_velocity
+from .state import State, System, peculiar_velocity, replica_key
 
 EXTRA_VARS = {
     "work_rate": ((), "epsilon (epsilon/m)^1/2 sigma-1",
                   "-P:L/rho, the rate of change of e by the flow (paper eq. 50)"),
     "neighbour_rebuilds": ((), "1", "Verlet-list builds since t = 0"),
+    "rotational_energy": ((), "epsilon", "rotational kinetic energy per particle, sum(I omega^2/2)/N"),
+    "rotational_temperature": ((), "epsilon", "rotational temperature sum(I omega^2)/N (1 dof per "
+                               "particle)"),
     "velocity_sample": (("particle", "i"), "(epsilon/m)^1/2",
                         "peculiar velocity w = v - L(t)x of the first levels.particles.velocity_samples "
                         "particles"),
 }
 
 
-def choose_backend(requested: str, potential) -> str:
-    """``"jax"`` or ``"numba"`` for ``levels.particles.backend`` (``ConfigError`` when impossible)."""
+def choose_backend(requested: str, system) -> str:
+    """``"jax"`` or ``"numba"`` for ``levels.particles.backend`` (``ConfigError`` when impossible).
+
+    ``system``: the :class:`.state.System` (or, for compatibility, its pair potential). Numba runs
+    point particles with a registered radial potential and no long-range term."""
     if requested == "jax":
         return "jax"
+    potential = getattr(system, "potential", system)
     reason = None
-    if potential.numba_pair is None:
+    if isinstance(system, System) and not system.radial_only:
+        reason = "rotation, orientation-dependent pairs and long-range terms run on JAX only"
+    elif potential.numba_pair is None:
         reason = "the potential has no Numba pair kernel (user functions run on JAX only)"
     elif jax.default_backend() != "cpu":
         reason = f"JAX runs on {jax.default_backend()}, the Numba path is for CPUs"
@@ -93,16 +102,22 @@ def build_system(cfg: Config, H0: np.ndarray | None = None) -> System:
     return System.make(potential, A, H0, cfg.time.step, skin=skin, method=method)
 
 
-def _maxwellian_state(cfg: Config, sim: Simulation, key) -> State:
+def _maxwellian_states(cfg: Config, sim: Simulation, keys: list) -> State:
+    """One state per replica key (stacked into an ensemble when there are several): the
+    lattice start, equilibrated together (:mod:`.initial`), then fresh Maxwellian velocities
+    (and, for rotating particles, uniform angles and Maxwellian angular velocities)."""
     sysm = sim.system
     d, n = cfg.system.dimension, cfg.system.particles
     theta = cfg.system.temperature
-    x = initial.lattice_sites(n, d, float(sysm.H0_np[0, 0]))
+    x0 = jnp.asarray(initial.lattice_sites(n, d, float(sysm.H0_np[0, 0])))
+    xs = [x0] * len(keys)
     if cfg.initial.kind == "maxwellian" and cfg.initial.equilibration > 0:
         eq_sys = dataclasses.replace(sysm, A=tuple((0.0,) * d for _ in range(d)), isokinetic=theta)
         eq = Simulation(eq_sys, backend="jax", max_strain=sim.max_strain)
-        v = initial.maxwellian_velocities(jax.random.fold_in(key, 1), n, d, theta)
-        s = eq.prepare(integrator.new_state(jnp.asarray(x), v, eq_sys))
+        starts = [integrator.new_state(x0, initial.maxwellian_velocities(jax.random.fold_in(k, 1), n, d,
+                                                                         theta), eq_sys,
+                                       **_rotor(sysm, k, n, theta)) for k in keys]
+        s = eq.prepare(_ensemble(starts))
         steps = max(1, round(cfg.initial.equilibration / cfg.time.step))
         chunk = driver.steps_between_saves(cfg.time.step, cfg.time.save_every)
         done = 0
@@ -114,15 +129,32 @@ def _maxwellian_state(cfg: Config, sim: Simulation, key) -> State:
                 from ..errors import NumericalFailure
 
                 raise NumericalFailure(f"during the initial equilibration: {problem}", step=done + m,
-                                       time=float(s.time))
+                                       time=float(np.asarray(s.time).ravel()[0]))
             done += m
-        x = np.asarray(s.position)
-    w = initial.maxwellian_velocities(jax.random.fold_in(key, 2), n, d, theta)
+        pos = np.asarray(s.position)
+        xs = [jnp.asarray(pos)] if pos.ndim == 2 else [jnp.asarray(p) for p in pos]
     A = jnp.asarray(sysm.A_np)
-    return integrator.new_state(jnp.asarray(x), w + jnp.asarray(x) @ A.T, sysm, key=key)
+    states = []
+    for k, x in zip(keys, xs, strict=True):
+        w = initial.maxwellian_velocities(jax.random.fold_in(k, 2), n, d, theta)
+        states.append(integrator.new_state(x, w + x @ A.T, sysm, key=k, **_rotor(sysm, k, n, theta)))
+    return _ensemble(states)
 
 
-def _file_state(cfg: Config, key) -> tuple[State, System]:
+def _rotor(sysm: System, key, n: int, theta: float) -> dict:
+    """Initial angles and angular velocities of rotating particles (keys 3, 4 of the replica)."""
+    if not sysm.rotational:
+        return {}
+    return initial.rotor_state(jax.random.fold_in(key, 3), n, theta, sysm.inertia)
+
+
+def _ensemble(states: list[State]) -> State:
+    """One state for one replica (no replica axis: the original single-system path), else the
+    stacked ensemble."""
+    return states[0] if len(states) == 1 else integrator.stack(states)
+
+
+def _file_state(cfg: Config, keys: list) -> tuple[State, System]:
     from .files import read_particles
 
     path = cfg.initial.path
@@ -136,28 +168,44 @@ def _file_state(cfg: Config, key) -> tuple[State, System]:
     if x.shape[0] != n:
         raise ConfigError([("system.particles", f"the file {path} holds {x.shape[0]} particles, the "
                             f"configuration says {n}; allowed: {x.shape[0]}")])
+    if w is not None and len(keys) > 1:
+        raise ConfigError([("ensemble.replicas", f"the file {path} gives the velocities, so all "
+                            f"{len(keys)} replicas would be the same system; allowed: 1 (or a file "
+                            "without velocities: each replica then draws its own)")])
     sysm = build_system(cfg, H0=H0)
-    if w is None:
-        w = np.asarray(initial.maxwellian_velocities(jax.random.fold_in(key, 2), n, d,
-                                                     cfg.system.temperature))
     A = sysm.A_np
-    return integrator.new_state(jnp.asarray(x), jnp.asarray(w + x @ A.T), sysm, key=key), sysm
+    states = []
+    for k in keys:
+        wk = w if w is not None else np.asarray(initial.maxwellian_velocities(
+            jax.random.fold_in(k, 2), n, d, cfg.system.temperature))
+        states.append(integrator.new_state(jnp.asarray(x), jnp.asarray(wk + x @ A.T), sysm, key=k,
+                                           **_rotor(sysm, k, n, cfg.system.temperature)))
+    return _ensemble(states), sysm
 
 
 def _threads(cfg: Config) -> int:
     return cfg.levels.particles.threads if cfg.levels.particles is not None else 1
 
 
-def initial_state(cfg: Config, backend: str = "jax") -> tuple[State, Simulation]:
-    """The prepared state at t = 0 and the simulation that advances it."""
-    key = jax.random.PRNGKey(cfg.system.seed)
+def replicas(cfg: Config) -> int:
+    """R of ``[ensemble] replicas``."""
+    return cfg.ensemble.replicas
+
+
+def initial_state(cfg: Config, backend: str = "jax", system: System | None = None
+                  ) -> tuple[State, Simulation]:
+    """The prepared state at t = 0 (an ensemble of ``[ensemble] replicas`` systems when R > 1)
+    and the simulation that advances it. Replica r uses the key
+    :func:`.state.replica_key` (seed, r). ``system``: run this static system instead of the
+    one built from ``cfg`` (a model the configuration does not describe)."""
+    keys = [replica_key(cfg.system.seed, r) for r in range(replicas(cfg))]
     kind = cfg.initial.kind
     if kind == "file":
-        state, sysm = _file_state(cfg, key)
-        sim = Simulation(sysm, backend=backend, threads=_threads(cfg))
+        state, sysm = _file_state(cfg, keys)
+        sim = Simulation(system or sysm, backend=backend, threads=_threads(cfg))
     elif kind in ("maxwellian", "lattice"):
-        sim = Simulation(build_system(cfg), backend=backend, threads=_threads(cfg))
-        state = _maxwellian_state(cfg, sim, key)
+        sim = Simulation(system or build_system(cfg), backend=backend, threads=_threads(cfg))
+        state = _maxwellian_states(cfg, sim, keys)
     else:
         raise ConfigError([("initial.kind", f"{kind!r} is not available at the particle level; "
                             "allowed there: 'maxwellian', 'lattice', 'file'")])
@@ -165,32 +213,42 @@ def initial_state(cfg: Config, backend: str = "jax") -> tuple[State, Simulation]
 
 
 def _template(cfg: Config, sim: Simulation) -> State:
-    """A state with the checkpoint's tree structure (leaves are replaced on loading)."""
+    """A state with the checkpoint's tree structure (leaves, with or without a replica axis, are
+    replaced on loading)."""
     d, n = cfg.system.dimension, cfg.system.particles
     z = jnp.zeros((n, d))
     return integrator.new_state(z, z, sim.system, key=jax.random.PRNGKey(0))
 
 
-def run(cfg: Config, out: str | Path, *, resume: bool = False, progress=None) -> xr.Dataset:
-    """Run the particle level of ``cfg``; write ``out/particles.nc`` and return its dataset."""
+def run(cfg: Config, out: str | Path, *, resume: bool = False, progress=None, observers=(),
+        system: System | None = None) -> xr.Dataset:
+    """Run the particle level of ``cfg``; write ``out/particles.nc`` and return its dataset.
+
+    ``observers``: :class:`.frames.FrameObserver` s, called with a :class:`.frames.Frame` at t0
+    and after every save; their records travel in the checkpoints (bit-identical resume) and
+    are handed to their ``finish(times, records, out)`` after the run. ``system``: run this
+    static :class:`.state.System` instead of the one built from ``cfg``.
+    """
     warn_if_float32("the particle level")
+    frames.check_names(observers)
     out = Path(out)
     checkpoint = driver.Checkpoint(out / "checkpoint", "particles")
     requested = cfg.levels.particles.backend if cfg.levels.particles is not None else "auto"
     if resume and checkpoint.exists():
-        if cfg.initial.kind == "file":
+        if system is not None:
+            sysm = system
+        elif cfg.initial.kind == "file":
             from .files import read_particles
 
             _, H0, _ = read_particles(cfg.initial.path, cfg.system.dimension)
             sysm = build_system(cfg, H0=H0)
         else:
             sysm = build_system(cfg)
-        sim = Simulation(sysm, backend=choose_backend(requested, sysm.potential), threads=_threads(cfg))
+        sim = Simulation(sysm, backend=choose_backend(requested, sysm), threads=_threads(cfg))
         state = _template(cfg, sim)
     else:
-        sysm = build_system(cfg)
-        backend = choose_backend(requested, sysm.potential)
-        state, sim = initial_state(cfg, backend)
+        sysm = system or build_system(cfg)
+        state, sim = initial_state(cfg, choose_backend(requested, sysm), system=system)
     steps_per_save = driver.steps_between_saves(cfg.time.step, cfg.time.save_every)
     saves = max(1, round(cfg.time.end / (steps_per_save * cfg.time.step)))
     samples = min(cfg.system.particles, cfg.levels.particles.velocity_samples
@@ -199,30 +257,78 @@ def run(cfg: Config, out: str | Path, *, resume: bool = False, progress=None) ->
     def observe(state: State) -> dict[str, np.ndarray]:
         out = sim.observe(state)
         if samples:  # the first particles: exchangeable, so an unbiased sample of the w-law
-            out["velocity_sample"] = np.asarray(peculiar_velocity(state, sim.system.A_np))[:samples]
+            w = np.asarray(peculiar_velocity(state, sim.system.A_np))
+            if w.ndim == 3:  # an ensemble: the first particles of every replica, pooled
+                w = w[:, : -(-samples // w.shape[0])].reshape(-1, w.shape[-1])
+            out["velocity_sample"] = w[:samples]
+        if observers:
+            out.update(frames.observe_all(observers, frames.make_frame(sim.system, state)))
         return out
 
     solver = driver.Solver(advance=sim.advance, observe=observe, health=sim.health,
-                           time=lambda s: float(s.time))
+                           time=lambda s: float(np.asarray(s.time).ravel()[0]))
     state, records = driver.run(solver, state, saves=saves, steps_per_save=steps_per_save,
                                 dt=cfg.time.step, checkpoint=checkpoint, resume=resume, progress=progress)
-    return write_dataset(cfg, records, out, sim, state)
-
-
-def write_dataset(cfg: Config, records, out: Path, sim: Simulation, state: State) -> xr.Dataset:
     data = driver.stack(records)
+    for obs in observers:
+        obs.finish(np.asarray(data["time"]), frames.split_records(data, obs.name), out)
+    return write_dataset(cfg, data, out, sim, state)
+
+
+#: per-replica records stored as they are (not averaged) in an ensemble's particles.nc.
+NOT_AVERAGED = ("velocity_sample",)
+
+
+def write_dataset(cfg: Config, data: dict[str, np.ndarray], out: Path, sim: Simulation,
+                  state: State) -> xr.Dataset:
+    """``particles.nc`` from the stacked records (observer records already removed). With
+    R > 1 replicas every observable is the ensemble mean over replicas, with ``<name>_stderr``
+    its standard error s/√R (s the sample standard deviation over replicas, ddof = 1); the
+    long_name of each variable says which it is."""
+    data = dict(data)
     time = data.pop("time")
     data.pop("momentum", None)
     data["work_rate"] = data.pop("power")
+    R = replicas(cfg)
+    spec = {**output.VARIABLES, **EXTRA_VARS}
+    extra = dict(EXTRA_VARS)
+    if R > 1:
+        data, extra = _ensemble_means(data, spec, R)
+    basis = np.asarray(state.basis)
     attrs = {"backend": sim.backend, "method": sim.system.method,
              "cutoff": sim.system.cutoff, "skin": sim.system.skin,
              "temperature_dof": "d(N-1)", "velocity_gradient": np.asarray(sim.system.A_np).ravel(),
              "reference_cell": np.asarray(sim.system.H0_np).ravel(),
-             "final_basis": np.asarray(state.basis).ravel()}
+             "final_basis": (basis[0] if basis.ndim == 3 else basis).ravel()}
+    if R > 1:
+        attrs["replicas"] = R
+        attrs["ensemble"] = (f"{R} independent replicas (replica r seeded by fold_in(seed, r)); "
+                             "variables are ensemble means, <name>_stderr their standard errors")
+    if sim.system.rotational:
+        attrs["moment_of_inertia"] = sim.system.inertia
     ds = output.level_dataset(time, data, level="particles", config_toml=to_toml(cfg),
-                              seed=cfg.system.seed, extra_vars=EXTRA_VARS, attrs=attrs)
+                              seed=cfg.system.seed, extra_vars=extra, attrs=attrs)
     output.write_atomic(ds, Path(out) / "particles.nc")
     return ds
+
+
+def _ensemble_means(data: dict[str, np.ndarray], spec: dict, R: int) -> tuple[dict, dict]:
+    """Means over the replica axis (axis 1, after time) and their standard errors."""
+    means: dict[str, np.ndarray] = {}
+    extra: dict[str, tuple] = {}
+    for name, values in data.items():
+        dims, units, long_name = spec[name]
+        if name in NOT_AVERAGED:
+            means[name] = values
+            extra[name] = (dims, units, f"{long_name} (pooled over the replicas)")
+            continue
+        values = np.asarray(values, dtype=float)
+        means[name] = values.mean(axis=1)
+        means[f"{name}_stderr"] = values.std(axis=1, ddof=1) / np.sqrt(R)
+        extra[name] = (dims, units, f"ensemble mean over {R} replicas of: {long_name}")
+        extra[f"{name}_stderr"] = (dims, units, f"standard error (s/sqrt(R), R = {R}) of the "
+                                   f"ensemble mean of: {long_name}")
+    return means, extra
 
 
 __all__ = ["build_system", "choose_backend", "initial_state", "run"]

@@ -15,6 +15,12 @@ velocities, $r_{ij}$ minimum-image separations and $f_{ij}$ the force on $i$ fro
   $\tfrac12$ — the paper's eq. 49-bis $\int w|w|^2g$ is twice the kinetic part of this);
 * ``speed_moment`` $\langle |w|^k\rangle$, k = 2, 4, 6, 8.
 
+Rotating particles (``system.inertia`` $I > 0$) add ``rotational_energy``
+$= \frac1N\sum_i \tfrac12 I\omega_i^2$ (included in ``internal_energy`` and in the convected energy
+of the heat flux) and ``rotational_temperature`` $= \frac1N\sum_i I\omega_i^2$ (one degree of
+freedom per particle). A long-range term (``system.long_range``) adds its energy to
+``potential_energy`` and its virial (:func:`.pairs.long_range_terms`) to the pressure tensor.
+
 Along any trajectory $\frac{d}{dt}(Ne) = -V\,P : L$ exactly for the ODE (paper eq. 50, third
 line; derivation in :mod:`.state`'s terms: $\dot r_{ij} = w_i - w_j + L r_{ij}$ for every image).
 """
@@ -37,33 +43,48 @@ def observe(system: System, state: State) -> dict:
     w = state.velocity - x @ L.T
     H, _, _ = cell_geometry(system, t, state.basis)
     V = jnp.abs(jnp.linalg.det(H))
-    u, vir, heat_pair, _ = pairs.pair_observables(system, x, w, t, state.basis, state.nbr)
-    return from_pair_sums(jnp, w, u, vir, heat_pair, V, L)
+    u, vir, heat_pair, _ = pairs.pair_observables(system, x, w, t, state.basis, state.nbr,
+                                                  state.orientation, state.angular_velocity)
+    if system.radial_only:
+        return from_pair_sums(jnp, w, u, vir, heat_pair, V, L)
+    e_lr, vir_lr = pairs.long_range_terms(system, x, state.orientation, t, state.basis)
+    rot = None
+    if system.rotational:
+        rot = 0.5 * system.inertia * state.angular_velocity**2
+    return from_pair_sums(jnp, w, u, vir + vir_lr, heat_pair, V, L, rotational=rot, long_range=e_lr)
 
 
-def from_pair_sums(xp, w, u, vir, heat_pair, V, L) -> dict:
+def from_pair_sums(xp, w, u, vir, heat_pair, V, L, *, rotational=None, long_range=0.0) -> dict:
     """The observables from peculiar velocities ``w [N, d]`` and the pair sums (per-particle
     energies ``u``, virial, pair heat flux), in the array namespace ``xp`` (``jax.numpy`` here,
-    ``numpy`` for the Numba backend): one definition for both backends."""
+    ``numpy`` for the Numba backend): one definition for both backends. ``rotational``: the
+    rotational kinetic energies ``½Iω_i² [N]`` (None for point particles); ``long_range``: the
+    long-range energy (total, not per particle)."""
     n, d = w.shape
     w2 = xp.sum(w * w, axis=1)
     ke = 0.5 * xp.sum(w2)
-    pe = xp.sum(u)
+    pe = xp.sum(u) + long_range
+    e_i = 0.5 * w2 + u if rotational is None else 0.5 * w2 + u + rotational
     P = (w.T @ w + vir) / V
-    q = (xp.sum(w * (0.5 * w2 + u)[:, None], axis=0) + heat_pair) / V
+    q = (xp.sum(w * e_i[:, None], axis=0) + heat_pair) / V
     speed = xp.sqrt(w2)
-    return {
+    erot = 0.0 if rotational is None else xp.sum(rotational)
+    out = {
         "density": n / V,
         "temperature": xp.sum(w2) / (d * (n - 1)),
         "kinetic_energy": ke / n,
         "potential_energy": pe / n,
-        "internal_energy": (ke + pe) / n,
+        "internal_energy": (ke + erot + pe) / n,
         "pressure_tensor": P,
         "heat_flux": q,
         "speed_moment": xp.stack([xp.mean(speed**k) for k in SPEED_MOMENT_ORDERS]),
         "power": -xp.sum(P * L) * V / n,  # d e/dt = -P:L/ρ  (per particle)
         "momentum": xp.sum(w, axis=0) / n,
     }
+    if rotational is not None:
+        out["rotational_energy"] = erot / n
+        out["rotational_temperature"] = 2.0 * erot / n
+    return out
 
 
 __all__ = ["from_pair_sums", "observe"]

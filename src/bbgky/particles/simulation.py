@@ -17,6 +17,14 @@ r"""Host-side driver of one objective-MD system: basis reduction, cell grid, cap
 
 Grid and capacities live in the state (``nbr.grid``, ``nbr.capacity``), so every decision is a
 function of the state alone and a resumed run repeats the original bit for bit.
+
+**Ensembles.** Every operation also takes an ensemble (a :class:`~.state.State` whose leaves
+have a leading replica axis, :mod:`.state`): basis, grid and capacities are shared by the
+replicas (the capacity is grown to the largest row any replica needs), the JAX backend advances
+them in one vmapped scan with the replica axis sharded over the devices
+(:func:`.integrator.shard_replicas`), the Numba backend loops over the replicas (one after the
+other; ``threads`` still parallelises each replica's force loop). Status bits are OR-ed over
+replicas, and ``observe`` returns arrays with a leading replica axis.
 """
 
 from __future__ import annotations
@@ -62,6 +70,9 @@ class Simulation:
     def __post_init__(self) -> None:
         self._observe_jit = None
         if self.backend == "numba":
+            if not self.system.radial_only:
+                raise ValueError("the Numba backend runs point particles with radial pair potentials; "
+                                 "rotation, orientation-dependent pairs and long-range terms run on JAX")
             from . import numba_backend
 
             self._numba = numba_backend
@@ -85,11 +96,11 @@ class Simulation:
         previous one while it is still valid and not much coarser (fewer recompilations)."""
         if self.system.method != "verlet":
             return ()
-        n = state.position.shape[0]
+        n = state.position.shape[-2]
         ideal = lattice.cell_grid(widths, radius)
         if not neighbours.use_cells(ideal, n):
             return ()
-        old = np.asarray(state.nbr.grid)
+        old = _first(state.nbr.grid, 1)
         if np.all(old >= 1) and np.all(old <= ideal) and np.all(old >= 0.75 * np.asarray(ideal)) \
                 and neighbours.use_cells(tuple(int(g) for g in old), n):
             return tuple(int(g) for g in old)
@@ -97,20 +108,20 @@ class Simulation:
 
     def _capacity(self, state: State, grid, t: float, radius: float | None = None,
                   grow: bool = False) -> tuple[int, int]:
-        K, C = (int(c) for c in np.asarray(state.nbr.capacity))
-        n, d = state.position.shape
-        H = lattice.cell_at(self.system.H0_np, self.system.A_np, np.asarray(state.basis), t)
+        K, C = (int(c) for c in _first(state.nbr.capacity, 1))
+        n, d = state.position.shape[-2:]
+        H = lattice.cell_at(self.system.H0_np, self.system.A_np, _first(state.basis, 2), t)
         radius = self.system.list_radius if radius is None else radius
         K0, C0 = neighbours.initial_capacity(n, d, abs(np.linalg.det(H)), radius, grid)
         if K == 0:
             K = K0
         if grid:
-            if C == 0 or tuple(int(g) for g in np.asarray(state.nbr.grid)) != tuple(grid):
+            if C == 0 or tuple(int(g) for g in _first(state.nbr.grid, 1)) != tuple(grid):
                 C = max(C0, 1)
         else:
             C = 0
         if grow:
-            mc, mo = int(state.nbr.max_count), int(state.nbr.max_occupancy)
+            mc, mo = int(np.max(state.nbr.max_count)), int(np.max(state.nbr.max_occupancy))
             K = min(n - 1, max(K, math.ceil(1.15 * mc) + 4))
             if C:
                 C = min(n, max(C, math.ceil(1.15 * mo) + 2))
@@ -120,18 +131,19 @@ class Simulation:
         """The static system matching the state's list layout (grid and capacities)."""
         if self.system.method != "verlet":
             return self.system
-        grid = tuple(int(g) for g in np.asarray(state.nbr.grid))
+        grid = tuple(int(g) for g in _first(state.nbr.grid, 1))
         return dataclasses.replace(self.system, grid=grid if all(grid) else (),
-                                   capacity=tuple(int(c) for c in np.asarray(state.nbr.capacity)))
+                                   capacity=tuple(int(c) for c in _first(state.nbr.capacity, 1)))
 
     def configure(self, state: State, t0: float, t1: float) -> tuple[State, System]:
         """Basis, width check, grid and capacities for a piece over [t0, t1]."""
         sysm = self.system
         H0, A = sysm.H0_np, sysm.A_np
-        U = lattice.choose_basis(H0, A, np.asarray(state.basis), t0, t1)
-        if not np.array_equal(U, np.asarray(state.basis)):
-            state = state._replace(basis=jnp.asarray(U, state.basis.dtype),
-                                   nbr=state.nbr._replace(valid=jnp.zeros((), bool)))
+        U = lattice.choose_basis(H0, A, _first(state.basis, 2), t0, t1)
+        if not np.array_equal(U, _first(state.basis, 2)):
+            state = state._replace(basis=jnp.broadcast_to(jnp.asarray(U, state.basis.dtype),
+                                                          state.basis.shape),
+                                   nbr=state.nbr._replace(valid=jnp.zeros_like(state.nbr.valid)))
         w = lattice.widths_over(H0, A, U, t0, t1)
         lattice.require_width(float(w.min()), sysm.cutoff, t=t0, what="cut-off")
         if sysm.method != "verlet":
@@ -155,24 +167,29 @@ class Simulation:
 
     def _layout(self, state: State, grid, capacity) -> State:
         """Give the state's list the capacities (K, C) and the grid; a new K invalidates it."""
-        n, d = state.position.shape
+        n, d = state.position.shape[-2:]
+        lead = state.position.shape[:-2]  # (R,) for an ensemble
         nbr = state.nbr
         K, C = capacity
-        resized = nbr.idx.shape[1] != K
-        nbr = nbr._replace(idx=jnp.full((n, K), n, jnp.int32) if resized else nbr.idx,
-                           valid=jnp.zeros((), bool) if resized else nbr.valid,
-                           capacity=jnp.asarray([K, C], jnp.int32),
-                           grid=jnp.asarray(grid if grid else (0,) * d, jnp.int32))
+        resized = nbr.idx.shape[-1] != K
+        nbr = nbr._replace(idx=jnp.full((*lead, n, K), n, jnp.int32) if resized else nbr.idx,
+                           valid=jnp.zeros_like(nbr.valid) if resized else nbr.valid,
+                           capacity=jnp.broadcast_to(jnp.asarray([K, C], jnp.int32), (*lead, 2)),
+                           grid=jnp.broadcast_to(jnp.asarray(grid if grid else (0,) * d, jnp.int32),
+                                                 (*lead, d)))
         return state._replace(nbr=nbr)
 
     # ------------------------------------------------------------------------- operations
     def prepare(self, state: State) -> State:
         """Choose basis, grid and capacities at the state's time; build the list; forces."""
-        t = float(state.time)
+        t = float(_first(state.time, 0))
         for _ in range(64):
             state, sysm = self.configure(state, t, t)
-            new = integrator.prepare(state, sysm)
-            if not int(new.status) & (OVERFLOW_NEIGHBOURS | OVERFLOW_CELLS):
+            if state.replicas is None:
+                new = integrator.prepare(state, sysm)
+            else:
+                new = integrator.prepare_ensemble(integrator.shard_replicas(state), sysm)
+            if not _status(new) & (OVERFLOW_NEIGHBOURS | OVERFLOW_CELLS):
                 return new._replace(status=jnp.zeros_like(new.status))
             state = self._grow(state, new, sysm)
         raise NumericalFailure("the neighbour list could not be sized", time=t)  # pragma: no cover
@@ -181,31 +198,38 @@ class Simulation:
         grown = start._replace(nbr=start.nbr._replace(max_count=failed.nbr.max_count,
                                                       max_occupancy=failed.nbr.max_occupancy))
         grid = sysm.grid
-        K, C = self._capacity(grown, grid, float(start.time), sysm.list_radius, grow=True)
+        K, C = self._capacity(grown, grid, float(_first(start.time, 0)), sysm.list_radius, grow=True)
         if (K, C) == tuple(sysm.capacity):
             raise NumericalFailure(
                 f"neighbour-list overflow that cannot be grown (K = {K}, C = {C}, N = "
-                f"{start.position.shape[0]})", step=int(start.step), time=float(start.time))
+                f"{start.position.shape[-2]})", step=int(_first(start.step, 0)),
+                time=float(_first(start.time, 0)))
         out = self._layout(start, grid, (K, C))
-        return out._replace(nbr=out.nbr._replace(valid=jnp.zeros((), bool)))
+        return out._replace(nbr=out.nbr._replace(valid=jnp.zeros_like(out.nbr.valid)))
 
     def _run_piece(self, state: State, n: int, sysm: System) -> State:
+        R = state.replicas
         if self.backend == "numba":
-            return self._numba.advance(state, n, sysm, threads=self.threads)
-        return integrator.advance(state, n, sysm)
+            if R is None:
+                return self._numba.advance(state, n, sysm, threads=self.threads)
+            return integrator.stack([self._numba.advance(integrator.replica(state, r), n, sysm,
+                                                         threads=self.threads) for r in range(R)])
+        if R is None:
+            return integrator.advance(state, n, sysm)
+        return integrator.advance_ensemble(integrator.shard_replicas(state), n, sysm)
 
     def advance(self, state: State, n: int) -> State:
         """n steps, with basis reduction, width checks and overflow redo (see the module doc)."""
         done = 0
         h = self.system.dt
-        piece = self.piece_length(float(state.time), n)
+        piece = self.piece_length(float(_first(state.time, 0)), n)
         while done < n:
             m = min(piece, n - done)
-            t0 = float(state.time)
+            t0 = float(_first(state.time, 0))
             start, sysm = self.configure(state, t0, t0 + m * h)
             for _ in range(64):
                 new = self._run_piece(start, m, sysm)
-                status = int(new.status)
+                status = _status(new)
                 if status & NONFINITE:
                     return new
                 if not status & (OVERFLOW_NEIGHBOURS | OVERFLOW_CELLS):
@@ -218,22 +242,37 @@ class Simulation:
         return state
 
     def observe(self, state: State) -> dict[str, np.ndarray]:
-        """Observables (NumPy) at the state's time; ``time`` and ``neighbour_rebuilds`` included."""
+        """Observables (NumPy) at the state's time; ``time`` and ``neighbour_rebuilds`` included.
+        For an ensemble every observable has a leading replica axis ``[R, ...]`` (``time`` is a
+        scalar: the replicas share it)."""
+        R = state.replicas
         if self.backend == "numba":
-            out = self._numba.observe(self.system, state)
+            if R is None:
+                out = self._numba.observe(self.system, state)
+            else:
+                each = [self._numba.observe(self.system, integrator.replica(state, r)) for r in range(R)]
+                out = {k: np.stack([np.asarray(e[k]) for e in each]) for k in each[0]}
         else:
-            if self.system.method == "verlet" and not bool(state.nbr.valid):
+            if self.system.method == "verlet" and not bool(np.all(state.nbr.valid)):
                 state = self.prepare(state)
             if self._observe_jit is None:
-                self._observe_jit = jax.jit(partial(_observe, self.system))
-            out = self._observe_jit(state)
+                fn = partial(_observe, self.system)
+                self._observe_jit = (jax.jit(fn), jax.jit(jax.vmap(fn)))
+            out = self._observe_jit[0 if R is None else 1](state)
         out = {k: np.asarray(v) for k, v in out.items()}
-        out["time"] = np.asarray(float(state.time))
-        out["neighbour_rebuilds"] = np.asarray(int(state.nbr.rebuilds))
+        out["time"] = np.asarray(float(_first(state.time, 0)))
+        out["neighbour_rebuilds"] = np.asarray(state.nbr.rebuilds).astype(np.int64)
         return out
 
     def health(self, state: State) -> str | None:
-        """None, or what went wrong (non-finite numbers, a particle jumping too far per step)."""
+        """None, or what went wrong (non-finite numbers, a particle jumping too far per step);
+        for an ensemble, the first replica with a problem is named."""
+        if state.replicas is not None:
+            for r in range(state.replicas):
+                problem = self.health(integrator.replica(state, r))
+                if problem:
+                    return f"replica {r}: {problem}"
+            return None
         if int(state.status) & NONFINITE or not (np.all(np.isfinite(np.asarray(state.position)))
                                                  and np.all(np.isfinite(np.asarray(state.velocity)))):
             return ("non-finite positions or velocities (the time step is probably too large for this "
@@ -248,6 +287,18 @@ class Simulation:
             return (f"blow-up: a particle moves {jump:.3g} per step, more than half the cut-off "
                     f"({self.system.cutoff:.3g}); reduce time.step")
         return None
+
+
+def _first(a, ndim: int) -> np.ndarray:
+    """A leaf the replicas of an ensemble share (basis, grid, capacity, time, step): replica 0's
+    copy when ``a`` has a replica axis (rank above the single-system rank ``ndim``)."""
+    a = np.asarray(a)
+    return a[0] if a.ndim > ndim else a
+
+
+def _status(state: State) -> int:
+    """The status bits OR-ed over the replicas."""
+    return int(np.bitwise_or.reduce(np.atleast_1d(np.asarray(state.status))))
 
 
 __all__ = ["ALL_PAIRS_BELOW", "Simulation", "default_method"]

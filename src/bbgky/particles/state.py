@@ -61,19 +61,46 @@ Capacities are fixed (``capacity = (K, C)``: list width and cell occupancy). Whe
 more, ``status`` gets an overflow bit and the host grows the capacity and **redoes the chunk**
 from its start state; a pair is never dropped silently.
 
-Units: reduced (m = k_B = σ = ε = 1). Shapes are written ``[N, d]``; under ``jax.vmap`` every
-leaf of :class:`State` gains a leading replica axis ``[R, ...]``.
+Rotational degrees of freedom (optional)
+----------------------------------------
+A system with ``system.inertia`` $I > 0$ gives every particle a 2D angle $\theta_i$
+(``state.orientation``, radians, counter-clockwise from the first lab axis) and an angular
+velocity $\omega_i$ (``state.angular_velocity``), the same moment of inertia $I$ for all. The
+torque $\tau_i = -\partial E/\partial\theta_i$ (``state.torque``) joins the same
+kick–drift–kick: in steps 1 and 5 $\omega \leftarrow \omega + \tfrac h2 \tau/I$, in step 2
+$\theta \leftarrow \theta + h\omega$ (θ is never wrapped: it is an angle on the real line,
+only $\cos\theta, \sin\theta$ matter to an interaction), in step 4 the torques at
+$(x, \theta, t_{n+1})$. The splitting of $\sum_i (|v_i|^2 + I\omega_i^2)/2 + E(x, \theta, t)$
+stays symplectic, reversible and second order; a free rotor ($\tau = 0$) keeps $\omega$
+exactly. The energy $E$ is the pair sum plus an optional long-range term
+(``system.long_range``); see :mod:`.pairs`. Point particles (``inertia = 0``) carry ``None`` in
+the three rotational fields and run the step above unchanged.
+
+Ensembles
+---------
+An ensemble of R independent systems is one :class:`State` whose every leaf has a leading
+replica axis ``[R, ...]`` (``position [R, N, d]``, ``time [R]``, ``nbr.idx [R, N, K]`` …); the
+step is ``jax.vmap``-ed over it (:func:`.integrator.advance_ensemble`). All replicas share the
+static :class:`System` — hence one list capacity ``(K, C)``, one cell grid and one basis $U$ (a
+function of time only) — and the host keeps them equal across replicas. Replica r draws its
+random numbers from ``jax.random.fold_in(PRNGKey(seed), r)`` (:func:`replica_key`), so results do
+not depend on how replicas are spread over devices.
+
+Units: reduced (m = k_B = σ = ε = 1). Shapes are written ``[N, d]``; in an ensemble every leaf
+of :class:`State` gains a leading replica axis ``[R, ...]``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..models.oriented import OrientedPair
 from ..models.potentials import PairPotential
 
 #: ``State.status`` bits (OR-ed, sticky within a chunk).
@@ -124,8 +151,9 @@ class State(NamedTuple):
     nbr: :class:`Neighbours`.
     status: ``[]`` int32, OR of the status bits of this module.
     key: PRNG key (unused by NVE dynamics; for stochastic extensions).
-    extra: any pytree of further per-particle degrees of freedom (e.g. angle and angular
-        velocity of a dipolar model); ``()`` for point particles.
+    orientation: ``[N]`` angles θ (radians) when ``system.inertia > 0``, else None.
+    angular_velocity: ``[N]`` ω = dθ/dt when ``system.inertia > 0``, else None.
+    torque: ``[N]`` τ = −∂E/∂θ at ``(position, orientation, time)`` (first half-kick), else None.
     """
 
     time: jax.Array
@@ -137,7 +165,18 @@ class State(NamedTuple):
     nbr: Neighbours
     status: jax.Array
     key: jax.Array
-    extra: Any = ()
+    orientation: jax.Array | None = None
+    angular_velocity: jax.Array | None = None
+    torque: jax.Array | None = None
+
+    @property
+    def rotational(self) -> bool:
+        return self.orientation is not None
+
+    @property
+    def replicas(self) -> int | None:
+        """R for an ensemble (leaves with a leading replica axis), None for one system."""
+        return int(self.position.shape[0]) if self.position.ndim == 3 else None
 
 
 def _tuple2(a) -> tuple[tuple[float, ...], ...]:
@@ -148,7 +187,9 @@ def _tuple2(a) -> tuple[tuple[float, ...], ...]:
 class System:
     """The static description of a run (hashable: it keys the compiled functions).
 
-    potential: the pair potential (cut-off, scaling and shift applied).
+    potential: the pair interaction: a radial :class:`~bbgky.models.potentials.PairPotential`
+        (cut-off, scaling and shift applied) or an orientation-dependent
+        :class:`~bbgky.models.oriented.OrientedPair` (needs ``inertia > 0``; JAX backend).
     A: velocity gradient, d rows of d (tuple of tuples).
     H0: reference cell at t = 0, columns = lattice vectors (tuple of tuples).
     dt: time step h.
@@ -159,13 +200,19 @@ class System:
     grid: cells per reduced axis for the cell-list candidates of the Verlet list; ``()`` builds
         the list from all pairs (N² work at each build only).
     capacity: ``(K, C)`` list width and cell occupancy (must equal ``state.nbr.capacity``).
-    extra_static: static parameters of extra degrees of freedom (e.g. a dipolar model); None.
+    inertia: moment of inertia I of every particle; > 0 gives each particle an orientation and
+        an angular velocity (2D), 0 (default) point particles.
+    long_range: None, or a total-energy term ``long_range(position [N, d], orientation [N] | None,
+        cell [d, d]) -> scalar`` (JAX-traceable; ``cell`` = H(t) with columns the lattice vectors;
+        positions are lab-frame and may lie outside the cell, so it must be periodic in them),
+        e.g. the reciprocal-space part of an Ewald sum. It is added to the pair energy in every
+        force evaluation; its forces and torques come from the same autodiff (JAX backend).
     isokinetic: if > 0, after every step the peculiar velocities are rescaled to this temperature
-        (v <- L x + λ w with Σ|λ w|² = d(N-1)θ); used only to
+        (v <- L x + λ w with Σ|λ w|² = d(N-1)θ; ω <- μω with IΣ(μω)² = Nθ); used only to
         equilibrate initial states (JAX backend), never in a production run.
     """
 
-    potential: PairPotential
+    potential: PairPotential | OrientedPair
     A: tuple[tuple[float, ...], ...]
     H0: tuple[tuple[float, ...], ...]
     dt: float
@@ -174,7 +221,15 @@ class System:
     grid: tuple[int, ...] = ()
     capacity: tuple[int, int] = (0, 0)
     isokinetic: float = 0.0
-    extra_static: Any = field(default=None, compare=True)
+    inertia: float = 0.0
+    long_range: Callable | None = None
+
+    def __post_init__(self) -> None:
+        if self.oriented and not self.rotational:
+            raise ValueError("an orientation-dependent pair needs rotating particles (inertia > 0)")
+        if self.rotational and self.dimension != 2:
+            raise ValueError(f"orientations are 2D angles: a rotational system needs dimension 2, "
+                             f"not {self.dimension}")
 
     @staticmethod
     def make(potential: PairPotential, A, H0, dt: float, **kw) -> System:
@@ -183,6 +238,21 @@ class System:
     @property
     def dimension(self) -> int:
         return len(self.A)
+
+    @property
+    def rotational(self) -> bool:
+        """Particles carry an orientation and an angular velocity."""
+        return self.inertia > 0
+
+    @property
+    def oriented(self) -> bool:
+        """The pair energy depends on the orientations (an OrientedPair)."""
+        return isinstance(self.potential, OrientedPair)
+
+    @property
+    def radial_only(self) -> bool:
+        """Point particles, a radial pair potential, no long-range term: the original fast path."""
+        return not (self.rotational or self.oriented or self.long_range is not None)
 
     @property
     def cutoff(self) -> float:
@@ -212,10 +282,21 @@ def flow_gradient(A: jax.Array, t: jax.Array) -> jax.Array:
 
 
 def peculiar_velocity(state: State, A) -> jax.Array:
-    """$w = v - L(t)x$, ``[N, d]`` (the same for every periodic image of a particle)."""
+    """$w = v - L(t)x$, ``[N, d]`` (``[R, N, d]`` for an ensemble; the same for every periodic
+    image of a particle)."""
     A = jnp.asarray(A, dtype=state.velocity.dtype)
-    L = flow_gradient(A, state.time)
-    return state.velocity - state.position @ L.T
+
+    def one(x, v, t):
+        return v - x @ flow_gradient(A, t).T
+
+    if state.position.ndim == 3:  # an ensemble: [R, N, d]
+        return jax.vmap(one)(state.position, state.velocity, state.time)
+    return one(state.position, state.velocity, state.time)
+
+
+def replica_key(seed: int, replica: int) -> jax.Array:
+    """The key of replica r: ``fold_in(PRNGKey(seed), r)`` (independent of R and of devices)."""
+    return jax.random.fold_in(jax.random.PRNGKey(seed), replica)
 
 
 def empty_neighbours(n: int, d: int, capacity: tuple[int, int] = (0, 0), dtype=None) -> Neighbours:
@@ -237,5 +318,5 @@ def empty_neighbours(n: int, d: int, capacity: tuple[int, int] = (0, 0), dtype=N
 
 __all__ = [
     "NONFINITE", "OVERFLOW_CELLS", "OVERFLOW_NEIGHBOURS", "Neighbours", "State", "System",
-    "deformation", "empty_neighbours", "flow_gradient", "peculiar_velocity",
+    "deformation", "empty_neighbours", "flow_gradient", "peculiar_velocity", "replica_key",
 ]
