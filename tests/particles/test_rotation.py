@@ -142,7 +142,7 @@ def test_long_range_virial_is_the_strain_derivative():
     assert np.allclose(np.asarray(W2), expect, rtol=1e-12, atol=1e-12)
 
 
-def _max_energy_error(dt, t_end=1.0):
+def _max_energy_error(dt, t_end=0.6):
     n = 36
     system = rotor_system(n, dt=dt)
     sim = Simulation(system)

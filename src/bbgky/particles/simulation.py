@@ -32,7 +32,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 
 import jax
 import jax.numpy as jnp
@@ -68,7 +68,6 @@ class Simulation:
     threads: int = 1
 
     def __post_init__(self) -> None:
-        self._observe_jit = None
         if self.backend == "numba":
             if not self.system.radial_only:
                 raise ValueError("the Numba backend runs point particles with radial pair potentials; "
@@ -255,10 +254,7 @@ class Simulation:
         else:
             if self.system.method == "verlet" and not bool(np.all(state.nbr.valid)):
                 state = self.prepare(state)
-            if self._observe_jit is None:
-                fn = partial(_observe, self.system)
-                self._observe_jit = (jax.jit(fn), jax.jit(jax.vmap(fn)))
-            out = self._observe_jit[0 if R is None else 1](state)
+            out = _observe_compiled(self.system, R is not None)(state)
         out = {k: np.asarray(v) for k, v in out.items()}
         out["time"] = np.asarray(float(_first(state.time, 0)))
         out["neighbour_rebuilds"] = np.asarray(state.nbr.rebuilds).astype(np.int64)
@@ -287,6 +283,13 @@ class Simulation:
             return (f"blow-up: a particle moves {jump:.3g} per step, more than half the cut-off "
                     f"({self.system.cutoff:.3g}); reduce time.step")
         return None
+
+
+@cache
+def _observe_compiled(system: System, ensemble: bool):
+    """The jitted observables of a system (vmapped for an ensemble), compiled once per system."""
+    fn = partial(_observe, system)
+    return jax.jit(jax.vmap(fn) if ensemble else fn)
 
 
 def _first(a, ndim: int) -> np.ndarray:
