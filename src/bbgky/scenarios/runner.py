@@ -17,7 +17,9 @@ from pathlib import Path
 import xarray as xr
 
 from ..config import Config, to_toml
+from ..driver import resume_problems, write_manifest
 from ..errors import ConfigError
+from ..output import write_atomic_text
 from ..precision import enable_float64
 
 #: level name -> (module, keyword arguments of its ``run``). Order: bottom of the hierarchy first.
@@ -41,8 +43,9 @@ class RunResult:
 
 
 def default_out(cfg: Config) -> Path:
-    """``runs/<title>-<time>`` with the title made filesystem-safe."""
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", cfg.title).strip("-").lower() or "run"
+    """``runs/<title>-<time>``: the title reduced to at most 60 letters, digits and dashes, so the
+    folder is always one level inside ``runs/`` whatever the title (``..``, ``/``, very long)."""
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", cfg.title)[:60].strip("-").lower() or "run"
     return Path("runs") / f"{slug}-{_time.strftime('%Y%m%d-%H%M%S')}"
 
 
@@ -71,15 +74,28 @@ def check_levels(cfg: Config) -> None:
     anything runs: a mistake in a later level must not surface after an earlier level has run."""
     enable_float64()
     problems: list[tuple[str, str]] = []
+    checks = {}
     for name in LEVELS:
-        check = getattr(_level_module(name), "check", None) if name in cfg.levels.enabled() else None
+        if name in cfg.levels.enabled():
+            mod = _level_module(name)
+            checks[mod.__name__] = mod.check  # one check per module (euler and navier_stokes share one)
+    for check in checks.values():
         try:
-            if check is not None:
-                check(cfg)
+            check(cfg)
         except ConfigError as exc:
-            problems += exc.problems
+            problems += [p for p in exc.problems if p not in problems]
     if problems:
         raise ConfigError(problems)
+
+
+def validate(data: dict) -> Config:
+    """The whole validation of a parsed configuration: the schema (:func:`bbgky.config.validate`)
+    and every enabled level's ``check`` (:func:`check_levels`); what it accepts, runs."""
+    from ..config import validate as schema
+
+    cfg = schema(data)
+    check_levels(cfg)
+    return cfg
 
 
 def available_levels() -> list[str]:
@@ -94,8 +110,15 @@ def run(cfg: Config, out: Path | None = None, *, resume: bool = False,
     enabled = cfg.levels.enabled()
     runners = {name: level_runner(name) for name in LEVELS if name in enabled}  # fail before running
     check_levels(cfg)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "config.toml").write_text(to_toml(cfg))
+    if resume:
+        resume_problems(cfg, out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        write_atomic_text(out / "config.toml", to_toml(cfg))
+        write_manifest(cfg, out / "checkpoint")
+    except OSError as exc:
+        raise ConfigError([("--out", f"cannot write the output folder {exc.filename or out}: "
+                            f"{exc.strerror or exc}")]) from None
     result = RunResult(out)
     for name, runner in runners.items():
         start = _time.perf_counter()
