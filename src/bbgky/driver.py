@@ -262,7 +262,10 @@ def run(solver: Solver, state: Any, *, saves: int, steps_per_save: int, dt: floa
         problem = solver.health(new)
         if problem:
             last = str(checkpoint.path) if checkpoint is not None and checkpoint.exists() else None
-            raise NumericalFailure(problem, step=(chunk + 1) * steps_per_save, time=solver.time(new),
+            k, bad = _first_bad_step(solver, state, steps_per_save)
+            if bad is not None:
+                problem, new = solver.health(bad) or problem, bad
+            raise NumericalFailure(problem, step=chunk * steps_per_save + k, time=solver.time(new),
                                    checkpoint=last)
         state = new
         records.append(solver.observe(state))
@@ -272,6 +275,21 @@ def run(solver: Solver, state: Any, *, saves: int, steps_per_save: int, dt: floa
         if progress is not None:
             progress((chunk + 1) * steps_per_save, total)
     return state, records
+
+
+def _first_bad_step(solver: Solver, good: Any, n: int) -> tuple[int, Any]:
+    """(k, state) of the first of ``n`` single steps from the sound state ``good`` whose state is not
+    sound — the step a failure is reported at, not the end of its save interval. Costs at most n
+    single steps, only on the failure path; ``(n, None)`` if single steps cannot reproduce it."""
+    state = good
+    try:
+        for k in range(1, n + 1):
+            state = solver.advance(state, 1)
+            if solver.health(state):
+                return k, state
+    except (NumericalFailure, ArithmeticError, ValueError):
+        return k, None
+    return n, None
 
 
 def stack(records: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
