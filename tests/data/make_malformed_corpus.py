@@ -106,8 +106,8 @@ def field_cases() -> list[dict]:
             kind = _kind(field.annotation)
             full = f"{table}.{key}"
 
-            def add(category, value, _t=table, _k=key, _f=full):
-                cases.append({"category": category, "key": _f, "toml": render(merge(base, _t, _k, value))})
+            def add(category, value, _t=table, _k=key, _f=full, _b=base):
+                cases.append({"category": category, "key": _f, "toml": render(merge(_b, _t, _k, value))})
 
             if kind in ("int", "float"):
                 add("wrong_type_string", "64" if kind == "int" else "1.5")
@@ -137,7 +137,6 @@ def field_cases() -> list[dict]:
 
 def targeted_cases() -> list[dict]:
     """Out-of-range values, sizes beyond memory, run lengths, cross-field and level checks."""
-    P = {"levels": {"particles": {}}}
     B = CONTEXT["levels.boltzmann"]
     V = CONTEXT["levels.vlasov"]
     specs = [
@@ -155,7 +154,8 @@ def targeted_cases() -> list[dict]:
          {**B, "levels": {"boltzmann": {"collision_fraction": 0.9}}}),
         ("out_of_range", "levels.vlasov.grid", {**V, "levels": {"vlasov": {"grid": [4, 8]}}}),
         ("out_of_range", "levels.vlasov.grid", {**V, "levels": {"vlasov": {"grid": [17, 32]}}}),
-        ("out_of_range", "levels.vlasov.stability_limit", {**V, "levels": {"vlasov": {"stability_limit": 2.0}}}),
+        ("out_of_range", "levels.vlasov.stability_limit",
+         {**V, "levels": {"vlasov": {"stability_limit": 2.0}}}),
         ("memory", "system.particles", {"system": {"particles": 10**9}}),
         ("memory", "system.particles", {"system": {"particles": 2_000_000_000}}),
         ("memory", "system.particles", {"system": {"particles": 100_000},
@@ -171,8 +171,8 @@ def targeted_cases() -> list[dict]:
          {**V, "levels": {"vlasov": {"initial_samples": 2_000_000_000}}}),
         ("run_length", "time.step", {"time": {"step": 1e-11, "save_every": 1e-11, "end": 10.0}}),
         ("run_length", "time.save_every", {"time": {"step": 1e-4, "save_every": 1e-4, "end": 100.0}}),
-        ("run_length", "initial.equilibration", {"initial": {"equilibration": 1e6}, "time": {"step": 1e-3,
-                                                                                              "save_every": 0.1}}),
+        ("run_length", "initial.equilibration",
+         {"initial": {"equilibration": 1e6}, "time": {"step": 1e-3, "save_every": 0.1}}),
         ("run_length", "system.density", {**B, "system": {"density": 1e9}}),
         ("run_length", "system.density", {**B, "system": {"density": 1e11}}),
         ("no_silent_rounding", "time.save_every", {"time": {"step": 0.004, "save_every": 0.05, "end": 2.0}}),
@@ -181,10 +181,12 @@ def targeted_cases() -> list[dict]:
         ("no_silent_rounding", "time.end", {"time": {"step": 0.01, "save_every": 0.3, "end": 1.0}}),
         ("cross_field", "time.step", {"time": {"step": 0.5, "save_every": 0.1}}),
         ("cross_field", "time.step", {"time": {"step": 1.0, "save_every": 1.0, "end": 0.5}}),
-        ("cross_field", "time.end", {"flow": {"kind": "planar_extension", "rate": 0.5}, "time": {"end": 3.0}}),
+        ("cross_field", "time.end",
+         {"flow": {"kind": "planar_extension", "rate": 0.5}, "time": {"end": 3.0}}),
         ("cross_field", "time.end", {"flow": {"kind": "isotropic_expansion", "rate": -0.5},
                                      "time": {"end": 3.0}}),
-        ("cross_field", "time.end", {"flow": {"kind": "planar_extension", "rate": 0.2}, "time": {"end": 4.5}}),
+        ("cross_field", "time.end",
+         {"flow": {"kind": "planar_extension", "rate": 0.2}, "time": {"end": 4.5}}),
         ("cross_field", "flow.matrix", {"flow": {"kind": "matrix", "matrix": [[0.0, 1.0], [0.0, 0.0]]}}),
         ("cross_field", "flow.matrix", {"flow": {"kind": "matrix"}}),
         ("cross_field", "flow.kind", {"system": {"dimension": 2},
@@ -194,8 +196,8 @@ def targeted_cases() -> list[dict]:
                                                "interaction": {"potential": "lj"}}),
         ("cross_field", "time.step", {"system": {"particles": 500, "density": 10.0},
                                       "interaction": {"scaling": "boltzmann_grad", "range": 0.05}}),
-        ("level_check", "system.dimension", {"system": {"dimension": 2}, **P, "levels": {"particles": {},
-                                                                                        "navier_stokes": {}}}),
+        ("level_check", "system.dimension",
+         {"system": {"dimension": 2}, "levels": {"particles": {}, "navier_stokes": {}}}),
         ("level_check", "system.dimension", {"system": {"dimension": 1}, **B}),
         ("level_check", "system.dimension", {**V, "system": {"dimension": 3}}),
         ("level_check", "interaction.potential", {"interaction": {"potential": "maxwell"}}),
@@ -207,12 +209,13 @@ def targeted_cases() -> list[dict]:
         ("level_check", "initial.path", {"initial": {"kind": "file", "path": "/etc/passwd"}}),
         ("level_check", "initial.temperature_tensor", {**B, "initial": {"kind": "anisotropic"}}),
         ("level_check", "initial.temperature_tensor",
-         {**B, "initial": {"kind": "anisotropic", "temperature_tensor": [[1.0, 0, 0], [0, -1.0, 0], [0, 0, 1.0]]}}),
+         {**B, "initial": {"kind": "anisotropic",
+                           "temperature_tensor": [[1.0, 0, 0], [0, -1.0, 0], [0, 0, 1.0]]}}),
         ("level_check", "levels.boltzmann.method",
          {**B, "levels": {"boltzmann": {"method": "moments"}}}),
         ("level_check", "levels.vlasov.velocity_max", {**V, "levels": {"vlasov": {"velocity_max": 1.0}}}),
-        ("level_check", "interaction.scaling", {**V, "interaction": {"potential": "coulomb",
-                                                                     "scaling": "boltzmann_grad", "range": 0.1}}),
+        ("level_check", "interaction.scaling",
+         {**V, "interaction": {"potential": "coulomb", "scaling": "boltzmann_grad", "range": 0.1}}),
         ("level_check", "time.step", {**V, "time": {"step": 2.0, "save_every": 2.0, "end": 10.0}}),
         ("level_check", "levels.vlasov.grid", {**V, "levels": {"vlasov": {"grid": [16, 16, 16, 16]}}}),
         ("level_check", "initial.wavenumber", {**V, "initial": {"kind": "landau", "wavenumber": 0.5},
