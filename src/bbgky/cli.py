@@ -49,7 +49,9 @@ def _fail(exc: ConfigError | NumericalFailure) -> None:
     if isinstance(exc, ConfigError):
         _say(err_console, "error: ", exc.render())
     else:
-        _say(err_console, "numerical failure: ", exc)
+        partial = getattr(exc, "partial", None)
+        partial = f"\nresults up to the last good save: {partial}" if partial else ""
+        _say(err_console, "numerical failure: ", f"{exc}{partial}")
     raise typer.Exit(exc.exit_status)
 
 

@@ -265,8 +265,10 @@ def run(solver: Solver, state: Any, *, saves: int, steps_per_save: int, dt: floa
             k, bad = _first_bad_step(solver, state, steps_per_save)
             if bad is not None:
                 problem, new = solver.health(bad) or problem, bad
-            raise NumericalFailure(problem, step=chunk * steps_per_save + k, time=solver.time(new),
-                                   checkpoint=last)
+            failure = NumericalFailure(problem, step=chunk * steps_per_save + k, time=solver.time(new),
+                                       checkpoint=last)
+            failure.records = records  # the saves up to the last good one, for a partial output file
+            raise failure
         state = new
         records.append(solver.observe(state))
         if checkpoint is not None:

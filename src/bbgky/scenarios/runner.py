@@ -14,11 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import xarray as xr
 
 from ..config import Config, to_toml
 from ..driver import resume_problems, write_manifest
-from ..errors import ConfigError
+from ..errors import ConfigError, NumericalFailure
 from ..output import write_atomic_text
 from ..precision import enable_float64
 
@@ -123,7 +124,12 @@ def run(cfg: Config, out: Path | None = None, *, resume: bool = False,
     for name, runner in runners.items():
         start = _time.perf_counter()
         cb = (lambda done, total, _n=name: progress(_n, done, total)) if progress else None
-        result.datasets[name] = runner(cfg, out, resume=resume, progress=cb)
+        try:
+            result.datasets[name] = runner(cfg, out, resume=resume, progress=cb)
+        except NumericalFailure as exc:
+            if exc.records:
+                exc.partial = str(write_partial(cfg, name, exc, out))
+            raise
         result.wall_seconds[name] = _time.perf_counter() - start
     studies = run_studies(cfg, out)
     if report:
@@ -132,6 +138,26 @@ def run(cfg: Config, out: Path | None = None, *, resume: bool = False,
         result.report = write_report(cfg, result.datasets, out, wall_seconds=result.wall_seconds,
                                      studies=studies)
     return result
+
+
+def write_partial(cfg: Config, name: str, failure: NumericalFailure, out: Path) -> Path:
+    """``<level>.nc`` with every save before a numerical failure: the level's observables that
+    have a declared name, units and long_name (:data:`bbgky.output.VARIABLES` and the level
+    module's ``EXTRA_VARS``/``EXTRA``) at times k·save_every, and the failure in the attributes."""
+    from ..driver import stack
+    from ..output import VARIABLES, level_dataset, write_atomic
+
+    mod = _level_module(name)
+    spec = {**VARIABLES, **getattr(mod, "EXTRA_VARS", {}), **getattr(mod, "EXTRA", {})}
+    data = stack(failure.records)
+    data.pop("time", None)
+    times = cfg.time.save_every * np.arange(len(failure.records))
+    kept = {k: v for k, v in data.items() if k in spec and np.ndim(v) == 1 + len(spec[k][0])}
+    attrs = {"partial": f"saves up to the last good one before: {failure}",
+             "omitted_observables": ", ".join(sorted(set(data) - set(kept)))}
+    ds = level_dataset(times, kept, level=name, config_toml=to_toml(cfg), seed=cfg.system.seed,
+                       extra_vars=spec, attrs=attrs)
+    return write_atomic(ds, out / f"{name}.nc")
 
 
 def run_studies(cfg: Config, out: Path) -> dict[str, xr.Dataset]:
