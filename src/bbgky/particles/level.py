@@ -138,15 +138,16 @@ def _file_problems(cfg: Config) -> list[tuple[str, str]]:
 
 
 def _memory(cfg: Config) -> list[tuple[str, str]]:
-    """Estimated bytes: ~16 per-particle d-vectors, a neighbour list (or N² pair arrays for all
-    pairs), the saved velocity samples, and three float64 N×N×d pair arrays below
+    """Estimated bytes per replica (times ``ensemble.replicas``): ~16 per-particle d-vectors, a
+    neighbour list, the saved velocity samples, and three float64 N×N×d pair arrays below
     :data:`.simulation.ALL_PAIRS_BELOW` or with the mean-field scaling."""
     n, d = cfg.system.particles, cfg.system.dimension
     lp = cfg.levels.particles
     samples = min(n, lp.velocity_samples if lp is not None else 0)
     pairs = 3.0 * n * n * d * 8 if cfg.interaction.scaling == "mean_field" or n < 128 else 0.0
-    estimate = 16.0 * n * d * 8 + 4.0 * n * 128 + pairs + (saves(cfg) + 1) * (samples * d * 8 + 400)
-    return memory_problem("system.particles", estimate, f"the particle level (N = {n})")
+    R = cfg.ensemble.replicas
+    estimate = R * (16.0 * n * d * 8 + 4.0 * n * 128 + pairs + (saves(cfg) + 1) * (samples * d * 8 + 400))
+    return memory_problem("system.particles", estimate, f"the particle level (N = {n}, {R} replica(s))")
 
 
 def _collision_step(cfg: Config) -> list[tuple[str, str]]:
