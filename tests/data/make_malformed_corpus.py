@@ -36,11 +36,22 @@ CONTEXT = {
 }
 
 
+def _table(annotation) -> type | None:
+    for a in (annotation, *typing.get_args(annotation)):
+        if isinstance(a, type) and issubclass(a, C._Table):
+            return a
+    return None
+
+
 def _models() -> dict[str, type]:
-    out = {"system": C.System, "interaction": C.Interaction, "flow": C.Flow, "time": C.Time,
-           "initial": C.Initial}
-    for name, field in C.Levels.model_fields.items():
-        out[f"levels.{name}"] = next(a for a in typing.get_args(field.annotation) if a is not type(None))
+    """Every table of the schema (new tables included), ``levels.X`` for the level tables."""
+    out = {}
+    for name, field in C.Config.model_fields.items():
+        model = _table(field.annotation)
+        if model is C.Levels:
+            out |= {f"levels.{k}": _table(f.annotation) for k, f in C.Levels.model_fields.items()}
+        elif model is not None:
+            out[name] = model
     return out
 
 
@@ -101,7 +112,7 @@ def merge(base: dict, table: str, key: str, value) -> dict:
 def field_cases() -> list[dict]:
     cases = []
     for table, model in _models().items():
-        base = CONTEXT[table]
+        base = CONTEXT.get(table, {})
         for key, field in model.model_fields.items():
             kind = _kind(field.annotation)
             full = f"{table}.{key}"
