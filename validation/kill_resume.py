@@ -175,6 +175,8 @@ def one_level(name: str, kills: int, root: Path, seed: int) -> dict:
             second = killed_run(cfg, out, window, rng, resume=True)
         run_to_end(cfg, out, resume=True)
         rows.append((delay, second, *same(folder / "reference" / f"{level}.nc", out / f"{level}.nc")))
+        print(f"{name}: kill {k} at {delay:.2f} s" + (f" (+ {second:.2f} s while resuming)" if second else "")
+              + f": data identical {rows[-1][2]}, file identical {rows[-1][3]}", file=sys.stderr, flush=True)
     return {"name": name, "wall": wall, "rows": rows}
 
 
