@@ -75,3 +75,15 @@ def test_the_partial_file_holds_every_save_before_the_failure(tmp_path):
 def test_examples_show_only_bundled_names(name):
     res = CliRunner().invoke(app, ["examples", "--show", name])
     assert res.exit_code == 2 and "--show" in res.output
+
+
+def test_an_unreadable_particle_file_is_refused_without_quoting_it(tmp_path):
+    private = tmp_path / "private.txt"
+    private.write_text("secret first line\n")
+    link = tmp_path / "start.xyz"
+    link.symlink_to(private)
+    path = tmp_path / "c.toml"
+    path.write_text(f'[initial]\nkind = "file"\npath = "{link}"\n')
+    res = CliRunner().invoke(app, ["validate", str(path)])
+    assert res.exit_code == 2 and "initial.path" in res.output
+    assert "secret" not in res.output and "Traceback" not in res.output

@@ -124,7 +124,7 @@ def _thin_cell(cfg: Config, rc: float) -> list[tuple[str, str]]:
 
 
 def _file_problems(cfg: Config) -> list[tuple[str, str]]:
-    from .files import _LAMMPS, _XYZ
+    from .files import _LAMMPS, _XYZ, read_particles
 
     path = cfg.initial.path
     if not path or not Path(path).is_file():
@@ -134,6 +134,14 @@ def _file_problems(cfg: Config) -> list[tuple[str, str]]:
     if p.suffix.lower() not in _XYZ | _LAMMPS and not p.name.startswith("data."):
         return [("initial.path", f"unknown particle-file type {p.name!r}: allowed suffixes "
                  f"{', '.join(sorted(_XYZ | _LAMMPS))} (or a LAMMPS file named data.*)")]
+    try:
+        x, _, _ = read_particles(p, cfg.system.dimension)
+    except Exception as exc:  # noqa: BLE001 - any parser error; its text may quote the file: not shown
+        return [("initial.path", f"{p} cannot be read as a {cfg.system.dimension}D particle file "
+                 f"({type(exc).__name__}); allowed: an extended XYZ or LAMMPS data file")]
+    if x.shape[0] != cfg.system.particles:
+        return [("system.particles", f"the file {p} holds {x.shape[0]} particles, the configuration says "
+                 f"{cfg.system.particles}; allowed: {x.shape[0]}")]
     return []
 
 
