@@ -164,7 +164,7 @@ def run(config: Annotated[Path | None, typer.Argument(help="TOML configuration")
         _say(err_console, "error: ", f"could not write {where}: {exc.strerror or exc} (during the run; "
              f"outputs written so far are in {out})")
         raise typer.Exit(3) from None
-    except Exception as exc:
+    except Exception as exc:  # the contract: exit 0, 2 or 3, never a traceback
         if os.environ.get("BBGKY_DEBUG"):
             raise
         _say(err_console, "internal error: ", f"{type(exc).__name__}: {exc} (a bug: please report it with "

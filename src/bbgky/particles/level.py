@@ -136,7 +136,7 @@ def _file_problems(cfg: Config) -> list[tuple[str, str]]:
                  f"{', '.join(sorted(_XYZ | _LAMMPS))} (or a LAMMPS file named data.*)")]
     try:
         x, _, _ = read_particles(p, cfg.system.dimension)
-    except Exception as exc:
+    except Exception as exc:  # any parser error; its text may quote the file, so it is not shown
         return [("initial.path", f"{p} cannot be read as a {cfg.system.dimension}D particle file "
                  f"({type(exc).__name__}); allowed: an extended XYZ or LAMMPS data file")]
     if x.shape[0] != cfg.system.particles:
