@@ -113,6 +113,7 @@ def run(cfg: Config, out: Path | None = None, *, resume: bool = False,
     check_levels(cfg)
     if resume:
         resume_problems(cfg, out)
+        _end_dependent(cfg, out)
     try:
         out.mkdir(parents=True, exist_ok=True)
         write_atomic_text(out / "config.toml", to_toml(cfg))
@@ -138,6 +139,30 @@ def run(cfg: Config, out: Path | None = None, *, resume: bool = False,
         result.report = write_report(cfg, result.datasets, out, wall_seconds=result.wall_seconds,
                                      studies=studies)
     return result
+
+
+def _end_dependent(cfg: Config, out: Path) -> None:
+    """Refuse a longer time.end where a level derives a parameter from it (the continued run would
+    not be the same run): the default mean-field cut-off of the particle level under a flow (half
+    the narrowest reduced width up to time.end) and the DSMC collision capacity of Maxwell
+    molecules under a flow (from the density bound up to time.end)."""
+    import json
+
+    from ..driver import MANIFEST
+
+    old_end = json.loads((out / "checkpoint" / MANIFEST).read_text())["time_end"]
+    if cfg.time.end == old_end or cfg.flow is None:
+        return
+    why = []
+    if cfg.levels.particles is not None and cfg.interaction.scaling == "mean_field" and \
+            cfg.interaction.cutoff is None:
+        why.append("the default mean-field cut-off of the particle level depends on time.end")
+    b = cfg.levels.boltzmann
+    if b is not None and b.method == "dsmc" and "maxwell" in (b.kernel, cfg.interaction.potential):
+        why.append("the DSMC collision capacity of Maxwell molecules depends on time.end")
+    if why:
+        raise ConfigError([("time.end", f"cannot continue this run to a later time.end: {'; '.join(why)} "
+                            f"(run again from t = 0 with time.end = {cfg.time.end:g})")])
 
 
 def write_partial(cfg: Config, name: str, failure: NumericalFailure, out: Path) -> Path:
