@@ -87,3 +87,16 @@ def test_an_unreadable_particle_file_is_refused_without_quoting_it(tmp_path):
     res = CliRunner().invoke(app, ["validate", str(path)])
     assert res.exit_code == 2 and "initial.path" in res.output
     assert "secret" not in res.output and "Traceback" not in res.output
+
+
+def test_resume_refuses_a_longer_end_that_changes_a_derived_parameter(tmp_path):
+    from bbgky import driver
+    from bbgky.errors import ConfigError
+
+    data = {"system": {"particles": 64}, "interaction": {"potential": "gaussian", "scaling": "mean_field"},
+            "flow": {"kind": "simple_shear", "rate": 0.5}, "time": {"end": 0.2, "save_every": 0.1}}
+    driver.write_manifest(runner.validate(data), tmp_path / "checkpoint")
+    longer = runner.validate({**data, "time": {"end": 0.4, "save_every": 0.1}})
+    with pytest.raises(ConfigError) as info:
+        runner.run(longer, tmp_path, resume=True, report=False)
+    assert info.value.problems[0][0] == "time.end" and "cut-off" in info.value.problems[0][1]
