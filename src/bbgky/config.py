@@ -183,6 +183,14 @@ class Ensemble(_Table):
                           "means with <name>_stderr in particles.nc")
 
 
+class Output(_Table):
+    """``[output]``: optional outputs beyond the netCDF files and the report."""
+
+    trajectory_every: int | None = Field(
+        None, ge=1, description="particles: write trajectory.xyz (extended XYZ through ase.io: OVITO, "
+        "ASE) with replica 0 every this many saves (unset: none)")
+
+
 class BoltzmannLevel(_Table):
     """``[levels.boltzmann]``: homo-energetic Boltzmann equation (eq. 6), d = 3 or 2 velocity dimensions."""
 
@@ -346,6 +354,7 @@ class Config(_Table):
     time: Time = Time()
     initial: Initial = Initial()
     ensemble: Ensemble = Ensemble()
+    output: Output = Output()
     levels: Levels = Levels(particles=ParticlesLevel())
 
     @model_validator(mode="after")

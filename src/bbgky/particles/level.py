@@ -155,6 +155,8 @@ def _memory(cfg: Config) -> list[tuple[str, str]]:
     pairs = 3.0 * n * n * d * 8 if cfg.interaction.scaling == "mean_field" or n < 128 else 0.0
     R = cfg.ensemble.replicas
     estimate = R * (16.0 * n * d * 8 + 4.0 * n * 128 + pairs + (saves(cfg) + 1) * (samples * d * 8 + 400))
+    if cfg.output.trajectory_every is not None:  # 3 d-vectors per particle per save, in the records
+        estimate += 3.0 * (saves(cfg) + 1) * n * d * 8
     return memory_problem("system.particles", estimate, f"the particle level (N = {n}, {R} replica(s))")
 
 
@@ -349,6 +351,10 @@ def run(cfg: Config, out: str | Path, *, resume: bool = False, progress=None, ob
     static :class:`.state.System` instead of the one built from ``cfg``.
     """
     warn_if_float32("the particle level")
+    if cfg.output.trajectory_every is not None:
+        from .trajectory import TrajectoryWriter
+
+        observers = (*observers, TrajectoryWriter(cfg.output.trajectory_every))
     frames.check_names(observers)
     out = Path(out)
     checkpoint = driver.Checkpoint(out / "checkpoint", "particles")
