@@ -82,12 +82,13 @@ velocity_samples = 16
 density = 1.0
 [interaction]
 potential = "maxwell"
-[initial]
-kind = "bkw"
+[flow]
+kind = "simple_shear"
+rate = 0.5
 [levels.boltzmann]
 method = "spectral"
-grid = 16
-""", dict(end=3.0, step=0.05, save=0.1)),
+grid = 24
+""", dict(end=1.0, step=0.05, save=0.1)),
     "Vlasov": ("vlasov", """
 [system]
 dimension = 1
