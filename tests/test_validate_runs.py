@@ -4,7 +4,7 @@
   mean-field system that the Vlasov level also accepts), is validated; for the Gaussian base, each
   level of an accepted combination builds its solver and initial state and records t = 0 without a
   ConfigError (the steps themselves are exercised by each level's own tests; stopping at the first
-  checkpoint keeps this test fast).
+  checkpoint keeps this test short; it is marked slow: run it with ``-m slow``).
 * A property test (hypothesis, bounded and derandomised) over levels, dimensions, flows and
   potentials with hostile values — strings, booleans, huge integers, inf/nan, markup — in any
   field: validation refuses with every problem keyed, or accepts; for the cheap levels the accepted
@@ -75,28 +75,42 @@ def _run_levels_to_first_checkpoint(cfg, tmp_path, done: set) -> None:
         done.add(key)
 
 
-def test_every_combination_that_validates_runs(tmp_path, monkeypatch):
-    def stop(self, *args, **kwargs):
-        raise _Reached
-
-    monkeypatch.setattr(driver.Checkpoint, "save", stop)
-    accepted, refused, done = [], [], set()
+def _combinations():
+    """(base, d, levels, cfg or None, problems) for every combination of levels × dimension."""
     for base, d, r in itertools.product(BASES, (1, 2, 3), range(1, len(LEVELS) + 1)):
         for levels in itertools.combinations(LEVELS, r):
             try:
-                cfg = runner.validate(_config(base, levels, d))
+                yield base, d, levels, runner.validate(_config(base, levels, d)), []
             except ConfigError as exc:
-                assert all(key for key, _ in exc.problems)
-                refused.append((base, d, levels, exc.problems[0][0]))
-                continue
+                yield base, d, levels, None, exc.problems
+
+
+def test_every_combination_is_accepted_or_refused_with_keys():
+    accepted, refused = [], []
+    for base, d, levels, cfg, problems in _combinations():
+        if cfg is None:
+            assert problems and all(key for key, _ in problems)
+            refused.append((base, d, levels, problems[0][0]))
+        else:
             accepted.append((base, d, levels))
-            if base in RUN_BASES:
-                _run_levels_to_first_checkpoint(cfg, tmp_path, done)  # no ConfigError may come out
     # the combinations of issue 9: refused at validation, with the key named
     assert ("wca", 2, ("particles", "navier_stokes"), "system.dimension") in refused
     assert any(lv == ("particles", "boltzmann", "navier_stokes", "euler") for _, _, lv in accepted)
     assert {d for _, d, _ in accepted} == {1, 2, 3}
     assert len(accepted) >= 20 and len(refused) >= 20
+
+
+@pytest.mark.slow  # ~30 s on a quiet machine: every level in each dimension builds its solver
+def test_every_combination_that_validates_starts_running(tmp_path, monkeypatch):
+    def stop(self, *args, **kwargs):
+        raise _Reached
+
+    monkeypatch.setattr(driver.Checkpoint, "save", stop)
+    done: set = set()
+    for base, _, _, cfg, _ in _combinations():
+        if cfg is not None and base in RUN_BASES:
+            _run_levels_to_first_checkpoint(cfg, tmp_path, done)  # no ConfigError may come out
+    assert {key[0] for key in done} == set(LEVELS)
 
 
 # ------------------------------------------------------------------------------------ property test
