@@ -214,3 +214,14 @@ def test_sigint_and_sigkill_leave_a_checkpoint_that_resumes_bit_identically(runs
         a, b = data(tmp_path / "reference" / "vlasov.nc"), data(tmp_path / name / "vlasov.nc")
         for var in a:
             assert np.array_equal(a[var], b[var]), (name, var)
+
+
+def test_temporary_files_left_by_a_kill_are_ignored(runs, tmp_path):
+    import shutil
+
+    out = tmp_path / "copy"
+    shutil.copytree(runs / "short", out)
+    (out / "checkpoint" / "vlasov.npz.tmp").write_bytes(b"half a checkpoint")
+    (out / "checkpoint" / "vlasov.tmp.npz").write_bytes(b"half a checkpoint (older name)")
+    res = invoke("run", config(runs, end=1.0), "--out", out, "--resume")
+    assert res.exit_code == 0, res.output

@@ -140,8 +140,10 @@ def _differences(old: Any, new: Any, prefix: str = "") -> list[str]:
 
 
 def checkpoint_files(out: str | Path) -> list[Path]:
+    """The checkpoints of a run folder (not the temporary files a kill may leave behind)."""
     folder = Path(out) / "checkpoint"
-    return sorted(folder.glob("*.npz")) if folder.is_dir() else []
+    found = folder.glob("*.npz") if folder.is_dir() else []
+    return sorted(p for p in found if not p.name.endswith(".tmp.npz"))
 
 
 def resume_problems(cfg: Any, out: str | Path) -> None:
@@ -197,7 +199,7 @@ class Checkpoint:
                 "records": len(records), "step": step, "time": time, "leaves": names,
                 "config_hash": self._hash()}
         arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-        tmp = self.path.with_name(self.path.stem + ".tmp.npz")
+        tmp = self.path.with_name(self.path.name + ".tmp")  # not *.npz: never taken for a checkpoint
         with open(tmp, "wb") as f:
             np.savez(f, **arrays)
             f.flush()
