@@ -145,12 +145,15 @@ def test_level_checks_run_before_any_level(tmp_path):
 def test_boltzmann_distribution_outgrowing_the_box_exits_3(tmp_path):
     """Nearly collisionless planar extension (ρ = 0.01, rate 1) on a grid that resolves it (N = 24):
     the grid follows θ but not the anisotropy, so w_y (∝ 1/(1 − t)) spreads out of the 5.5√θ box
-    (boundary mass 3e-4 > 1e-4 at t = 0.2): exit 3 with what, when and the last checkpoint."""
+    (boundary mass 3e-4 > 1e-4 at t = 0.2): exit 3 with what, the first step beyond the tolerance
+    (step 3, t = 0.15: inside the save interval ending at 0.2), the last checkpoint and the file
+    holding the saves before it."""
     level = 'method = "spectral"\ngrid = 24\nvelocity_extent = 5.5\nsphere_degree = 3\nradial_points = 6'
     flow = '[flow]\nkind = "planar_extension"\nrate = 1.0'
     res = invoke("run", str(_boltzmann(tmp_path, level, density=0.01, end=0.6, flow=flow)),
                  "--out", str(tmp_path / "o"))
     assert res.exit_code == 3, res.output
     assert "velocity box is too small" in res.output and "levels.boltzmann.velocity_extent" in res.output
-    assert "t = 0.2" in res.output and str(tmp_path / "o" / "checkpoint") in res.output
+    assert "step 3, t = 0.15" in res.output and str(tmp_path / "o" / "checkpoint") in res.output
+    assert "boltzmann.nc" in res.output and (tmp_path / "o" / "boltzmann.nc").is_file()
     assert "Traceback" not in res.output

@@ -4,8 +4,9 @@ import tomllib
 
 import pytest
 
-from bbgky.config import Config, to_toml, validate
+from bbgky.config import Config, to_toml
 from bbgky.errors import ConfigError
+from bbgky.scenarios.runner import validate
 
 
 def problems(data: dict) -> dict[str, str]:

@@ -1,5 +1,6 @@
 """The chunked run driver: checkpoints, bit-identical resume, failures with step and time."""
 
+from functools import partial
 from typing import NamedTuple
 
 import jax
@@ -20,25 +21,25 @@ class Walk(NamedTuple):
 DT = 0.1
 
 
-@jax.jit
-def _scan(state, growth):
+@partial(jax.jit, static_argnums=2)
+def _scan(state, growth, n=5):
     def step(s, _):
         key, sub = jax.random.split(s.key)
         x = growth * s.position + jax.random.normal(sub, s.position.shape)
         return Walk(s.time + DT, x, key), None
 
-    return jax.lax.scan(step, state, None, length=5)[0]
+    return jax.lax.scan(step, state, None, length=n)[0]
 
 
 def solver(growth=1.0, crash_after=None):
     calls = {"n": 0}
 
     def advance(state, n):
-        assert n == 5
+        assert n in (1, 5)  # chunks of a save interval; single steps to locate a failure
         calls["n"] += 1
         if crash_after is not None and calls["n"] > crash_after:
             raise KeyboardInterrupt  # the machine went away mid-run
-        return _scan(state, growth)
+        return _scan(state, growth, n)
 
     return driver.Solver(
         advance=advance,
@@ -72,7 +73,14 @@ def test_blow_up_names_step_time_and_checkpoint(tmp_path):
     with pytest.raises(NumericalFailure) as info:
         driver.run(solver(growth=1e40), initial(), saves=10, steps_per_save=5, dt=DT, checkpoint=ck)
     err = info.value
-    assert err.step is not None and err.step % 5 == 0 and err.step > 5
+    # the first step whose state is not finite, found independently by single steps
+    state, first = initial(), None
+    for k in range(1, 51):
+        state = _scan(state, 1e40, 1)
+        if not bool(jnp.all(jnp.isfinite(state.position))):
+            first = k
+            break
+    assert err.step == first and first % 5 != 0  # not the end of its save interval
     assert err.time == pytest.approx(err.step * DT)
     assert "not finite" in str(err)
     assert err.checkpoint == str(ck.path)

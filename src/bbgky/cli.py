@@ -1,12 +1,19 @@
 """The ``bbgky`` command line (INTERFACE.md): run, validate, examples, transport, --version.
 
 Exit status: 0 success; 2 invalid input (every problem named with its key and the allowed range,
-no traceback); 3 a numerical failure during a run (what, when, and the last good checkpoint).
+no traceback; also an unreadable configuration or an output folder that cannot be created);
+3 a failure during a run (numerical: what, when, and the last good checkpoint; or a file that
+could not be written, with its path); 130 interrupted (SIGINT, Ctrl-C) and 143 terminated
+(SIGTERM): the last checkpoint is intact and the message gives the ``--resume`` command.
+Text from the user (titles, keys, paths) is printed literally: no rich markup is interpreted and
+control characters are shown escaped.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +22,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from . import __version__
 from .errors import ConfigError, NumericalFailure
@@ -25,12 +33,49 @@ out_console = Console()
 err_console = Console(stderr=True)
 
 
+def literal(text: object) -> Text:
+    """User text as a rich Text: markup is not interpreted and control characters (ANSI escapes
+    included) are shown as escapes, so nothing from a configuration drives the terminal."""
+    raw = str(text)
+    safe = "".join(c if c == "\n" or c.isprintable() else repr(c)[1:-1] for c in raw)
+    return Text(safe)
+
+
+def _say(console: Console, label: str, message: object) -> None:
+    console.print(Text(label, style="bold red") + literal(message), highlight=False, soft_wrap=True)
+
+
 def _fail(exc: ConfigError | NumericalFailure) -> None:
     if isinstance(exc, ConfigError):
-        err_console.print(f"[bold red]error:[/] {exc.render()}", highlight=False, soft_wrap=True)
+        _say(err_console, "error: ", exc.render())
     else:
-        err_console.print(f"[bold red]numerical failure:[/] {exc}", highlight=False, soft_wrap=True)
+        partial = getattr(exc, "partial", None)
+        partial = f"\nresults up to the last good save: {partial}" if partial else ""
+        _say(err_console, "numerical failure: ", f"{exc}{partial}")
     raise typer.Exit(exc.exit_status)
+
+
+class _Terminated(Exception):
+    """SIGTERM during a run (turned into an exception so that the run unwinds like on Ctrl-C)."""
+
+
+def _on_sigterm(signum, frame):  # pragma: no cover - exercised by a subprocess test
+    raise _Terminated
+
+
+def _interrupted(out: Path, config: Path | None, example: str | None, status: int) -> None:
+    from .driver import checkpoint_files
+
+    what = "interrupted (SIGINT)" if status == 130 else "terminated (SIGTERM)"
+    found = checkpoint_files(out)
+    if found:
+        source = f"--example {example}" if example else str(config)
+        msg = (f"{what}. The last checkpoint is intact: {', '.join(str(p) for p in found)}\n"
+               f"resume with: bbgky run {source} --out {out} --resume")
+    else:
+        msg = f"{what} before the first checkpoint was written; nothing to resume in {out}"
+    _say(err_console, "stopped: ", msg)
+    raise typer.Exit(status)
 
 
 def _version(value: bool) -> None:
@@ -80,6 +125,7 @@ def run(config: Annotated[Path | None, typer.Argument(help="TOML configuration")
     """Run every level the configuration enables; write netCDF files and the report."""
     from .config import load
     from .scenarios import examples
+    from .scenarios.runner import check_levels, default_out
     from .scenarios.runner import run as run_scenario
 
     try:
@@ -87,18 +133,46 @@ def run(config: Annotated[Path | None, typer.Argument(help="TOML configuration")
             raise ConfigError([("CONFIG", "give exactly one of a configuration file or --example NAME "
                                 f"(examples: {', '.join(examples.names())})")])
         cfg = examples.load(example) if example else load(config)
-        if resume and (out is None or not (out / "checkpoint").is_dir()):
-            raise ConfigError([("--resume", "needs --out pointing to a folder with a checkpoint/ from "
-                                "an earlier run")])
-        progress = Progress(TextColumn("[bold]{task.description:>13}"), BarColumn(),
-                            TextColumn("{task.completed}/{task.total} steps"), _RateColumn(),
-                            TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
-                            console=err_console)
+        check_levels(cfg)
+        if out is not None and out.exists() and not out.is_dir():
+            raise ConfigError([("--out", f"{out} exists and is not a folder")])
+        if resume:
+            from .driver import resume_problems
+
+            if out is None:
+                raise ConfigError([("--resume", "needs --out pointing to the folder of an earlier run")])
+            resume_problems(cfg, out)
+        out = out if out is not None else default_out(cfg)
+    except ConfigError as exc:
+        _fail(exc)
+    progress = Progress(TextColumn("[bold]{task.description:>13}"), BarColumn(),
+                        TextColumn("{task.completed}/{task.total} steps"), _RateColumn(),
+                        TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+                        console=err_console)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
         with progress:
             result = run_scenario(cfg, out, resume=resume, progress=_Bars(progress))
     except (ConfigError, NumericalFailure) as exc:
         _fail(exc)
-    table = Table(title=f"{cfg.title} → {result.out}")
+    except KeyboardInterrupt:
+        _interrupted(out, config, example, 130)
+    except _Terminated:
+        _interrupted(out, config, example, 143)
+    except OSError as exc:
+        where = exc.filename or out
+        _say(err_console, "error: ", f"could not write {where}: {exc.strerror or exc} (during the run; "
+             f"outputs written so far are in {out})")
+        raise typer.Exit(3) from None
+    except Exception as exc:  # the contract: exit 0, 2 or 3, never a traceback
+        if os.environ.get("BBGKY_DEBUG"):
+            raise
+        _say(err_console, "internal error: ", f"{type(exc).__name__}: {exc} (a bug: please report it with "
+             f"the configuration; BBGKY_DEBUG=1 shows the traceback; outputs so far are in {out})")
+        raise typer.Exit(3) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    table = Table(title=literal(f"{cfg.title} → {result.out}"))
     for col in ("level", "file", "saves", "θ(end)", "wall s"):
         table.add_column(col)
     for name, ds in result.datasets.items():
@@ -106,7 +180,7 @@ def run(config: Annotated[Path | None, typer.Argument(help="TOML configuration")
                       f"{result.wall_seconds[name]:.1f}")
     out_console.print(table)
     if result.report is not None:
-        out_console.print(f"report: {result.report} (and report.html)")
+        out_console.print(literal(f"report: {result.report} (and report.html)"))
 
 
 @app.command()
@@ -120,7 +194,7 @@ def validate(config: Annotated[Path, typer.Argument(help="TOML configuration")])
         check_levels(cfg)
     except ConfigError as exc:
         _fail(exc)
-    out_console.print(f"{config}: valid — levels {', '.join(cfg.levels.enabled()) or 'none'}")
+    out_console.print(literal(f"{config}: valid — levels {', '.join(cfg.levels.enabled()) or 'none'}"))
 
 
 @app.command()
@@ -130,14 +204,17 @@ def examples(show: Annotated[str | None, typer.Option("--show", help="print one 
     from .scenarios import examples as ex
 
     try:
-        if show:
+        if show is not None:
+            if show not in ex.names():  # a bundled name, never a path
+                raise ConfigError([("--show", f"unknown example {show!r}; available: "
+                                    f"{', '.join(ex.names())}")])
             sys.stdout.write(ex.text(show))
             return
         table = Table(title="bundled scenarios")
         table.add_column("name")
         table.add_column("what")
         for name in ex.names():
-            table.add_row(name, ex.summary(name))
+            table.add_row(name, literal(ex.summary(name)))
         out_console.print(table)
     except ConfigError as exc:
         _fail(exc)

@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .errors import ConfigError
 from .models import flows
@@ -21,9 +29,69 @@ from .models.potentials import REGISTRY
 
 Positive = Annotated[float, Field(gt=0)]
 
+#: Bounds every number of every table obeys, on top of its own ``Field(ge=…, le=…)`` (a new field
+#: inherits them by being declared on a :class:`_Table`): floats are finite with 0 or
+#: FLOAT_TINY ≤ |x| ≤ FLOAT_HUGE (reduced units: beyond that, powers such as σ¹² overflow); integers
+#: are at most INT_MAX (JAX and Numba index with 32-bit integers). Sizes are bounded further by the
+#: memory estimate and run lengths by MAX_STEPS / MAX_SAVES (:func:`resource_check`).
+FLOAT_HUGE = 1e12
+FLOAT_TINY = 1e-12
+INT_MAX = 2**31 - 1
+
+
+def _numbers_problem(value: Any, allow_bool: bool) -> str | None:
+    """Why ``value`` (a number, or lists of them) breaks the generic bounds, else None."""
+    if isinstance(value, bool):
+        return None if allow_bool else "must be a number, not a boolean (true/false)"
+    if isinstance(value, int):
+        return None if abs(value) <= INT_MAX else f"must be at most {INT_MAX} in magnitude (got {value:.3e})"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return f"must be a finite number (got {value})"
+        if value != 0 and not FLOAT_TINY <= abs(value) <= FLOAT_HUGE:
+            return f"must be 0 or between {FLOAT_TINY:g} and {FLOAT_HUGE:g} in magnitude (got {value:.6g})"
+        return None
+    if isinstance(value, (list, tuple)):
+        for k, x in enumerate(value):
+            why = _numbers_problem(x, allow_bool)
+            if why:
+                return f"entry {k}: {why}"
+    return None
+
+
+def _literal_ints(annotation: Any) -> bool:
+    """True for ``Literal[1, 2, 3]`` (possibly Optional): a float or boolean must not match it."""
+    for arg in (annotation, *getattr(annotation, "__args__", ())):
+        if getattr(arg, "__origin__", None) is Literal and all(type(a) is int for a in arg.__args__):
+            return True
+    return False
+
 
 class _Table(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Base of every configuration table: unknown keys refused, values frozen, and strict types —
+    TOML has types, so ``"64"``, ``true`` or ``64.0`` for an integer are mistakes to report, not to
+    coerce; every number (also inside arrays) finite and within the generic bounds above."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_coercion(cls, value: Any, info: ValidationInfo) -> Any:
+        ann = cls.model_fields[info.field_name].annotation
+        if isinstance(value, bool) and "bool" not in repr(ann):
+            raise ValueError("must not be a boolean (true/false): give a number or a string as documented")
+        if _literal_ints(ann) and not (type(value) is int or value is None):
+            raise ValueError(f"must be an integer (got {type(value).__name__} {value!r})")
+        return value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _generic_bounds(cls, value: Any, info: ValidationInfo) -> Any:
+        if not isinstance(value, BaseModel):
+            why = _numbers_problem(value, "bool" in repr(cls.model_fields[info.field_name].annotation))
+            if why:
+                raise ValueError(why)
+        return value
 
 
 class System(_Table):
@@ -113,6 +181,14 @@ class Ensemble(_Table):
     replicas: int = Field(1, ge=1, le=4096, description="particles: R independent systems of the "
                           "particle level (replica r seeded by fold_in(seed, r)); R > 1 stores ensemble "
                           "means with <name>_stderr in particles.nc")
+
+
+class Output(_Table):
+    """``[output]``: optional outputs beyond the netCDF files and the report."""
+
+    trajectory_every: int | None = Field(
+        None, ge=1, description="particles: write trajectory.xyz (extended XYZ through ase.io: OVITO, "
+        "ASE) with replica 0 every this many saves (unset: none)")
 
 
 class BoltzmannLevel(_Table):
@@ -278,11 +354,15 @@ class Config(_Table):
     time: Time = Time()
     initial: Initial = Initial()
     ensemble: Ensemble = Ensemble()
+    output: Output = Output()
     levels: Levels = Levels(particles=ParticlesLevel())
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Config:
-        problems = cross_check(self)
+        try:
+            problems = cross_check(self)
+        except (ArithmeticError, np.linalg.LinAlgError) as exc:  # e.g. a flow matrix that overflows
+            problems = [("flow", f"cannot evaluate the flow with these values: {exc}")]
         if problems:
             raise ValueError(_CROSS + repr(problems))
         return self
@@ -303,14 +383,13 @@ _CROSS = "cross-field problems: "
 
 
 def cross_check(cfg: Config) -> list[tuple[str, str]]:
-    """Checks that involve several tables; every problem is returned, none raised."""
+    """Checks that involve several tables but no level (each level's own checks are its module's
+    ``check(cfg)``, run by :func:`bbgky.scenarios.runner.check_levels`); every problem is returned,
+    none raised."""
     out: list[tuple[str, str]] = []
     d = cfg.system.dimension
     inter = cfg.interaction
-    if cfg.time.step > cfg.time.save_every:
-        out.append(("time.step", f"must be ≤ time.save_every = {cfg.time.save_every}"))
-    if cfg.time.step > cfg.time.end:
-        out.append(("time.step", f"must be ≤ time.end = {cfg.time.end}"))
+    out += schedule_problems(cfg)
     if inter.scaling == "boltzmann_grad" and inter.range is None:
         out.append(("interaction.range", "required with scaling = 'boltzmann_grad' (a number > 0)"))
     if cfg.flow is not None:
@@ -319,73 +398,89 @@ def cross_check(cfg: Config) -> list[tuple[str, str]]:
             m = f.matrix
             if m is None or len(m) != d or any(len(row) != d for row in m):
                 out.append(("flow.matrix", f"must be a {d}×{d} matrix (d = system.dimension)"))
-            elif not np.all(np.isfinite(m)):
-                out.append(("flow.matrix", "entries must be finite numbers"))
         elif d < flows.PRESET_MIN_DIMENSION[f.kind]:
             out.append(("flow.kind", f"{f.kind!r} needs dimension ≥ {flows.PRESET_MIN_DIMENSION[f.kind]}"))
-        if not any(k == "flow.matrix" for k, _ in out) and not any(k == "flow.kind" for k, _ in out):
-            A = cfg.velocity_gradient()
-            t_star = flows.singular_time(A)
+        if not any(k in ("flow.matrix", "flow.kind") for k, _ in out):
+            t_star = flows.singular_time(cfg.velocity_gradient())
             if t_star <= cfg.time.end:
                 out.append(("time.end", f"the flow is singular at t* = {t_star:.6g} "
                             f"(det(I + tA) = 0); time.end must be < t*"))
-    if cfg.levels.particles is not None:
-        out += _particle_checks(cfg)
     return out
 
 
-def _particle_checks(cfg: Config) -> list[tuple[str, str]]:
-    inter = cfg.interaction
-    out = []
-    if inter.potential not in REGISTRY:
-        out.append(("interaction.potential", f"{inter.potential!r} has no particle-level pair form; "
-                    f"levels.particles needs one of {sorted(REGISTRY)}"))
+#: the longest run a configuration may ask for (steps of time.step, per level) and the most saves.
+MAX_STEPS = 10**8
+MAX_SAVES = 100_000
+
+
+def _whole(ratio: float) -> bool:
+    return abs(ratio - round(ratio)) <= 1e-9 * max(1.0, ratio)
+
+
+def schedule_problems(cfg: Config) -> list[tuple[str, str]]:
+    """The save schedule is exact — save_every a whole number of steps, end a whole number of save
+    intervals — and bounded (MAX_STEPS, MAX_SAVES). Nothing is rounded silently: a value that is not
+    a multiple is refused with the nearest valid values."""
+    t = cfg.time
+    out: list[tuple[str, str]] = []
+    if t.step > t.save_every:
+        return [("time.step", f"must be ≤ time.save_every = {t.save_every}")]
+    if t.step > t.end:
+        return [("time.step", f"must be ≤ time.end = {t.end}")]
+    per = t.save_every / t.step
+    if not _whole(per):
+        lo, hi = math.floor(per) * t.step, math.ceil(per) * t.step
+        out.append(("time.save_every", f"{t.save_every:g} is not a whole number of steps of time.step = "
+                    f"{t.step:g} ({per:.6g} steps); allowed nearby: {lo:.10g} or {hi:.10g}"))
         return out
-    spec = REGISTRY[inter.potential]
-    extra = {k: getattr(inter, k) for k in spec.extra}
-    rc = inter.cutoff
-    if rc is None:
-        rc = spec.default_cutoff(inter.sigma, inter.epsilon, **extra)
-    if inter.scaling == "boltzmann_grad" and inter.range is not None:
-        rc *= inter.range
-    half = 0.5 * cfg.box_length()
-    # the skin is lowered by the level where the cell is too thin for it; the cut-off is not
-    if (inter.scaling != "mean_field" or inter.cutoff is not None) and rc > half:
-        out.append(("interaction.cutoff", f"cut-off {rc:.6g} exceeds half the smallest cell width "
-                    f"{half:.6g}; allowed: cutoff ≤ {half:.6g} (or more particles / lower density)"))
-    if inter.scaling == "boltzmann_grad" and inter.range is not None and spec.repulsive_core:
-        out += _collision_step_check(cfg)
-    if cfg.initial.kind not in PARTICLE_INITIAL_KINDS:
-        out.append(("initial.kind", f"{cfg.initial.kind!r} is not available at the particle level; "
-                    f"allowed with levels.particles: {', '.join(PARTICLE_INITIAL_KINDS)}"))
-    if cfg.initial.kind == "file" and not (cfg.initial.path and Path(cfg.initial.path).is_file()):
-        out.append(("initial.path", f"initial.kind = 'file' needs an existing extended XYZ or LAMMPS data "
-                    f"file (got {cfg.initial.path!r})"))
+    interval = round(per) * t.step
+    saves = t.end / interval
+    if not _whole(saves):
+        lo, hi = max(1, math.floor(saves)) * interval, math.ceil(saves) * interval
+        out.append(("time.end", f"{t.end:g} is not a whole number of save intervals time.save_every = "
+                    f"{interval:g} ({saves:.6g} intervals); allowed nearby: {lo:.10g} or {hi:.10g}"))
+        return out
+    steps = round(saves) * round(per)
+    if steps > MAX_STEPS:
+        out.append(("time.step", f"the run would take {steps:.3g} steps (time.end / time.step); allowed: at "
+                    f"most {MAX_STEPS:.0e} (a larger time.step or a shorter time.end)"))
+    if round(saves) > MAX_SAVES:
+        out.append(("time.save_every", f"the run would save {round(saves):.3g} times (time.end / "
+                    f"time.save_every); allowed: at most {MAX_SAVES} (a larger time.save_every)"))
     return out
 
 
-def _collision_step_check(cfg: Config) -> list[tuple[str, str]]:
-    """V = U(r/ε)/ε is stiff: the step must resolve a collision, dt ≤ τ_c/3 with τ_c the collision
-    time of :func:`bbgky.models.potentials.collision_time` at E = 10 θ0 (energy drift ≈ 1e-4 of
-    the kinetic energy per unit time there for WCA, ∝ dt²)."""
-    from .models.potentials import build_expression, collision_time
+def memory_limit() -> float:
+    """Bytes a run may use: BBGKY_MEMORY_FRACTION (default 0.5) of the physical memory."""
+    import os
 
-    inter = cfg.interaction
-    expr, rc, _ = build_expression(inter.potential, **inter.potential_kwargs(cfg.system.particles))
-    limit = collision_time(expr, 10.0 * cfg.system.temperature, rc) / 3
-    if cfg.time.step > limit:
-        return [("time.step", f"too large to resolve a collision of the Boltzmann–Grad potential (range "
-                 f"{inter.range:g}): allowed time.step ≤ {limit:.4g} (a third of the collision time "
-                 f"at E = 10 θ0)")]
-    return []
+    try:
+        fraction = float(os.environ.get("BBGKY_MEMORY_FRACTION", "0.5"))
+    except ValueError:
+        fraction = 0.5
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        total = 8 * 2**30
+    return fraction * total
 
 
-#: initial states the particle level can start from.
-PARTICLE_INITIAL_KINDS = ("maxwellian", "lattice", "file")
+def memory_problem(key: str, estimate: float, what: str) -> list[tuple[str, str]]:
+    """[(key, message)] when a level's estimated memory ``estimate`` (bytes) exceeds the limit."""
+    limit = memory_limit()
+    if estimate <= limit:
+        return []
+    return [(key, f"{what} needs about {estimate / 2**30:.3g} GiB, more than the limit {limit / 2**30:.3g} "
+             "GiB (BBGKY_MEMORY_FRACTION of the physical memory); allowed: a smaller value")]
+
+
+def saves(cfg: Config) -> int:
+    """Number of save intervals of the (exact, see :func:`schedule_problems`) schedule."""
+    return max(1, round(cfg.time.end / cfg.time.save_every))
 
 
 def _format(err: dict) -> tuple[str, str]:
-    key = ".".join(str(p) for p in err["loc"])
+    key = ".".join(str(p) for p in err["loc"]) or "configuration"
     kind, msg = err["type"], err["msg"]
     if kind == "extra_forbidden":
         parent = err["loc"][:-1]
@@ -395,7 +490,17 @@ def _format(err: dict) -> tuple[str, str]:
         msg = msg.replace("Input should be", "allowed values:")
     elif kind in {"greater_than", "greater_than_equal", "less_than_equal", "less_than"}:
         msg = f"{msg} (got {err.get('input')!r})"
+    elif kind.endswith("_type") or kind == "finite_number":
+        got = err.get("input")
+        msg = f"{msg} (got {type(got).__name__} {_short(got)}; TOML types are not converted)"
+    elif kind == "value_error":
+        msg = msg.removeprefix("Value error, ")
     return key, msg
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _allowed_keys(loc: tuple) -> list[str]:
@@ -433,16 +538,58 @@ def _parse_cross(msg: str) -> list[tuple[str, str]]:
     return list(ast.literal_eval(msg.split(_CROSS, 1)[1]))
 
 
-def load(path: str | Path) -> Config:
-    """Read and validate a TOML configuration file."""
+#: the largest configuration file read, and the deepest nesting of tables and arrays accepted.
+MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 12
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Parse a TOML file; every way it can be unreadable (missing, a folder, not UTF-8 text, not
+    TOML, too large, nested too deeply) is a :class:`ConfigError` naming the file."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError([("CONFIG", f"file not found: {path}")])
     try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([("CONFIG", f"{path} is not valid TOML: {exc}")]) from None
-    return validate(data)
+        if not path.is_file():
+            raise ConfigError([("CONFIG", f"file not found: {path}")])
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ConfigError([("CONFIG", f"{path} is {path.stat().st_size} bytes; a configuration is at "
+                                "most "
+                                f"{MAX_FILE_BYTES} bytes of TOML")])
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError([("CONFIG", f"cannot read {path}: {exc.strerror or exc}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        hint = " (it looks like UTF-16: save it as UTF-8)" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+        raise ConfigError([("CONFIG", f"{path} is not UTF-8 text (byte {exc.start}){hint}; a configuration "
+                            "is a UTF-8 TOML file")]) from None
+    try:
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError) as exc:
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise ConfigError([("CONFIG", f"{path} is not valid TOML: {why}")]) from None
+    deep = _deeper_than(data, MAX_DEPTH)
+    if deep:
+        raise ConfigError([(deep, f"tables and arrays nested more than {MAX_DEPTH} deep")])
+    return data
+
+
+def _deeper_than(value: Any, depth: int, key: str = "") -> str | None:
+    """The key of the first value nested more than ``depth`` levels deep, else None."""
+    if depth < 0:
+        return key or "CONFIG"
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for k, v in items:
+        found = _deeper_than(v, depth - 1, f"{key}.{k}" if key else str(k))
+        if found:
+            return found
+    return None
+
+
+def load(path: str | Path) -> Config:
+    """Read and validate a TOML configuration file (the schema; the levels' own checks are
+    :func:`bbgky.scenarios.runner.check_levels`)."""
+    return validate(read_toml(path))
 
 
 def to_toml(cfg: Config) -> str:

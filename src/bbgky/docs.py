@@ -17,6 +17,7 @@ TABLES: list[tuple[str, type[BaseModel]]] = [
     ("[time]", config.Time),
     ("[initial]", config.Initial),
     ("[ensemble]", config.Ensemble),
+    ("[output]", config.Output),
     ("[levels.particles]", config.ParticlesLevel),
     ("[levels.boltzmann]", config.BoltzmannLevel),
     ("[levels.vlasov]", config.VlasovLevel),
@@ -56,12 +57,23 @@ def configuration_reference() -> str:
     lines = ["# Configuration reference", "",
              "Generated from the pydantic models in `src/bbgky/config.py` by "
              "`python docs/gen_config_reference.py`; do not edit by hand.", "",
-             "A configuration is a TOML file; unknown keys are errors. Each `[levels.X]` table that is "
+             "A configuration is a UTF-8 TOML file (at most 1 MB, nested at most 12 deep); unknown keys "
+             "are errors. Each `[levels.X]` table that is "
              "present enables that level (without any `[levels]` table, only the particle level runs). "
-             "Cross-field checks: `time.step ≤ time.save_every`; the flow's singular time t* "
-             "(det(I + tA) = 0) must lie after `time.end`; at the particle level the cut-off (times "
-             "`interaction.range` under Boltzmann–Grad scaling) plus the skin must not exceed half the "
-             "initial cell width (N/ρ0)^(1/d).", ""]
+             "Types are strict: `\"64\"`, `true` or `64.0` where an integer is expected (or a string or "
+             "boolean where a number is) are refused, not converted. Every number, also inside arrays, "
+             "is finite, 0 or between 1e-12 and 1e12 in magnitude, and integers are at most 2³¹ − 1 "
+             "(on top of the bounds in the tables below). "
+             "Cross-field checks: `time.step ≤ time.save_every`; `save_every` is a whole number of "
+             "steps and `end` a whole number of save intervals (nothing is rounded: other values are "
+             "refused with the nearest valid ones); at most 1e8 steps and 100 000 saves; the flow's "
+             "singular time t* (det(I + tA) = 0) must lie after `time.end`. Each enabled level then "
+             "runs its own checks (`bbgky validate` runs them all): e.g. at the particle level the "
+             "cut-off (times `interaction.range` under Boltzmann–Grad scaling) must not exceed half "
+             "the initial cell width (N/ρ0)^(1/d) nor, under a flow, half the width of the reduced cell "
+             "before `time.end`; every level's estimated memory must stay below "
+             "`BBGKY_MEMORY_FRACTION` (default 0.5) of the physical memory. See docs/reliability.md.",
+             ""]
     for title, model in TABLES:
         lines += [f"## {title}", "", (model.__doc__ or "").strip(), ""]
         rows = [(name, f) for name, f in model.model_fields.items() if not _is_table(f.annotation)]

@@ -29,6 +29,8 @@ class NumericalFailure(RuntimeError):
     def __init__(self, what: str, *, step: int | None = None, time: float | None = None,
                  checkpoint: str | None = None):
         self.what, self.step, self.time, self.checkpoint = what, step, time, checkpoint
+        self.records: list = []  # observables of the saves before the failure (set by the driver)
+        self.partial: str | None = None  # the netCDF file holding them (set by the scenario runner)
         where = []
         if step is not None:
             where.append(f"step {step}")

@@ -78,3 +78,12 @@ def write_atomic(ds: xr.Dataset, path: str | Path) -> Path:
     ds.to_netcdf(tmp)
     os.replace(tmp, path)
     return path
+
+
+def write_atomic_text(path: str | Path, text: str) -> Path:
+    """Write a text file through a temporary file and an atomic rename."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+    return path

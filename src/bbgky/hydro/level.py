@@ -68,6 +68,29 @@ def transport_choice(cfg: Config) -> str:
     return "potential"
 
 
+def check(cfg: Config) -> None:
+    """Every problem of the configuration for the hydrodynamic levels, raised at once: the
+    Navier–Stokes level needs d = 3 and a transport law it can compute (:func:`viscosity_of`)."""
+    problems: list[tuple[str, str]] = []
+    if cfg.levels.navier_stokes is not None:
+        if cfg.system.dimension != 3:
+            problems.append(("system.dimension", "levels.navier_stokes needs dimension 3 (Chapman–Enskog "
+                             f"transport of a 3D gas); got {cfg.system.dimension}"))
+        if transport_choice(cfg) == "potential":
+            problems += _potential_problems(cfg.interaction.potential)
+    if problems:
+        raise ConfigError(problems)
+
+
+def _potential_problems(name: str) -> list[tuple[str, str]]:
+    if name in REGISTRY and REGISTRY[name].repulsive_core:
+        return []
+    why = "has no repulsive core" if name in REGISTRY else "is not a registry pair potential"
+    return [("interaction.potential", f"{name!r} {why}: the Navier–Stokes level needs Chapman–Enskog "
+             "transport of a potential with a repulsive core (lj, wca, ipl, yukawa) or "
+             "levels.navier_stokes.transport = 'hard_sphere' | 'maxwell' | 'vhs'")]
+
+
 def viscosity_of(cfg: Config):
     """(μ(θ) callable, a sentence saying where it comes from)."""
     hl = cfg.levels.navier_stokes or HydroLevel()
@@ -87,11 +110,8 @@ def viscosity_of(cfg: Config):
         return mu, (f"kernel {kern.name} {kern.parameters}, Chapman–Enskog Sonine order {order}: "
                     f"μ(1) = {float(mu(np.array([1.0]))[0]):.9g}, μ ∝ θ^{1 - kern.gamma / 2:g}")
     name = inter.potential
-    if name not in REGISTRY or not REGISTRY[name].repulsive_core:
-        why = "has no repulsive core" if name in REGISTRY else "is not a registry pair potential"
-        raise ConfigError([("interaction.potential", f"{name!r} {why}: the Navier–Stokes level needs "
-                            "Chapman–Enskog transport of a potential with a repulsive core (lj, wca, ipl, "
-                            "yukawa) or levels.navier_stokes.transport = 'hard_sphere' | 'maxwell' | 'vhs'")])
+    if _potential_problems(name):
+        raise ConfigError(_potential_problems(name))
     extra = {k: getattr(inter, k) for k in REGISTRY[name].extra}
     sigma, epsilon = inter.sigma, inter.epsilon
     if inter.scaling == "boltzmann_grad":
@@ -143,5 +163,5 @@ def run(cfg: Config, out: str | Path, *, resume: bool = False, progress=None,
     return ds
 
 
-__all__ = ["EXTRA_VARS", "LEVELS", "initial_temperature", "run", "save_times", "solve",
+__all__ = ["EXTRA_VARS", "LEVELS", "check", "initial_temperature", "run", "save_times", "solve",
            "transport_choice", "viscosity_of"]

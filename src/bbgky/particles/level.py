@@ -25,6 +25,7 @@ for the W1 distance to the kinetic level).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from pathlib import Path
 
 import jax
@@ -33,10 +34,10 @@ import numpy as np
 import xarray as xr
 
 from .. import driver, output
-from ..config import Config, to_toml
+from ..config import Config, memory_problem, saves, to_toml
 from ..errors import ConfigError
 from ..models.flows import singular_time
-from ..models.potentials import make_potential
+from ..models.potentials import REGISTRY, make_potential
 from ..precision import warn_if_float32
 from . import frames, initial, integrator, lattice
 from .simulation import Simulation, default_method
@@ -53,6 +54,126 @@ EXTRA_VARS = {
                         "peculiar velocity w = v - L(t)x of the first levels.particles.velocity_samples "
                         "particles"),
 }
+
+
+#: initial states the particle level can start from.
+INITIAL_KINDS = ("maxwellian", "lattice", "file")
+
+
+def check(cfg: Config) -> None:
+    """Every problem of the configuration for the particle level, raised at once as a ConfigError:
+    a pair potential, a cut-off that fits the cell (now and, under a flow, until time.end after
+    lattice reduction), a step that resolves a Boltzmann–Grad collision, the initial state, the
+    equilibration length and the memory."""
+    inter = cfg.interaction
+    out: list[tuple[str, str]] = []
+    if cfg.initial.kind not in INITIAL_KINDS:
+        out.append(("initial.kind", f"{cfg.initial.kind!r} is not available at the particle level; "
+                    f"allowed with levels.particles: {', '.join(INITIAL_KINDS)}"))
+    if cfg.initial.kind == "file":
+        out += _file_problems(cfg)
+    steps = cfg.initial.equilibration / cfg.time.step
+    if cfg.initial.kind == "maxwellian" and steps > 10**7:
+        out.append(("initial.equilibration", f"{cfg.initial.equilibration:g} is {steps:.3g} steps of "
+                    "time.step; allowed: at most 1e7 steps"))
+    out += _memory(cfg)
+    if inter.potential not in REGISTRY:
+        out.append(("interaction.potential", f"{inter.potential!r} has no particle-level pair form; "
+                    f"levels.particles needs one of {sorted(REGISTRY)}"))
+        raise ConfigError(out)
+    rc = _cutoff(cfg)
+    half = 0.5 * cfg.box_length()
+    # the skin is lowered by the level where the cell is too thin for it; the cut-off is not
+    if (inter.scaling != "mean_field" or inter.cutoff is not None) and rc > half:
+        out.append(("interaction.cutoff", f"cut-off {rc:.6g} exceeds half the smallest cell width "
+                    f"{half:.6g}; allowed: cutoff ≤ {half:.6g} (or more particles / lower density)"))
+    elif (inter.scaling != "mean_field" or inter.cutoff is not None) and cfg.flow is not None:
+        out += _thin_cell(cfg, rc)
+    stiff = inter.scaling == "boltzmann_grad" and inter.range is not None
+    if stiff and REGISTRY[inter.potential].repulsive_core:
+        out += _collision_step(cfg)
+    if out:
+        raise ConfigError(out)
+
+
+def _cutoff(cfg: Config) -> float:
+    """The cut-off radius of the configured pair potential (times the Boltzmann–Grad range)."""
+    inter = cfg.interaction
+    spec = REGISTRY[inter.potential]
+    rc = inter.cutoff
+    if rc is None:
+        rc = spec.default_cutoff(inter.sigma, inter.epsilon, **{k: getattr(inter, k) for k in spec.extra})
+    if inter.scaling == "boltzmann_grad" and inter.range is not None:
+        rc *= inter.range
+    return float(rc)
+
+
+def _thin_cell(cfg: Config, rc: float) -> list[tuple[str, str]]:
+    """The deformation is deterministic: the first time at which even the reduced cell
+    (:func:`.lattice.best_width_over`) is thinner than 2 r_c is known before running."""
+    A, end = cfg.velocity_gradient(), cfg.time.end
+    H0 = cfg.box_length() * np.eye(cfg.system.dimension)
+    samples = 64
+    grid = np.linspace(0.0, end, samples + 1)
+    for t0, t1 in itertools.pairwise(grid):
+        if lattice.best_width_over(H0, A, t0, t1, samples=4) < 2 * rc * (1 + 1e-6):
+            return [("time.end", f"the reduced periodic cell becomes thinner than twice the cut-off "
+                     f"(2 × {rc:.6g}) at t ≈ {t0:.6g} under this flow (lattice reduction included); "
+                     f"allowed: time.end < {t0:.6g}, or more particles (a larger cell)")]
+    return []
+
+
+def _file_problems(cfg: Config) -> list[tuple[str, str]]:
+    from .files import _LAMMPS, _XYZ, read_particles
+
+    path = cfg.initial.path
+    if not path or not Path(path).is_file():
+        return [("initial.path", f"initial.kind = 'file' needs an existing extended XYZ or LAMMPS data file "
+                 f"(got {path!r})")]
+    p = Path(path)
+    if p.suffix.lower() not in _XYZ | _LAMMPS and not p.name.startswith("data."):
+        return [("initial.path", f"unknown particle-file type {p.name!r}: allowed suffixes "
+                 f"{', '.join(sorted(_XYZ | _LAMMPS))} (or a LAMMPS file named data.*)")]
+    try:
+        x, _, _ = read_particles(p, cfg.system.dimension)
+    except Exception as exc:  # any parser error; its text may quote the file, so it is not shown
+        return [("initial.path", f"{p} cannot be read as a {cfg.system.dimension}D particle file "
+                 f"({type(exc).__name__}); allowed: an extended XYZ or LAMMPS data file")]
+    if x.shape[0] != cfg.system.particles:
+        return [("system.particles", f"the file {p} holds {x.shape[0]} particles, the configuration says "
+                 f"{cfg.system.particles}; allowed: {x.shape[0]}")]
+    return []
+
+
+def _memory(cfg: Config) -> list[tuple[str, str]]:
+    """Estimated bytes per replica (times ``ensemble.replicas``): ~16 per-particle d-vectors, a
+    neighbour list, the saved velocity samples, and three float64 N×N×d pair arrays below
+    :data:`.simulation.ALL_PAIRS_BELOW` or with the mean-field scaling."""
+    n, d = cfg.system.particles, cfg.system.dimension
+    lp = cfg.levels.particles
+    samples = min(n, lp.velocity_samples if lp is not None else 0)
+    pairs = 3.0 * n * n * d * 8 if cfg.interaction.scaling == "mean_field" or n < 128 else 0.0
+    R = cfg.ensemble.replicas
+    estimate = R * (16.0 * n * d * 8 + 4.0 * n * 128 + pairs + (saves(cfg) + 1) * (samples * d * 8 + 400))
+    if cfg.output.trajectory_every is not None:  # 3 d-vectors per particle per save, in the records
+        estimate += 3.0 * (saves(cfg) + 1) * n * d * 8
+    return memory_problem("system.particles", estimate, f"the particle level (N = {n}, {R} replica(s))")
+
+
+def _collision_step(cfg: Config) -> list[tuple[str, str]]:
+    """V = U(r/ε)/ε is stiff: the step must resolve a collision, dt ≤ τ_c/3 with τ_c the collision
+    time of :func:`bbgky.models.potentials.collision_time` at E = 10 θ0 (energy drift ≈ 1e-4 of
+    the kinetic energy per unit time there for WCA, ∝ dt²)."""
+    from ..models.potentials import build_expression, collision_time
+
+    inter = cfg.interaction
+    expr, rc, _ = build_expression(inter.potential, **inter.potential_kwargs(cfg.system.particles))
+    limit = collision_time(expr, 10.0 * cfg.system.temperature, rc) / 3
+    if cfg.time.step > limit:
+        return [("time.step", f"too large to resolve a collision of the Boltzmann–Grad potential (range "
+                 f"{inter.range:g}): allowed time.step ≤ {limit:.4g} (a third of the collision time "
+                 f"at E = 10 θ0)")]
+    return []
 
 
 def choose_backend(requested: str, system) -> str:
@@ -230,6 +351,10 @@ def run(cfg: Config, out: str | Path, *, resume: bool = False, progress=None, ob
     static :class:`.state.System` instead of the one built from ``cfg``.
     """
     warn_if_float32("the particle level")
+    if cfg.output.trajectory_every is not None:
+        from .trajectory import TrajectoryWriter
+
+        observers = (*observers, TrajectoryWriter(cfg.output.trajectory_every))
     frames.check_names(observers)
     out = Path(out)
     checkpoint = driver.Checkpoint(out / "checkpoint", "particles")
@@ -331,4 +456,4 @@ def _ensemble_means(data: dict[str, np.ndarray], spec: dict, R: int) -> tuple[di
     return means, extra
 
 
-__all__ = ["build_system", "choose_backend", "initial_state", "run"]
+__all__ = ["build_system", "check", "choose_backend", "initial_state", "run"]

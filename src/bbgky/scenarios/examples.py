@@ -19,7 +19,7 @@ def names() -> list[str]:
 
 def text(name: str) -> str:
     path = _folder() / f"{name}.toml"
-    if not path.is_file():
+    if name not in names():  # a bundled name, never a path
         raise ConfigError([("--example", f"unknown example {name!r}; available: {', '.join(names())}")])
     return path.read_text()
 

@@ -14,10 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import xarray as xr
 
 from ..config import Config, to_toml
-from ..errors import ConfigError
+from ..driver import resume_problems, write_manifest
+from ..errors import ConfigError, NumericalFailure
+from ..output import write_atomic_text
 from ..precision import enable_float64
 
 #: level name -> (module, keyword arguments of its ``run``). Order: bottom of the hierarchy first.
@@ -41,8 +44,9 @@ class RunResult:
 
 
 def default_out(cfg: Config) -> Path:
-    """``runs/<title>-<time>`` with the title made filesystem-safe."""
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", cfg.title).strip("-").lower() or "run"
+    """``runs/<title>-<time>``: the title reduced to at most 60 letters, digits and dashes, so the
+    folder is always one level inside ``runs/`` whatever the title (``..``, ``/``, very long)."""
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", cfg.title)[:60].strip("-").lower() or "run"
     return Path("runs") / f"{slug}-{_time.strftime('%Y%m%d-%H%M%S')}"
 
 
@@ -71,15 +75,28 @@ def check_levels(cfg: Config) -> None:
     anything runs: a mistake in a later level must not surface after an earlier level has run."""
     enable_float64()
     problems: list[tuple[str, str]] = []
+    checks = {}
     for name in LEVELS:
-        check = getattr(_level_module(name), "check", None) if name in cfg.levels.enabled() else None
+        if name in cfg.levels.enabled():
+            mod = _level_module(name)
+            checks[mod.__name__] = mod.check  # one check per module (euler and navier_stokes share one)
+    for check in checks.values():
         try:
-            if check is not None:
-                check(cfg)
+            check(cfg)
         except ConfigError as exc:
-            problems += exc.problems
+            problems += [p for p in exc.problems if p not in problems]
     if problems:
         raise ConfigError(problems)
+
+
+def validate(data: dict) -> Config:
+    """The whole validation of a parsed configuration: the schema (:func:`bbgky.config.validate`)
+    and every enabled level's ``check`` (:func:`check_levels`); what it accepts, runs."""
+    from ..config import validate as schema
+
+    cfg = schema(data)
+    check_levels(cfg)
+    return cfg
 
 
 def available_levels() -> list[str]:
@@ -94,13 +111,26 @@ def run(cfg: Config, out: Path | None = None, *, resume: bool = False,
     enabled = cfg.levels.enabled()
     runners = {name: level_runner(name) for name in LEVELS if name in enabled}  # fail before running
     check_levels(cfg)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "config.toml").write_text(to_toml(cfg))
+    if resume:
+        resume_problems(cfg, out)
+        _end_dependent(cfg, out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        write_atomic_text(out / "config.toml", to_toml(cfg))
+        write_manifest(cfg, out / "checkpoint")
+    except OSError as exc:
+        raise ConfigError([("--out", f"cannot write the output folder {exc.filename or out}: "
+                            f"{exc.strerror or exc}")]) from None
     result = RunResult(out)
     for name, runner in runners.items():
         start = _time.perf_counter()
         cb = (lambda done, total, _n=name: progress(_n, done, total)) if progress else None
-        result.datasets[name] = runner(cfg, out, resume=resume, progress=cb)
+        try:
+            result.datasets[name] = runner(cfg, out, resume=resume, progress=cb)
+        except NumericalFailure as exc:
+            if exc.records:
+                exc.partial = str(write_partial(cfg, name, exc, out))
+            raise
         result.wall_seconds[name] = _time.perf_counter() - start
     studies = run_studies(cfg, out)
     if report:
@@ -109,6 +139,50 @@ def run(cfg: Config, out: Path | None = None, *, resume: bool = False,
         result.report = write_report(cfg, result.datasets, out, wall_seconds=result.wall_seconds,
                                      studies=studies)
     return result
+
+
+def _end_dependent(cfg: Config, out: Path) -> None:
+    """Refuse a longer time.end where a level derives a parameter from it (the continued run would
+    not be the same run): the default mean-field cut-off of the particle level under a flow (half
+    the narrowest reduced width up to time.end) and the DSMC collision capacity of Maxwell
+    molecules under a flow (from the density bound up to time.end)."""
+    import json
+
+    from ..driver import MANIFEST
+
+    old_end = json.loads((out / "checkpoint" / MANIFEST).read_text())["time_end"]
+    if cfg.time.end == old_end or cfg.flow is None:
+        return
+    why = []
+    if cfg.levels.particles is not None and cfg.interaction.scaling == "mean_field" and \
+            cfg.interaction.cutoff is None:
+        why.append("the default mean-field cut-off of the particle level depends on time.end")
+    b = cfg.levels.boltzmann
+    if b is not None and b.method == "dsmc" and "maxwell" in (b.kernel, cfg.interaction.potential):
+        why.append("the DSMC collision capacity of Maxwell molecules depends on time.end")
+    if why:
+        raise ConfigError([("time.end", f"cannot continue this run to a later time.end: {'; '.join(why)} "
+                            f"(run again from t = 0 with time.end = {cfg.time.end:g})")])
+
+
+def write_partial(cfg: Config, name: str, failure: NumericalFailure, out: Path) -> Path:
+    """``<level>.nc`` with every save before a numerical failure: the level's observables that
+    have a declared name, units and long_name (:data:`bbgky.output.VARIABLES` and the level
+    module's ``EXTRA_VARS``/``EXTRA``) at times k·save_every, and the failure in the attributes."""
+    from ..driver import stack
+    from ..output import VARIABLES, level_dataset, write_atomic
+
+    mod = _level_module(name)
+    spec = {**VARIABLES, **getattr(mod, "EXTRA_VARS", {}), **getattr(mod, "EXTRA", {})}
+    data = stack(failure.records)
+    data.pop("time", None)
+    times = cfg.time.save_every * np.arange(len(failure.records))
+    kept = {k: v for k, v in data.items() if k in spec and np.ndim(v) == 1 + len(spec[k][0])}
+    attrs = {"partial": f"saves up to the last good one before: {failure}",
+             "omitted_observables": ", ".join(sorted(set(data) - set(kept)))}
+    ds = level_dataset(times, kept, level=name, config_toml=to_toml(cfg), seed=cfg.system.seed,
+                       extra_vars=spec, attrs=attrs)
+    return write_atomic(ds, out / f"{name}.nc")
 
 
 def run_studies(cfg: Config, out: Path) -> dict[str, xr.Dataset]:

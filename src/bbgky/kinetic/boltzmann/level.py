@@ -40,7 +40,7 @@ import numpy as np
 import xarray as xr
 
 from ... import driver
-from ...config import BoltzmannLevel, Config, to_toml
+from ...config import MAX_STEPS, BoltzmannLevel, Config, memory_problem, saves, to_toml
 from ...errors import ConfigError
 from ...models import flows
 from ...models import kernels as _kernels
@@ -199,10 +199,44 @@ def check(cfg: Config) -> None:
             problems.append(("levels.boltzmann.kernel", "the spectral method needs a polynomial "
                              "b(cos θ); hard disks scatter with |sin(θ/2)| (vhs with omega = 0.5 is the "
                              "isotropic disk): use method = 'dsmc'"))
+    if kern is not None and b.method == "dsmc" and not problems:
+        problems += _dsmc_length(cfg, kern)
+    problems += _memory(cfg)
     if b.method in ("spectral", "bgk") and not problems:
         problems += _initial_box_problems(cfg)
     if problems:
         raise ConfigError(problems)
+
+
+def _dsmc_length(cfg: Config, kern) -> list[tuple[str, str]]:
+    """The DSMC step is also limited by the majorant (ρ Σ(g_max) Δt ≤ collision_fraction): estimate
+    its number of collision steps with g_max = 10 √θ0 and refuse a run beyond MAX_STEPS."""
+    b = cfg.levels.boltzmann
+    theta = float(np.trace(initial_temperature_tensor(cfg))) / cfg.system.dimension
+    sigma = float(np.asarray(kern.radial(np.asarray([10.0 * math.sqrt(theta)])))[0]) * kern.sphere_integral
+    steps = cfg.time.end * max(cfg.system.density * sigma / b.collision_fraction, 1 / cfg.time.step)
+    if not steps <= MAX_STEPS:
+        return [("system.density", f"DSMC would take about {steps:.3g} collision steps (density × "
+                 f"cross-section {cfg.system.density * sigma:.3g} per unit time / collision_fraction, over "
+                 f"time.end); allowed: at most {MAX_STEPS:.0e} (lower density or interaction.sigma, or a "
+                 "shorter time.end)")]
+    return []
+
+
+def _memory(cfg: Config) -> list[tuple[str, str]]:
+    """Estimated bytes. DSMC: ~8 d-vectors per simulator and replica plus the saved velocity
+    samples; spectral/BGK: ~64 complex arrays of grid^d points (distribution, FFTs, kernel weights)."""
+    b = cfg.levels.boltzmann
+    d = cfg.system.dimension
+    if b.method == "dsmc":
+        kept = min(b.velocity_samples, b.samples) * min(2, b.replicas)
+        estimate = 8.0 * b.samples * b.replicas * d * 8 + (saves(cfg) + 1) * (kept * d * 8 + 800)
+        return memory_problem("levels.boltzmann.samples", estimate,
+                              f"DSMC ({b.samples} simulators × {b.replicas} replicas)")
+    if b.method in ("spectral", "bgk"):
+        estimate = 64.0 * float(b.grid) ** d * 16 + (saves(cfg) + 1) * 800
+        return memory_problem("levels.boltzmann.grid", estimate, f"the {b.method} grid ({b.grid}^{d})")
+    return []
 
 
 def boundary_mass(G, grid: _spectral.Grid) -> float:

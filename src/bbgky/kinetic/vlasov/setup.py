@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...config import Config
+from ...config import Config, memory_problem, saves
 from .grid import PhaseGrid
 from .initial import KINDS, InitialLaw
 from .kernels import SUPPORTED, FieldKernel, make_kernel
@@ -61,7 +61,7 @@ def check(cfg: Config) -> list[tuple[str, str]]:
     lv = cfg.levels.vlasov
     if lv is None:
         return []
-    out: list[tuple[str, str]] = []
+    out: list[tuple[str, str]] = _memory(cfg)
     d = cfg.system.dimension
     if d not in (1, 2):
         out.append(("system.dimension", "the Vlasov level runs in 1D1V or 2D2V: allowed 1 or 2"))
@@ -121,6 +121,22 @@ def check(cfg: Config) -> list[tuple[str, str]]:
                     f"fastest collective frequency on this grid; the splitting is unstable at 2); allowed: "
                     f"time.step ≤ {lv.stability_limit / omega:.4g}"))
     return out
+
+
+def _memory(cfg: Config) -> list[tuple[str, str]]:
+    """Estimated bytes: ~16 phase-space arrays (f, splines, FFT work), the particles and sampled
+    initial particles (2d floats each, pair arrays for direct forces), and the saved snapshots."""
+    lv = cfg.levels.vlasov
+    cells = float(np.prod([float(n) for n in lv.grid]))
+    n = float(max(lv.particles or 0, lv.initial_samples or 0))
+    d = len(lv.grid) // 2
+    direct = lv.particles is not None and lv.particle_force != "mesh" and n <= DIRECT_MAX
+    pairs = 3.0 * n * n * d * 8 if direct else 0
+    studies = max([float(m) for m in lv.w1_study or [0]])
+    snaps = float(lv.snapshot_points) ** 2 * 8 + 8 * float(lv.grid[0]) * 8
+    estimate = 16 * cells * 8 + 8 * (n + studies) * 2 * d * 8 + pairs + (saves(cfg) + 1) * snaps
+    key = "levels.vlasov.grid" if 16 * cells * 8 >= estimate / 2 else "levels.vlasov.particles"
+    return memory_problem(key, estimate, "the Vlasov level")
 
 
 def build(cfg: Config) -> Setup:
