@@ -99,3 +99,21 @@ def test_a_failing_section_is_reported_not_raised(tmp_path, monkeypatch):
     t = np.linspace(0, 1, 3)
     text = write_report(validate({}), {"particles": fake_level("particles", 1 + t, t)}, tmp_path).read_text()
     assert "Not computed for this run: ValueError: zero-size array" in text
+
+
+def test_html_is_self_contained_and_renders_in_chromium(tmp_path):
+    """Images inline (opens offline from the file alone); headless Chromium renders a non-blank page
+    (skipped without Chromium; the screenshot stays in the test's tmp folder as the artefact)."""
+    from bbgky.scenarios.browser import chromium, screenshot
+
+    t = np.linspace(0, 0.5, 6)
+    write_report(validate(SHEAR), _levels(t), tmp_path)
+    page = (tmp_path / "report.html").read_text()
+    assert page.count("src='data:image/png;base64,") >= 2 and "src='temperature.png'" not in page
+    if chromium() is None:
+        pytest.skip("no chromium on PATH")
+    from PIL import Image
+
+    png = screenshot(tmp_path / "report.html", tmp_path / "report_screenshot.png", height=2400)
+    pixels = np.asarray(Image.open(png).convert("L"), float)
+    assert pixels.shape == (2400, 1200) and pixels.std() > 10  # text and plots, not a blank page
