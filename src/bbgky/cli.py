@@ -180,6 +180,24 @@ def transport(ctx: typer.Context,
     out_console.print(table)
 
 
+@app.command()
+def cite(run_dir: Annotated[Path, typer.Argument(help="output folder of a run (holds config.toml)")]) -> None:
+    """Print the BibTeX of the papers a run used: the source papers and every method of its levels."""
+    from . import references
+    from .config import load
+    from .scenarios.runner import LEVELS
+
+    try:
+        if not (run_dir / "config.toml").is_file():
+            raise ConfigError([("RUN_DIR", f"{run_dir} holds no config.toml; give the output folder of a "
+                                "`bbgky run`")])
+        cfg = load(run_dir / "config.toml")
+    except ConfigError as exc:
+        _fail(exc)
+    ran = [name for name in LEVELS if (run_dir / f"{name}.nc").is_file()] or cfg.levels.enabled()
+    sys.stdout.write(references.bibtex(references.used_by(cfg, ran)))
+
+
 def main() -> None:
     app()
 

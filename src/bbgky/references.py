@@ -35,7 +35,6 @@ ENTRIES: dict[str, Entry] = {
         year="2023",
         eprint="2307.16814",
         archivePrefix="arXiv",
-        primaryClass="math.AP",
         note="arXiv preprint arXiv:2307.16814 (v2)",
         url="https://arxiv.org/abs/2307.16814",
     ),

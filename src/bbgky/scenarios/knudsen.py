@@ -4,7 +4,7 @@ r"""Kinetic ↔ hydrodynamic error against the local Knudsen number, for simple 
 $a^*(t) = a/\nu(t)$ with the *viscosity-based* collision rate $\nu = p/\mu(\theta)$, $p = \rho\theta$
 and μ the Chapman–Enskog shear viscosity of the configured kernel or potential (the same μ the
 Navier–Stokes level uses). For Maxwell molecules this ν is exactly the relaxation rate of the
-traceless second moment, $\nu = \tfrac34\rho\Lambda$ (REFERENCE.md: μ = p/ν), so $a^*$ is the
+traceless second moment, $\nu = \tfrac34\rho\Lambda$ (docs/references.md: μ = p/ν), so $a^*$ is the
 $a^*$ of the exact shear solution. For hard spheres $\nu \propto \rho\sqrt\theta$, so $a^*$ falls as
 the gas heats.
 
@@ -22,9 +22,10 @@ are in the report's pairwise table):
   \tfrac43 a^{*2}$ for Maxwell molecules: **O(a*²)**.
 * ``heating``: the relative error of the heating rate $\lambda = \theta'/\theta$,
   $|\lambda^{\rm NS} - \lambda^{\rm kin}|/\lambda^{\rm kin}$. Both rates come from the universal
-  energy law (eq. 50) $\tfrac32\rho\theta' = -P:L$, i.e. $\lambda = -\tfrac23 P:L/p$ (for simple shear
-  $-\tfrac23 a P_{xy}/p$): no differentiation of a noisy θ(t). For Maxwell molecules in the steady
-  regime $\lambda^{*}_{\rm kin}(1+\lambda^*_{\rm kin})^2 = \tfrac23 a^{*2}$ and
+  energy law (James–Qi–Wang eq. 50) $\tfrac32\rho\theta' = -P:L$, i.e. $\lambda = -\tfrac23 P:L/p$
+  (for simple shear $-\tfrac23 a P_{xy}/p$): no differentiation of a noisy θ(t).
+  For Maxwell molecules in the steady regime
+  $\lambda^{*}_{\rm kin}(1+\lambda^*_{\rm kin})^2 = \tfrac23 a^{*2}$ and
   $\lambda^*_{\rm NS} = \tfrac23 a^{*2}$, so the relative error is $\approx 2\lambda^* \approx
   \tfrac43 a^{*2}$: **O(a*²)**. For Euler this error is 1 for every a* (reported, not fitted).
 
