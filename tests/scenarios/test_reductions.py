@@ -41,6 +41,7 @@ def test_short_four_level_run_writes_a_report_that_says_why(tmp_path):
     # one particle realisation: the DSMC s.e. scaled to N (0.002 × (4·1000/1000)^½ = 0.004) ⊕ DSMC 0.002
     assert float(theta[5]) == pytest.approx(np.hypot(0.004, 0.002) / 1.05, rel=1e-2)
     assert theta[7].startswith("Within noise") or theta[7].startswith("Significant")
+    assert "(P_xx − P_yy)/p" in {r[1] for r in rows}  # the Burnett normal-stress difference
     assert "Not a measurement" in by[("boltzmann → navier_stokes", "θ (relative)")][7]
     assert "initial layer" in by[("boltzmann → navier_stokes", "P_xy/p")][7]
     assert "Euler in simple shear" in by[("navier_stokes → euler", "P_xy/p")][7]
