@@ -78,6 +78,9 @@ def run(config: Annotated[Path | None, typer.Argument(help="TOML configuration")
         example: Annotated[str | None, typer.Option("--example", help="run a bundled scenario")] = None,
         ) -> None:
     """Run every level the configuration enables; write netCDF files and the report."""
+    from . import caches
+
+    caches.enable()  # before anything imports numba: NUMBA_CACHE_DIR is read at its import
     from .config import load
     from .scenarios import examples
     from .scenarios.runner import run as run_scenario
