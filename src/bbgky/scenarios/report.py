@@ -22,7 +22,7 @@ import xarray as xr
 
 from .. import __version__, references
 from ..config import Config
-from . import knudsen, particles_kinetic, reductions
+from . import demonstrations, knudsen, particles_kinetic, reductions
 from .sections import TIME_LABEL, Section, fmt, render_html, render_markdown, units
 
 AXES = "xyz"
@@ -376,6 +376,7 @@ def write_report(
     plans = [
         ("The run", run_table, cfg, datasets, wall_seconds or {}),
         ("Walking down the hierarchy: what each reduction loses", reductions.section, cfg, datasets),
+        (demonstrations.HEADING, demonstrations.section, cfg, datasets, out),
         ("Differences along the trajectories", reduction_errors, datasets),
         ("Plots", lambda: Section("Plots", images=plots(cfg, datasets, out))),
     ]
