@@ -234,7 +234,7 @@ def _plot(panels, path: Path) -> None:
             ax.set(xlabel=TIME_LABEL, ylabel="θ  [ε/k_B]", title="temperature under expansion")
         elif kind == "nve":
             _, t, drift = p
-            ax.plot(t, drift)
+            ax.plot(t, drift, label="velocity Verlet")
             ax.set(
                 xlabel=TIME_LABEL, ylabel="|e(t) − e(0)|/|e(0)|  [dimensionless]", title="NVE energy drift"
             )
