@@ -34,3 +34,9 @@ def test_small_flagship_runs_every_level_and_reports_each_reduction(tmp_path):
     assert set(references.used_by(res_cfg := validate(raw))) >= {"james_qi_wang", "bird", "wca", "lanford"}
     assert res_cfg.levels.boltzmann.kernel == "from_potential"
     assert (tmp_path / "report.html").stat().st_size > 10_000
+
+
+def test_examples_list_their_levels_and_run_time():
+    assert examples.levels("flagship_wca_shear") == ["particles", "boltzmann", "navier_stokes", "euler"]
+    assert "s" in examples.run_time("flagship_wca_shear")
+    assert all(examples.run_time(name) != "?" for name in examples.names())
