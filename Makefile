@@ -12,8 +12,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e ".[test]"
 	touch $(STAMP)
 
+# The flagship: one WCA gas in shear at every level (particles, DSMC, Navier–Stokes, Euler) and a
+# report walking down the hierarchy (runs/demo/report.html). Compiled kernels are cached in
+# ~/.cache/bbgky, so a second `make demo` starts fast.
 demo: $(STAMP)
-	$(BIN)/bbgky run --example default --out runs/demo
+	$(BIN)/bbgky run --example flagship_wca_shear --out runs/demo
 
 test: $(STAMP)
 	$(BIN)/ruff check .

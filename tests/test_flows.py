@@ -1,4 +1,4 @@
-"""Homogeneous flows: the singular time and the exact density law (paper eqs. 10–13, 50)."""
+"""Homogeneous flows: the singular time and the exact density law (James–Qi–Wang eqs. 10–13, 50)."""
 
 import math
 

@@ -2,7 +2,7 @@
 
 For hard spheres the reduced shear rate a* = a/ν, ν = p/μ(θ) ∝ √θ, falls slowly as viscous
 heating raises θ. One DSMC run per initial a*(0): after a transient the apparent viscosity −P_xy/a
-is compared at each save time with μ_HS(θ) = 1.016034 × (5/16)√(θ/π)/σ² (REFERENCE.md), and the
+is compared at each save time with μ_HS(θ) = 1.016034 × (5/16)√(θ/π)/σ² (docs/references.md), and the
 ratio η* = −P_xy/(a μ(θ)) averaged over the window; η* must tend to 1 as a* → 0 (shear
 thinning at finite a*), its deviation from 1 shrinking with a*.
 

@@ -1,7 +1,7 @@
-r"""Self-similar profile of Maxwell molecules under simple shear (paper eq. 46, Thm 3.1).
+r"""Self-similar profile of Maxwell molecules under simple shear (James–Qi–Wang eq. 46, Thm 3.1).
 
 g(t, w) = e^{−3βt} G(w e^{−βt}): θ ∝ e^{2βt}, β = λ*ν/2 exactly (moment ODE), and G is not
-Maxwellian — the paper: polynomial tails. Two independent computations of G at unit temperature
+Maxwellian — James–Qi–Wang: polynomial tails. Two independent computations of G at unit temperature
 (b = 1/4π, ρ = 1, ν = 1/2, a = a*ν, from the unit Maxwellian):
 
 * **DSMC** (``--samples`` × ``--replicas``): velocities of each replica scaled by its √θ at 11

@@ -1,6 +1,6 @@
-"""Homo-energetic simple shear of Maxwell molecules against the REFERENCE.md table.
+"""Homo-energetic simple shear of Maxwell molecules against the docs/references.md table.
 
-Table (REFERENCE.md): for a* = a/ν (ν = (3/4)ρΛ = ρ/2 for b = 1/(4π)) the temperature grows as
+Table (docs/references.md): for a* = a/ν (ν = (3/4)ρΛ = ρ/2 for b = 1/(4π)) the temperature grows as
 e^{λt}, λ* = λ/ν, and the stress ratios P_xy/p, P_xx/p, P_yy/p tend to constants.
 
 * ``moments`` — the exact second-moment ODE from a Maxwellian to νt = 40; λ* from the slope of
@@ -20,7 +20,7 @@ e^{λt}, λ* = λ/ν, and the stress ratios P_xy/p, P_xx/p, P_yy/p tend to const
 
 ``--dimension 2``: the same with 2D velocities (b = 1/(2π), ν = ρΛ = ρ/2; moments and dsmc); the
 "table" column is then the exact asymptotics of λ*(1+λ*)² = a*² (:mod:`bbgky.kinetic.boltzmann.moments`),
-P_xx/p = (1+2λ*)/(1+λ*) — no REFERENCE.md table exists in 2D.
+P_xx/p = (1+2λ*)/(1+λ*) — no docs/references.md table exists in 2D.
 
 Run: ``.venv/bin/python validation/boltzmann_shear_table.py --method moments dsmc`` (DSMC: about
 1 min per a* on 2 cores at 4 × 10⁵); ``--method spectral`` (N = 32: several minutes per a*).

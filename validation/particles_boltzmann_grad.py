@@ -1,4 +1,4 @@
-"""The Boltzmann–Grad limit (paper eq. 17): sheared WCA particles converge to DSMC as ε → 0.
+"""The Boltzmann–Grad limit (James–Qi–Wang eq. 17): sheared WCA particles converge to DSMC as ε → 0.
 
 The particle level runs V(r) = U(r/ε)/ε (WCA, collision diameter d = 2^(1/6) ε) in simple shear;
 the Boltzmann level runs DSMC with the ``from_potential`` kernel of the same V. **Held fixed: ρ ε²**,

@@ -9,7 +9,7 @@
    fluctuation about the fit and the largest |E(t) − E(0)|/|E(0)|.
 2. Order of the energy error: RMS of E(t) − E(0) over t ≤ 2 for dt = 0.008 … 0.002 (N = 108,
    all pairs), fitted slope of log RMS against log dt, for the shifted-force and the shifted cut-off.
-3. Universal balance (paper 002 eq. 50) along trajectories: residual of
+3. Universal balance (James–Qi–Wang eq. 50) along trajectories: residual of
    e(t) − e(0) + ∫ P:L/ρ dt (RMS over t ≤ 1) for dt and dt/2 and its ratio (4 for order 2), for
    simple shear, planar extension and isotropic expansion (WCA, ρ = 0.3, N = 256).
 4. ``--bench``: steps/s of the JAX path for the classic LJ benchmark state (fcc, ρ = 0.8442,

@@ -1,9 +1,9 @@
 """Vlasov–Poisson benchmarks of the grid solver, with numbers for the issue's closing note.
 
-1. Linear Landau damping (k = 0.5, α = 0.01): fitted rate and frequency against REFERENCE.md
+1. Linear Landau damping (k = 0.5, α = 0.01): fitted rate and frequency against docs/references.md
    (−0.15336, 1.4157) for a sequence of grids, both fits (peaks of log W; least squares of the
    density mode), both interpolants.
-2. Two-stream instability, the three REFERENCE.md variants: fitted growth rate of the field energy.
+2. Two-stream instability, the three docs/references.md variants: fitted growth rate of the field energy.
 3. Nonlinear Landau damping (α = 0.5) to t = 40: mass and total-energy drift for Strang and triple
    jump; the difference from a 2× finer run (grid and dt) in the field energy and in f.
 4. Other kernels (Gaussian ε = 2, σ = 1; Yukawa λ = 2): fitted rates against the dispersion roots.

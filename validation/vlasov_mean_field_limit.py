@@ -1,4 +1,4 @@
-"""Mean-field limit (paper 002 Thm 2.7): W1 between the N-particle empirical measure and the grid
+"""Mean-field limit (James–Qi–Wang Thm 2.7): W1 between the N-particle empirical measure and the grid
 Vlasov solution for N = 10²…10⁵, with the fitted rate (expected ≈ N^(−1/2)).
 
 System: the standard normalised Vlasov–Poisson system, nonlinear Landau damping (α = 0.5,

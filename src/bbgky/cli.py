@@ -123,6 +123,9 @@ def run(config: Annotated[Path | None, typer.Argument(help="TOML configuration")
         example: Annotated[str | None, typer.Option("--example", help="run a bundled scenario")] = None,
         ) -> None:
     """Run every level the configuration enables; write netCDF files and the report."""
+    from . import caches
+
+    caches.enable()  # before anything imports numba: NUMBA_CACHE_DIR is read at its import
     from .config import load
     from .scenarios import examples
     from .scenarios.runner import check_levels, default_out
@@ -210,11 +213,11 @@ def examples(show: Annotated[str | None, typer.Option("--show", help="print one 
                                     f"{', '.join(ex.names())}")])
             sys.stdout.write(ex.text(show))
             return
-        table = Table(title="bundled scenarios")
-        table.add_column("name")
-        table.add_column("what")
+        table = Table(title="bundled scenarios (run time: measured on a shared, loaded 2-core machine)")
+        for col in ("name", "levels", "run time", "what"):
+            table.add_column(col)
         for name in ex.names():
-            table.add_row(name, literal(ex.summary(name)))
+            table.add_row(name, ", ".join(ex.levels(name)), ex.run_time(name), literal(ex.summary(name)))
         out_console.print(table)
     except ConfigError as exc:
         _fail(exc)
@@ -255,6 +258,24 @@ def transport(ctx: typer.Context,
         keys = ("temperature", "viscosity", "thermal_conductivity", "omega22")
         table.add_row(*(f"{r[k]:.6g}" for k in keys))
     out_console.print(table)
+
+
+@app.command()
+def cite(run_dir: Annotated[Path, typer.Argument(help="output folder of a run (holds config.toml)")]) -> None:
+    """Print the BibTeX of the papers a run used: the source papers and every method of its levels."""
+    from . import references
+    from .config import load
+    from .scenarios.runner import LEVELS
+
+    try:
+        if not (run_dir / "config.toml").is_file():
+            raise ConfigError([("RUN_DIR", f"{run_dir} holds no config.toml; give the output folder of a "
+                                "`bbgky run`")])
+        cfg = load(run_dir / "config.toml")
+    except ConfigError as exc:
+        _fail(exc)
+    ran = [name for name in LEVELS if (run_dir / f"{name}.nc").is_file()] or cfg.levels.enabled()
+    sys.stdout.write(references.bibtex(references.used_by(cfg, ran)))
 
 
 def main() -> None:

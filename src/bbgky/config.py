@@ -119,7 +119,7 @@ class Interaction(_Table):
     exponent: float = Field(12.0, gt=3, description="ipl: U = ε(σ/r)^exponent")
     screening_length: Positive = Field(1.0, description="yukawa: screening length λ")
     scaling: Literal["physical", "mean_field", "boltzmann_grad"] = Field(
-        "physical", description="interaction scaling (paper eqs. 13, 14, 17)")
+        "physical", description="interaction scaling (James–Qi–Wang eqs. 13, 14, 17)")
     range: Positive | None = Field(None, description="boltzmann_grad: range ε of U(r/ε)/ε")
 
     def potential_kwargs(self, particles: int) -> dict[str, Any]:
@@ -280,8 +280,8 @@ class VlasovLevel(_Table):
     external_mode: int = Field(1, ge=1, description="external field: k = 2π·mode/box_length")
     external_frequency: float = Field(0.0, description="external field: angular frequency ω")
     particles: int | None = Field(
-        None, ge=2, description="also run the N-particle mean-field system (paper Lemma 2.6) with this N "
-        "and record W1 to the grid solution (unset: grid only)")
+        None, ge=2, description="also run the N-particle mean-field system (James–Qi–Wang Lemma 2.6) "
+        "with this N and record W1 to the grid solution (unset: grid only)")
     w1_study: list[Annotated[int, Field(ge=10)]] | None = Field(
         None, description="mean-field-limit study in the report: W1(N-particle, grid) at every save for "
         "each N of this list (2 seeds), with the fitted rate W1 ∝ N^p (unset: none)")

@@ -224,7 +224,7 @@ def test_dsmc_2d_bkw_file(tmp_path):
 
 def test_moments_method_2d_bkw_fourth_moment(tmp_path):
     """dimension = 2, method = 'moments': the closed 2D fourth moments reproduce the 2D BKW
-    M4 = 8(1 − e^{−t/4}) (REFERENCE.md) — an independent check of ν and of the 2D collision rule."""
+    M4 = 8(1 − e^{−t/4}) (docs/references.md) — an independent check of ν and of the 2D collision rule."""
     cfg = make({"method": "moments"}, system={"dimension": 2}, initial={"kind": "bkw", "start": 6.0},
                time={"end": 4.0})
     ds = level.run(cfg, tmp_path)

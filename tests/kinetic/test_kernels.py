@@ -1,4 +1,4 @@
-"""Collision kernels: normalisation (REFERENCE.md convention), rates, viscosities, sampling."""
+"""Collision kernels: normalisation (docs/references.md convention), rates, viscosities, sampling."""
 
 import math
 

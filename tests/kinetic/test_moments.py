@@ -1,4 +1,4 @@
-"""Exact moment ODEs of Maxwell molecules (and of BGK) against REFERENCE.md and closed forms."""
+"""Exact moment ODEs of Maxwell molecules (and of BGK) against docs/references.md and closed forms."""
 
 import math
 
@@ -8,7 +8,7 @@ import pytest
 from bbgky.kinetic.boltzmann import moments as m
 from bbgky.models import flows, kernels
 
-# REFERENCE.md simple-shear table: a*, λ*, P_xy/p, P_xx/p, P_yy/p
+# docs/references.md simple-shear table: a*, λ*, P_xy/p, P_xx/p, P_yy/p
 TABLE = [
     (0.1, 0.006580, -0.09870, 1.0131, 0.9935),
     (0.5, 0.1304, -0.3913, 1.2308, 0.8846),
@@ -49,7 +49,7 @@ def test_simple_shear_moment_ode_reaches_table(row):
 
 
 def test_energy_balance_along_moment_solution():
-    """ρ e' + P:L = 0 (paper eq. 50) along the solution, e = (3/2)θ, planar extension."""
+    """ρ e' + P:L = 0 (James–Qi–Wang eq. 50) along the solution, e = (3/2)θ, planar extension."""
     k = kernels.maxwell()
     A = flows.velocity_gradient("planar_extension", 3, 0.3)
     times = np.linspace(0, 2.0, 2001)

@@ -16,7 +16,7 @@ T_ANISO = np.array([[1.5, 0.2, 0.0], [0.2, 1.0, 0.0], [0.0, 0.0, 0.5]])
 
 
 def bkw(t, x):
-    """REFERENCE.md BKW solution (mass 1, ⟨|v|²⟩ = 3, b = 1/(4π))."""
+    """docs/references.md BKW solution (mass 1, ⟨|v|²⟩ = 3, b = 1/(4π))."""
     K = 1 - math.exp(-t / 6)
     r2 = (x**2).sum(0)
     poly = (5 * K - 3) / (2 * K) + (1 - K) * r2 / (2 * K**2)

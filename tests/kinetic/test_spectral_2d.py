@@ -14,7 +14,7 @@ from bbgky.models import flows, kernels
 
 
 def bkw_2d(x, t):
-    """REFERENCE.md 2D BKW: e^{−|v|²/2K}/(2πK²)[2K − 1 + (1−K)|v|²/(2K)], K = 1 − e^{−t/8}."""
+    """docs/references.md 2D BKW: e^{−|v|²/2K}/(2πK²)[2K − 1 + (1−K)|v|²/(2K)], K = 1 − e^{−t/8}."""
     K = 1 - math.exp(-t / 8)
     r2 = (x**2).sum(0)
     return np.exp(-r2 / (2 * K)) / (2 * math.pi * K**2) * (2 * K - 1 + (1 - K) * r2 / (2 * K))

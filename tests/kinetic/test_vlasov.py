@@ -16,7 +16,7 @@ from bbgky.kinetic.vlasov.moments import local_moments, maxwellian
 from bbgky.kinetic.vlasov.schemes import SCHEMES
 from bbgky.kinetic.vlasov.solver import VlasovModel, VlasovSolver
 
-# REFERENCE.md, Vlasov–Poisson 1D1V, k = 0.5
+# docs/references.md, Vlasov–Poisson 1D1V, k = 0.5
 OMEGA, GAMMA = 1.4157, -0.15336
 
 
@@ -78,7 +78,7 @@ def test_linear_landau_damping_in_2d2v():
 
 
 def test_two_stream_growth_rate():
-    """REFERENCE.md: f0 = v² e^{−v²/2}/√(2π), k = 0.5: γ = 0.2592."""
+    """docs/references.md: f0 = v² e^{−v²/2}/√(2π), k = 0.5: γ = 0.2592."""
     k = 0.5
     s = vp_solver([32, 128], k, 8.0, 0.1)
     law = InitialLaw("two_stream", 1, amplitude=1e-4, wavenumber=k, profile="v2")

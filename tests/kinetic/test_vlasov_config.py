@@ -8,7 +8,7 @@ from bbgky.config import validate
 from bbgky.errors import ConfigError
 from bbgky.scenarios.runner import check_levels
 
-VP = {  # the standard normalised Vlasov–Poisson system (REFERENCE.md)
+VP = {  # the standard normalised Vlasov–Poisson system (docs/references.md)
     "system": {"dimension": 1, "density": 1.0, "temperature": 1.0},
     "interaction": {"potential": "coulomb", "scaling": "mean_field"},
     "initial": {"kind": "landau", "amplitude": 0.01, "wavenumber": 0.5},

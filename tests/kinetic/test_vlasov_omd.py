@@ -1,4 +1,4 @@
-"""Homogeneous mean-field flow (paper 002 eq. 16): g(t, w) = g0((I + tA) w) to interpolation error."""
+"""Homogeneous mean-field flow (James–Qi–Wang eq. 16): g(t, w) = g0((I + tA) w) to interpolation error."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,5 @@
-"""N-particle mean-field system (paper Lemma 2.6): agreement with the grid solver and W1 → 0 as N^(−1/2)."""
+"""N-particle mean-field system (James–Qi–Wang Lemma 2.6): agreement with the grid solver and W1 → 0
+as N^(−1/2)."""
 
 import jax
 import jax.numpy as jnp

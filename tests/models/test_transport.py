@@ -1,4 +1,4 @@
-"""Chapman–Enskog transport: hard spheres (REFERENCE.md), Maxwell molecules (exact), VHS, inverse
+"""Chapman–Enskog transport: hard spheres (docs/references.md), Maxwell molecules (exact), VHS, inverse
 power laws, Lennard-Jones against the textbook Ω^(l,s) forms; the public table and its errors."""
 
 import math
@@ -39,7 +39,7 @@ def test_hard_sphere_first_approximation_is_exact(sigma):
 def test_maxwell_molecules_viscosity_is_p_over_nu_at_every_order(angular):
     kern = K.maxwell(angular)
     theta = np.array([0.5, 1.0, 4.0])
-    nu_over_n = 0.75 * kern.angular_moment  # ν = (3/4) n Λ (REFERENCE.md)
+    nu_over_n = 0.75 * kern.angular_moment  # ν = (3/4) n Λ (docs/references.md)
     for order in (1, 2, 4, 6):
         mu = CE.transport_kernel(kern, theta, order)[0]
         np.testing.assert_allclose(mu, theta / nu_over_n, rtol=1e-12)  # μ = p/ν = nθ/ν

@@ -1,4 +1,4 @@
-"""Objective MD (paper 002 §1.3): image invariance of w (eq. 11), the universal conservation laws
+"""Objective MD (James–Qi–Wang §1.3): image invariance of w (eq. 11), the universal conservation laws
 along trajectories (eq. 50), the free expansion law, lattice reduction invisible to the dynamics,
 and the refusal to continue in a cell too thin for the cut-off."""
 

@@ -47,7 +47,7 @@ def test_maxwell_slopes_against_exact_kinetic(mu):
     a_star = np.concatenate([c.a_star for c in ns])
     np.testing.assert_allclose(a_star, A_STARS, rtol=1e-10)
     lam_kin = np.concatenate([c.heating_kinetic for c in ns]) / NU
-    # the kinetic heating rate (energy law on P_xy) is the exact λ* of REFERENCE.md in the steady state
+    # the kinetic heating rate (energy law on P_xy) is the exact λ* of docs/references.md in the steady state
     exact = np.array([moments.simple_shear_asymptotics(s).growth_rate for s in A_STARS])
     np.testing.assert_allclose(lam_kin, exact, rtol=1e-6)
     np.testing.assert_allclose(np.concatenate([c.heating_hydro for c in ns]) / NU, 2 / 3 * A_STARS**2,

@@ -2,6 +2,7 @@
 section with finite W1 and its floor."""
 
 import numpy as np
+from markdown_tables import table_after
 
 from bbgky.config import validate
 from bbgky.scenarios import examples
@@ -28,12 +29,10 @@ def test_tiny_particles_and_dsmc_run_reports_w1(tmp_path):
     c = compare(p, k)
     assert np.all(np.isfinite(c["w1"])) and np.all(np.isfinite(c["w1_floor"]))
     assert np.all(c["w1"] > 0) and np.all(c["w1_floor"] > 0)
-    report = (tmp_path / "report.md").read_text()
-    section = report.split("## Particles ↔ kinetic")[1]
-    head = next(line for line in section.splitlines() if line.startswith("| t |"))
-    assert "W1" in head and "W1 floor" in head and "⟨|w|^8⟩" in head
-    rows = [line for line in section.splitlines() if line.startswith("| 0")]
-    assert rows and all("—" not in row.split("|")[-2] for row in rows)  # the floor is a number
+    head, rows = table_after((tmp_path / "report.md").read_text(), "Particles ↔ kinetic")
+    assert "W1" in head and "W1 floor" in head and "Δ⟨|w|^8⟩/⟨|w|^8⟩" in head
+    assert rows and all(len(row) == len(head) for row in rows)
+    assert all(row[-1] != "—" for row in rows)  # the floor is a number
     assert (tmp_path / "particles_kinetic.png").is_file()
 
 

@@ -44,7 +44,7 @@ def test_reduction_errors_compare_levels_on_shared_times():
     section = reduction_errors({"particles": a, "boltzmann": b})
     _, rows = section.table
     assert rows[0][0] == "particles ↔ boltzmann"
-    assert float(rows[0][1]) == pytest.approx(0.02 / 1.02, rel=1e-5)
+    assert float(rows[0][1]) == pytest.approx(0.02 / 1.02, rel=1e-3)  # 4 significant figures
 
 
 def test_report_files_are_written(tmp_path):

@@ -1,6 +1,6 @@
 r"""Homo-energetic hydrodynamics: the universal laws, the reduced Euler and Navier–Stokes systems.
 
-In a homo-energetic flow (paper 002, §4) the bulk velocity is $u = L(t)x$ with
+In a homo-energetic flow (James–Qi–Wang §4) the bulk velocity is $u = L(t)x$ with
 $L(t) = A(I + tA)^{-1}$, and ρ, θ, e, P depend on t only. Moments of the homo-energetic Boltzmann
 equation (eq. 6) give the **universal laws** (eq. 50), whatever the closure:
 

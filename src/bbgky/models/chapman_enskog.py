@@ -25,7 +25,7 @@ $$A_{pq} = [S^{(p)}_{5/2}(c^2)\,\mathring{cc},\ S^{(q)}_{5/2}(c^2)\,\mathring{cc
 \qquad C_{pq} = [S^{(p)}_{3/2}(c^2)\,c,\ S^{(q)}_{3/2}(c^2)\,c],\ 1 \le p, q \le N,$$
 
 — the Galerkin (Sonine) discretisation of the linearised collision operator on the
-viscosity and heat-flux subspaces (the paper's eq. 70 solves the same problem,
+viscosity and heat-flux subspaces (James–Qi–Wang's eq. 70 solves the same problem,
 $\mathcal L(a\,A(W)) = A(W)$, whose first Sonine truncation is μ₁). The brackets are computed
 exactly for any cross-section: with the centre-of-mass velocity G and the relative velocity
 $\sqrt2\gamma\,n$ (γ² = E/k_BT), the integrand $\Delta\Psi_p : \Delta\Psi_q$ is averaged over G by a

@@ -47,7 +47,7 @@ from .scattering import (
 )
 
 #: Neufeld, Janzen & Aziz, J. Chem. Phys. 57, 1100 (1972): fit of Ω^(2,2)* for LJ 12-6,
-#: 0.3 ≤ T* ≤ 100 (REFERENCE.md).
+#: 0.3 ≤ T* ≤ 100 (docs/references.md).
 NEUFELD_22 = (1.16145, 0.14874, 0.52487, 0.77320, 2.16178, 2.43787)
 
 #: default node counts: turning points per segment, ψ nodes per piece, energy nodes on [0, E_c/T*]

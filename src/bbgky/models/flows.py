@@ -1,4 +1,4 @@
-"""Homogeneous deformations of objective MD (paper 002, §1.1 and §1.3, eqs. 10–13).
+"""Homogeneous deformations of objective MD (James–Qi–Wang §1.1 and §1.3, eqs. 10–13).
 
 The periodic images of the simulated particles sit at ``x_1 + (I + tA) ν`` (eq. 10); the bulk
 velocity field is ``u(x, t) = L(t) x`` with ``L(t) = A (I + tA)^{-1}``; the peculiar velocity is

@@ -1,4 +1,4 @@
-r"""Collision kernels of the Boltzmann operator (REFERENCE.md convention), in a registry.
+r"""Collision kernels of the Boltzmann operator (docs/references.md convention), in a registry.
 
 The operator is, in d = 3 (and likewise in d = 2 with the circle S¹),
 
@@ -51,7 +51,7 @@ from numpy.polynomial import legendre as _leg
 
 from ..errors import ConfigError
 
-#: Chapman–Enskog correction of the first Sonine viscosity of hard spheres (REFERENCE.md).
+#: Chapman–Enskog correction of the first Sonine viscosity of hard spheres (docs/references.md).
 HARD_SPHERE_VISCOSITY_FACTOR = 1.016034
 
 
@@ -193,7 +193,7 @@ KERNEL_CITATIONS = {
     "hard_sphere": "S. Chapman, T. G. Cowling, The mathematical theory of non-uniform gases (1970).",
     "vhs": "G. A. Bird, Molecular gas dynamics and the direct simulation of gas flows (1994), §2.6.",
     "from_potential": "J. O. Hirschfelder, C. F. Curtiss, R. B. Bird, Molecular theory of gases and "
-                      "liquids (1954), §1.5; paper eq. 17 (Boltzmann–Grad scaling).",
+                      "liquids (1954), §1.5; James–Qi–Wang eq. 17 (Boltzmann–Grad scaling).",
 }
 
 

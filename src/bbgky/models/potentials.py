@@ -1,4 +1,4 @@
-"""Pair potentials and the three interaction scalings (SPEC Level 0; paper 002 eqs. 13, 14, 17).
+"""Pair potentials and the three interaction scalings (SPEC Level 0; James–Qi–Wang eqs. 13, 14, 17).
 
 Each registered potential is written once, as a symbolic expression ``U(r)``. From it bbgky builds
 

@@ -1,4 +1,4 @@
-"""Level 0: N-particle (objective) molecular dynamics (paper 002 §1.1, §1.3).
+"""Level 0: N-particle (objective) molecular dynamics (James–Qi–Wang §1.1, §1.3).
 
 Modules, from the contract outwards:
 

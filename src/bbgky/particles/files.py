@@ -4,7 +4,7 @@ Conventions (reduced units; numbers are written and read back unchanged):
 
 * **cell** — the periodic cell, our columns = lattice vectors (ase stores rows); 1D and 2D systems
   are padded to 3D with a unit, non-periodic third (second) axis, and cut back on reading;
-* **velocities** — the *peculiar* velocities w = v − L(t)x (paper 002 eq. 11). Extended XYZ keeps
+* **velocities** — the *peculiar* velocities w = v − L(t)x (James–Qi–Wang eq. 11). Extended XYZ keeps
   them in the per-atom array ``vel``; LAMMPS data in its ``Velocities`` section (ase converts
   through its unit sets; we undo that, so the numbers are the reduced ones). A file without
   velocities gives ``None``;

@@ -17,7 +17,7 @@ complete whenever $r_\ell \le w_{\min}/2$ at its build time.
 
 **Wrapping.** $k = \lfloor H^{-1}x \rfloor$, $x \leftarrow x - Hk$, $v \leftarrow v - AH_0Uk$: the
 image $x - Hk$ moves with velocity $v - \frac{d}{dt}(F(t)H_0Uk) = v - AH_0Uk$, so the peculiar
-velocity $w = v - L(t)x$ is unchanged ($L(t)Hk = AH_0Uk$; paper 002 eq. 11).
+velocity $w = v - L(t)x$ is unchanged ($L(t)Hk = AH_0Uk$; James–Qi–Wang eq. 11).
 
 **Lattice reduction** (:func:`reduce_basis`, host side, NumPy). Under a flow the cell $F(t)H_0$
 shears or stretches and its smallest width decays; a better basis of the *same* lattice restores

@@ -45,7 +45,7 @@ from .state import State, System, peculiar_velocity, replica_key
 
 EXTRA_VARS = {
     "work_rate": ((), "epsilon (epsilon/m)^1/2 sigma-1",
-                  "-P:L/rho, the rate of change of e by the flow (paper eq. 50)"),
+                  "-P:L/rho, the rate of change of e by the flow (James–Qi–Wang eq. 50)"),
     "neighbour_rebuilds": ((), "1", "Verlet-list builds since t = 0"),
     "rotational_energy": ((), "epsilon", "rotational kinetic energy per particle, sum(I omega^2/2)/N"),
     "rotational_temperature": ((), "epsilon", "rotational temperature sum(I omega^2)/N (1 dof per "

@@ -8,7 +8,7 @@ flux, forces).
 
 * **Lattice.** The images of the cell sit at ``H(t) m``, ``H(t) = (I + tA) H0 U`` (columns the
   reduced lattice vectors, ``m`` integer). Moving a particle by ``H(t) m`` changes its velocity
-  by ``Ḣ m = A H0 U m`` (paper 002 eqs. 10–11: images share the peculiar velocity w = v − L x).
+  by ``Ḣ m = A H0 U m`` (James–Qi–Wang eqs. 10–11: images share the peculiar velocity w = v − L x).
 * **Step** (unit mass, ``t_n = n·dt`` computed from the step counter): ``v += dt/2 f``;
   ``x += dt v``; if the list needs it, wrap into the cell (with the image velocity) and rebuild;
   ``f = F(x, t_{n+1})``; ``v += dt/2 f``. Separations are minimum images (exact while the

@@ -8,11 +8,11 @@ velocities, $r_{ij}$ minimum-image separations and $f_{ij}$ the force on $i$ fro
   total peculiar momentum is zero and stays zero ($\frac{d}{dt}\sum w = -L\sum w$); this is
   LAMMPS' ``compute temp/deform`` convention ($dN - d$);
 * ``kinetic_energy`` $= \frac1N\sum_i \tfrac12|w_i|^2$, ``potential_energy`` $= \frac1N\sum_{i<j}U$,
-  ``internal_energy`` = their sum (per particle; paper 002 eq. 50 uses this e);
+  ``internal_energy`` = their sum (per particle; James–Qi–Wang eq. 50 uses this e);
 * ``pressure_tensor`` $P = \frac1V\big(\sum_i w_i\otimes w_i + \sum_{i<j} r_{ij}\otimes f_{ij}\big)$;
 * ``heat_flux`` $q = \frac1V\big(\sum_i w_i(\tfrac12|w_i|^2 + u_i) + \tfrac12\sum_{i \ne j}
   r_{ij}(f_{ij}\cdot w_i)\big)$, $u_i = \tfrac12\sum_j U(r_{ij})$ (Irving–Kirkwood; the usual
-  $\tfrac12$ — the paper's eq. 49-bis $\int w|w|^2g$ is twice the kinetic part of this);
+  $\tfrac12$ — James–Qi–Wang's eq. 49-bis $\int w|w|^2g$ is twice the kinetic part of this);
 * ``speed_moment`` $\langle |w|^k\rangle$, k = 2, 4, 6, 8.
 
 Rotating particles (``system.inertia`` $I > 0$) add ``rotational_energy``
@@ -21,7 +21,7 @@ of the heat flux) and ``rotational_temperature`` $= \frac1N\sum_i I\omega_i^2$ (
 freedom per particle). A long-range term (``system.long_range``) adds its energy to
 ``potential_energy`` and its virial (:func:`.pairs.long_range_terms`) to the pressure tensor.
 
-Along any trajectory $\frac{d}{dt}(Ne) = -V\,P : L$ exactly for the ODE (paper eq. 50, third
+Along any trajectory $\frac{d}{dt}(Ne) = -V\,P : L$ exactly for the ODE (James–Qi–Wang eq. 50, third
 line; derivation in :mod:`.state`'s terms: $\dot r_{ij} = w_i - w_j + L r_{ij}$ for every image).
 """
 

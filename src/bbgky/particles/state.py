@@ -15,7 +15,7 @@ with $H_0$ the reference cell at $t = 0$ (``system.H0``, $\ell I$ for the usual 
 $A$ the velocity gradient (``system.A``) and $U$ an integer unimodular matrix (``state.basis``)
 chosen by the host between chunks (lattice reduction, :mod:`.lattice`); $U$ changes the *shape of
 the cell* but not the lattice $\{H(t)n : n \in \mathbb Z^d\}$. The images of particle $i$ sit at
-$x_i + H(t)n$ and move with velocity $v_i + A H_0 U n$ (paper 002 eq. 10), so the peculiar
+$x_i + H(t)n$ and move with velocity $v_i + A H_0 U n$ (James–Qi–Wang eq. 10), so the peculiar
 velocity $w = v - L(t)x$, $L(t) = A F(t)^{-1}$, is the same for all images (eq. 11).
 
 The step (kick–drift–kick, ``system.dt`` = $h$), from $(x, v, f)$ at $t_n = n h$:

@@ -28,7 +28,19 @@ def load(name: str) -> Config:
     return validate(tomllib.loads(text(name)))
 
 
+def levels(name: str) -> list[str]:
+    """The levels the example runs, bottom of the hierarchy first."""
+    return load(name).levels.enabled()
+
+
+def run_time(name: str) -> str:
+    """The example's expected wall time, from its ``# expected run time: …`` comment ("?" if none)."""
+    key = "# expected run time:"
+    return next((line[len(key):].strip() for line in text(name).splitlines() if line.startswith(key)), "?")
+
+
 def summary(name: str) -> str:
     """The example's title and the first comment line after it."""
-    first = next((line.lstrip("# ").strip() for line in text(name).splitlines() if line.startswith("#")), "")
+    first = next((line.lstrip("# ").strip() for line in text(name).splitlines()
+                  if line.startswith("#") and not line.startswith("# expected run time:")), "")
     return f"{load(name).title} — {first}" if first else load(name).title

@@ -18,14 +18,20 @@ import numpy as np
 import xarray as xr
 
 from ..statistics.distances import w1_samples
-from .report import Section, _fmt
+from .sections import TIME_LABEL, Section, fmt, pm
 
 #: save times compared (evenly spread, first and last included)
 TIMES = 6
 
 
-def _pm(value: float, err: float) -> str:
-    return f"{_fmt(value)} ± {_fmt(err)}" if np.isfinite(err) else _fmt(value)
+def _particle_count(ds: xr.Dataset) -> int | None:
+    """N from the configuration stored in the file (the saved velocity sample may be smaller)."""
+    import tomllib
+
+    try:
+        return int(tomllib.loads(ds.attrs["configuration"])["system"]["particles"])
+    except (KeyError, ValueError, TypeError):
+        return ds.sizes.get("particle")
 
 
 def compare(particles: xr.Dataset, kinetic: xr.Dataset, times: int = TIMES) -> dict[str, np.ndarray]:
@@ -41,13 +47,27 @@ def compare(particles: xr.Dataset, kinetic: xr.Dataset, times: int = TIMES) -> d
         out[f"{name}_particles"] = particles[name].values[ip]
         out[f"{name}_kinetic"] = kinetic[name].values[ik]
         err = f"{name}_stderr"
-        out[f"{name}_kinetic_stderr"] = kinetic[err].values[ik] if err in kinetic \
-            else np.full_like(out[f"{name}_kinetic"], np.nan)
+        out[f"{name}_kinetic_stderr"] = (
+            kinetic[err].values[ik] if err in kinetic else np.full_like(out[f"{name}_kinetic"], np.nan)
+        )
     w1 = np.full(ip.size, np.nan)
     floor = np.full(ip.size, np.nan)
     for name in ("temperature", "pressure_tensor", "speed_moment"):
-        out[f"{name}_particles_stderr"] = np.full_like(out[f"{name}_particles"], np.nan)
-    if "velocity_sample" in particles:
+        err = f"{name}_stderr"  # particle replicas ([ensemble] replicas) give their own standard errors
+        out[f"{name}_particles_stderr"] = (
+            particles[err].values[ip] if err in particles else np.full_like(out[f"{name}_particles"], np.nan)
+        )
+    R, M = kinetic.attrs.get("replicas"), kinetic.attrs.get("samples_per_replica")
+    n_particles = _particle_count(particles)
+    if "temperature_stderr" not in particles and R and M and n_particles:
+        # one realisation: its θ noise is the DSMC replica spread scaled from M samples to N particles
+        # (the same one-particle fluctuations to leading order in the Boltzmann–Grad limit)
+        out["temperature_particles_stderr"] = out["temperature_kinetic_stderr"] * np.sqrt(R * M / n_particles)
+    if (
+        "velocity_sample" in particles
+        and "temperature_stderr" not in particles
+        and particles.velocity_sample.ndim == 3
+    ):
         rho = particles.density.values[ip]
         for n, a in enumerate(ip):
             w = particles.velocity_sample.values[a]
@@ -60,7 +80,7 @@ def compare(particles: xr.Dataset, kinetic: xr.Dataset, times: int = TIMES) -> d
             out["speed_moment_particles_stderr"][n, 1:] = [(r2 ** (k // 2)).std() / root_m for k in (4, 6, 8)]
     if "velocity_sample" in particles and "velocity_sample" in kinetic:
         for n, (a, b) in enumerate(zip(ip, ik, strict=True)):
-            wp = particles.velocity_sample.values[a]
+            wp = particles.velocity_sample.values[a].reshape(-1, particles.sizes["i"])  # replicas pooled
             wk = kinetic.velocity_sample.values[b]
             m = min(len(wp), wk.shape[1])
             w1[n] = w1_samples(wp[:m], wk[0, :m])
@@ -76,32 +96,59 @@ def section(datasets: dict[str, xr.Dataset], out: Path) -> Section | None:
     if p is None or k is None or p.sizes.get("i") != 3 or "temperature_stderr" not in k:
         return None
     c = compare(p, k)
-    head = ["t", "θ particles", "θ DSMC", "Δθ/θ", "P_xy particles", "P_xy DSMC", "max |ΔP_ij|/p",
-            *(f"Δ⟨|w|^{o}⟩/⟨|w|^{o}⟩" for o in (2, 4, 6, 8)), "W1", "W1 floor"]
+    head = [
+        "t",
+        "θ particles",
+        "θ DSMC",
+        "Δθ/θ",
+        "P_xy particles",
+        "P_xy DSMC",
+        "max |ΔP_ij|/p",
+        *(f"Δ⟨|w|^{o}⟩/⟨|w|^{o}⟩" for o in (2, 4, 6, 8)),
+        "W1",
+        "W1 floor",
+    ]
     rows = []
     for n, t in enumerate(c["time"]):
-        th, P, M = ([c[f"{name}_{kind}"][n] for kind in ("particles", "particles_stderr", "kinetic",
-                                                         "kinetic_stderr")]
-                    for name in ("temperature", "pressure_tensor", "speed_moment"))
+        th, P, M = (
+            [
+                c[f"{name}_{kind}"][n]
+                for kind in ("particles", "particles_stderr", "kinetic", "kinetic_stderr")
+            ]
+            for name in ("temperature", "pressure_tensor", "speed_moment")
+        )
         pres = np.trace(P[2]) / 3
 
         def rel(a, o=()):  # (particles − DSMC)/DSMC ± both standard errors
             err = np.sqrt(np.nansum([a[1][o] ** 2, a[3][o] ** 2]))  # a missing error counts as 0
-            return _pm((a[0][o] - a[2][o]) / a[2][o], err / abs(a[2][o]))
+            return pm((a[0][o] - a[2][o]) / a[2][o], err / abs(a[2][o]))
 
-        rows.append([_fmt(t), _pm(th[0], th[1]), _pm(th[2], th[3]), rel(th),
-                     _pm(P[0][0, 1], P[1][0, 1]), _pm(P[2][0, 1], P[3][0, 1]),
-                     _fmt(np.abs(P[0] - P[2]).max() / pres),
-                     *(rel(M, o) for o in range(4)), _fmt(c["w1"][n]), _fmt(c["w1_floor"][n])])
+        rows.append(
+            [
+                fmt(t),
+                pm(th[0], th[1]),
+                pm(th[2], th[3]),
+                rel(th),
+                pm(P[0][0, 1], P[1][0, 1]),
+                pm(P[2][0, 1], P[3][0, 1]),
+                fmt(np.abs(P[0] - P[2]).max() / pres),
+                *(rel(M, o) for o in range(4)),
+                fmt(c["w1"][n]),
+                fmt(c["w1_floor"][n]),
+            ]
+        )
     image = _plot(c, out)
-    text = ["The particle level against the DSMC solution of the Boltzmann equation for the same system "
-            f"(kernel {k.attrs.get('kernel', '?')}). Relative differences are (particles − DSMC)/DSMC ± the "
-            "combined standard error: DSMC over replicas, particles from the spread of the saved velocity "
-            "sample (one realisation of N particles: for P_xy (kinetic part) and ⟨|w|^k⟩, k ≥ 4; θ is set "
-            "exactly at t = 0, its particle error is not estimated here). W1: exact optimal "
-            "transport between the particle and DSMC peculiar-velocity samples "
-            "(POT emd2); W1 floor: the same distance between two independent DSMC replicas of the same "
-            "size — differences below the floor are sampling noise."]
+    text = [
+        "The particle level against the DSMC solution of the Boltzmann equation for the same system "
+        f"(kernel {k.attrs.get('kernel', '?')}). Relative differences are (particles − DSMC)/DSMC ± the "
+        "combined standard error: DSMC over replicas, particles from the spread of the saved velocity "
+        "sample (one realisation of N particles: for P_xy (kinetic part) and ⟨|w|^k⟩, k ≥ 4) and, for θ, "
+        "the DSMC replica spread scaled from M samples to N particles (s.e. × (R M/N)^½); with particle "
+        "replicas their own standard errors. W1: exact optimal "
+        "transport between the particle and DSMC peculiar-velocity samples "
+        "(POT emd2); W1 floor: the same distance between two independent DSMC replicas of the same "
+        "size — differences below the floor are sampling noise."
+    ]
     return Section("Particles ↔ kinetic (Boltzmann–Grad)", text, (head, rows), [image])
 
 
@@ -114,16 +161,22 @@ def _plot(c: dict[str, np.ndarray], out: Path) -> str:
     t = c["time"]
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
     axes[0].plot(t, c["temperature_particles"], "o-", label="particles")
-    axes[0].errorbar(t, c["temperature_kinetic"], 2 * c["temperature_kinetic_stderr"], fmt="s--",
-                     label="DSMC ± 2 s.e.")
-    axes[0].set(xlabel="t", ylabel="θ", title="temperature")
+    axes[0].errorbar(
+        t, c["temperature_kinetic"], 2 * c["temperature_kinetic_stderr"], fmt="s--", label="DSMC ± 2 s.e."
+    )
+    axes[0].set(xlabel=TIME_LABEL, ylabel="θ  [ε/k_B]", title="temperature")
     axes[1].plot(t, c["pressure_tensor_particles"][:, 0, 1], "o-", label="particles")
-    axes[1].errorbar(t, c["pressure_tensor_kinetic"][:, 0, 1],
-                     2 * c["pressure_tensor_kinetic_stderr"][:, 0, 1], fmt="s--", label="DSMC ± 2 s.e.")
-    axes[1].set(xlabel="t", ylabel="P_xy", title="shear stress")
+    axes[1].errorbar(
+        t,
+        c["pressure_tensor_kinetic"][:, 0, 1],
+        2 * c["pressure_tensor_kinetic_stderr"][:, 0, 1],
+        fmt="s--",
+        label="DSMC ± 2 s.e.",
+    )
+    axes[1].set(xlabel=TIME_LABEL, ylabel="P_xy  [ε σ^-3]", title="shear stress")
     axes[2].plot(t, c["w1"], "o-", label="W1(particles, DSMC)")
     axes[2].plot(t, c["w1_floor"], "k:", label="floor: W1(DSMC, DSMC)")
-    axes[2].set(xlabel="t", ylabel="W1", title="velocity law")
+    axes[2].set(xlabel=TIME_LABEL, ylabel="W1  [(ε/m)^½]", title="velocity law")
     for ax in axes:
         ax.legend(fontsize=8)
     fig.tight_layout()

@@ -1,53 +1,129 @@
 """The scenario report: what each level computed and what each reduction keeps and loses.
 
-``report.md`` and ``report.html`` hold a table of the run (levels, wall time, initial and final
-state), the reduction errors for every pair of levels present (relative error of θ(t) and of
-each pressure component, interpolated onto the coarser level's save times), and PNG plots of θ(t)
-and the pressure tensor from all levels on shared axes; with the particle and DSMC levels the
-particle ↔ kinetic comparison of :mod:`.particles_kinetic` (moments and W1 of the velocity law).
+``report.md`` and a self-contained ``report.html`` (images inline) hold, in order: the run (levels,
+wall time, initial and final state); the walk down the hierarchy (:mod:`.reductions`: for each
+pair of adjacent levels the difference, its uncertainty, the expected size and a verdict); the
+trajectory differences of every pair of levels; plots (θ(t) and the symmetry-allowed pressure
+components, error bands where replicas exist); the particle ↔ kinetic comparison
+(:mod:`.particles_kinetic`); the closure error against the local Knudsen number
+(:mod:`.knudsen`); a glossary; and the references of the methods the run used
+(:mod:`bbgky.references`). A section that cannot be computed for a run says why; the report is
+always written once the levels have run.
 """
 
 from __future__ import annotations
 
-import html
 import itertools
-from dataclasses import dataclass, field
+import traceback
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
-from .. import __version__
+from .. import __version__, references
 from ..config import Config
+from . import demonstrations, knudsen, particles_kinetic, reductions
+from .sections import TIME_LABEL, Section, fmt, render_html, render_markdown, units
+
+AXES = "xyz"
+
+GLOSSARY = [
+    (
+        "reduced units",
+        "lengths in σ, energies in ε (k_B = 1), mass m, time in σ(m/ε)^½ — the σ, ε of "
+        "[interaction] before any scaling; under the Boltzmann–Grad scaling U(r/ε)/ε the "
+        "molecule has range ε σ",
+    ),
+    (
+        "homo-energetic flow",
+        "an affine flow u(x, t) = L(t) x (simple shear, extension, expansion) whose density, "
+        "temperature and stress do not depend on position — the objective (OMD) flows of "
+        "James–Qi–Wang; the kinetic equation keeps only the velocity variable",
+    ),
+    (
+        "θ",
+        "temperature: kinetic energy per degree of freedom of the peculiar velocity w = v − Lx, "
+        "θ = k_B T [ε]",
+    ),
+    (
+        "P_ij, p",
+        "pressure tensor (kinetic + virial), components along x, y, z; p = tr P/d the scalar pressure",
+    ),
+    ("ν", "collision rate, ν = p/μ(θ) with μ the Chapman–Enskog shear viscosity; 1/ν the mean free time"),
+    ("a*", "local Knudsen number of simple shear, a* = a/ν = a μ(θ)/p (a the shear rate)"),
+    ("Kn", "Knudsen number (mean free path / flow length scale); for homo-energetic flows Kn = a*"),
+    ("λ, λ*", "heating rate λ = θ'/θ and its reduced form λ* = λ/ν"),
+    (
+        "W1",
+        "Wasserstein-1 (earth mover's) distance between two velocity laws, exact discrete optimal transport",
+    ),
+    (
+        "φ, χ",
+        "packing fraction n π d³/6 of the effective diameter d; χ the Enskog contact value of the pair "
+        "correlation, χ − 1 ≈ 2.5 φ",
+    ),
+    (
+        "s.e., 1σ",
+        "standard error of a mean over replicas (DSMC, particle ensembles); a difference above 2σ is "
+        "called significant",
+    ),
+]
 
 
-@dataclass
-class Section:
-    heading: str
-    text: list[str] = field(default_factory=list)
-    table: tuple[list[str], list[list[str]]] | None = None
-    images: list[str] = field(default_factory=list)
-
-
-def _fmt(x: float) -> str:
-    return "—" if x is None or not np.isfinite(x) else f"{x:.6g}"
+def glossary() -> Section:
+    return Section("Glossary", table=(["symbol", "meaning"], [[k, v] for k, v in GLOSSARY]))
 
 
 def run_table(cfg: Config, datasets: dict[str, xr.Dataset], wall: dict[str, float]) -> Section:
-    head = ["level", "saves", "t end", "θ(0)", "θ(end)", "P_xy(end)", "e(end)", "wall s"]
+    stress = reductions.principal_stress(cfg.velocity_gradient())
+    shown = "P_xy" if stress and stress[2] is None and stress[1] == (0, 1) else None
+    head = [
+        "level",
+        "saves",
+        "t end",
+        "θ(0)",
+        "θ(end)",
+        *([f"{shown}(end)"] if shown else []),
+        "e(end)",
+        "wall s",
+    ]
     rows = []
     for name, ds in datasets.items():
         T = ds["temperature"].values
-        pxy = ds["pressure_tensor"].values[-1, 0, 1] if "pressure_tensor" in ds and ds.sizes.get("i", 0) > 1 \
-            else np.nan
+        pxy = (
+            [
+                fmt(ds["pressure_tensor"].values[-1, 0, 1])
+                if "pressure_tensor" in ds and ds.sizes.get("i", 0) > 1
+                else "—"
+            ]
+            if shown
+            else []
+        )
         e = ds["internal_energy"].values[-1] if "internal_energy" in ds else np.nan
-        rows.append([name, str(ds.sizes["time"]), _fmt(float(ds.time[-1])), _fmt(T[0]), _fmt(T[-1]),
-                     _fmt(pxy), _fmt(e), _fmt(wall.get(name, np.nan))])
+        rows.append(
+            [
+                name,
+                str(ds.sizes["time"]),
+                fmt(float(ds.time[-1])),
+                fmt(T[0]),
+                fmt(T[-1]),
+                *pxy,
+                fmt(e),
+                fmt(wall.get(name, np.nan), 3),
+            ]
+        )
     s = cfg.system
     flow = "none" if cfg.flow is None else f"{cfg.flow.kind} (rate {cfg.flow.rate})"
-    text = [f"N = {s.particles}, d = {s.dimension}, ρ0 = {s.density}, θ0 = {s.temperature}, "
-            f"potential {cfg.interaction.potential} ({cfg.interaction.scaling} scaling), flow {flow}, "
-            f"dt = {cfg.time.step}, seed {s.seed}."]
+    what = [f"d = {s.dimension}", f"ρ0 = {s.density}", f"θ0 = {s.temperature}"]
+    if "particles" in datasets:
+        what.insert(0, f"N = {s.particles} particles")
+    b = cfg.levels.boltzmann
+    if "boltzmann" in datasets and b is not None and getattr(b, "method", "") == "dsmc":
+        what.append(f"DSMC {b.samples} samples × {b.replicas} replicas")
+    text = [
+        ", ".join(what) + f", potential {cfg.interaction.potential} ({cfg.interaction.scaling} scaling), "
+        f"flow {flow}, dt = {cfg.time.step}, seed {s.seed}. Units: reduced (see the glossary)."
+    ]
     return Section("The run", text, (head, rows))
 
 
@@ -67,50 +143,102 @@ def reduction_errors(datasets: dict[str, xr.Dataset]) -> Section | None:
             continue
         ta, tb = (np.interp(t, d.time.values, d["temperature"].values) for d in (da, db))
         rel_t = np.abs(ta - tb) / np.abs(tb)
-        row = [f"{a} ↔ {b}", _fmt(rel_t.max()), _fmt(rel_t[-1])]
+        row = [f"{a} ↔ {b}", fmt(rel_t.max()), fmt(rel_t[-1])]
         if "pressure_tensor" in da and "pressure_tensor" in db and da.sizes["i"] == db.sizes["i"]:
             pa, pb = (d["pressure_tensor"].interp(time=t).values for d in (da, db))
             p = np.trace(pb, axis1=1, axis2=2) / pb.shape[1]
             rel_p = np.abs(pa - pb).max(axis=(1, 2)) / np.abs(p)
-            row += [_fmt(rel_p.max()), _fmt(rel_p[-1])]
+            row += [fmt(rel_p.max()), fmt(rel_p[-1])]
         else:
             row += ["—", "—"]
         rows.append(row)
-    return Section("Reduction errors", ["Relative differences between levels, on shared save times; "
-                                        "the pressure error is scaled by the scalar pressure p."],
-                   (head, rows))
+    return Section(
+        "Differences along the trajectories",
+        [
+            "Every pair of levels, on shared save times: the largest and the final relative difference "
+            "of θ, and of the pressure tensor (max over components, scaled by the scalar pressure p). "
+            "No uncertainty here; see the hierarchy table above for noise and expectations."
+        ],
+        (head, rows),
+    )
 
 
-def plots(datasets: dict[str, xr.Dataset], out: Path) -> list[str]:
+def independent_components(L: np.ndarray, initial: np.ndarray | None = None) -> list[tuple[int, int]]:
+    """The pressure-tensor components (i ≤ j) not zero by symmetry.
+
+    A homo-energetic flow and its initial state are invariant under reflecting every axis of one
+    connected component of the graph "i — j if L_ij + L_ji ≠ 0 or the initial tensor couples i, j";
+    P_ij with i, j in different components changes sign under that reflection, so it is 0. Simple
+    shear couples x and y: P_xz = P_yz = 0. The symmetric P_ji is never shown twice."""
+    L = np.asarray(L, float)
+    d = L.shape[0]
+    coupled = np.abs(L + L.T) > 0
+    if initial is not None:
+        coupled |= np.abs(np.asarray(initial, float)) > 0
+    group = list(range(d))
+    for i, j in itertools.combinations(range(d), 2):
+        if coupled[i, j]:
+            gi, gj = group[i], group[j]
+            group = [gi if g == gj else g for g in group]
+    return [(i, j) for i in range(d) for j in range(i, d) if i == j or group[i] == group[j]]
+
+
+def _initial_tensor(cfg: Config) -> np.ndarray | None:
+    t = getattr(cfg.initial, "temperature_tensor", None)
+    return None if t is None else np.asarray(t, float)
+
+
+def _band(ax, ds: xr.Dataset, name: str, y: np.ndarray, colour: str, index=()) -> None:
+    """±2 s.e. band where the level has a ``*_stderr`` companion (replicas)."""
+    if f"{name}_stderr" in ds:
+        e = ds[f"{name}_stderr"].values[(slice(None), *index)]
+        ax.fill_between(ds.time.values, y - 2 * e, y + 2 * e, color=colour, alpha=0.25, lw=0)
+
+
+def plots(cfg: Config, datasets: dict[str, xr.Dataset], out: Path) -> list[str]:
+    """θ(t) of every level and the independent, symmetry-allowed pressure components, ±2 s.e. bands."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only; never needs a display
     import matplotlib.pyplot as plt
 
+    d = cfg.system.dimension
+    colours = {name: f"C{k}" for k, name in enumerate(datasets)}
     names = []
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
     for level, ds in datasets.items():
-        ax.plot(ds.time, ds["temperature"], label=level)
-    ax.set(xlabel="t", ylabel="θ(t)", title="Temperature")
+        y = ds["temperature"].values
+        ax.plot(ds.time, y, "-", color=colours[level], label=level)
+        _band(ax, ds, "temperature", y, colours[level])
+    ax.set(xlabel=TIME_LABEL, ylabel="θ  [ε/k_B]", title="Temperature (bands: ±2 standard errors)")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(out / "temperature.png", dpi=120)
+    fig.savefig(out / "temperature.png", dpi=110)
     plt.close(fig)
     names.append("temperature.png")
-    with_p = {k: ds for k, ds in datasets.items() if "pressure_tensor" in ds}
+    with_p = {k: ds for k, ds in datasets.items() if "pressure_tensor" in ds and ds.sizes.get("i") == d}
     if with_p:
-        d = max(ds.sizes["i"] for ds in with_p.values())
-        fig, axes = plt.subplots(d, d, figsize=(3 * d, 2.4 * d), squeeze=False, sharex=True)
-        for (i, j), ax in np.ndenumerate(axes):
+        comps = independent_components(cfg.velocity_gradient(), _initial_tensor(cfg))
+        cols = min(3, len(comps))
+        rows = -(-len(comps) // cols)
+        fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.0 * rows), squeeze=False, sharex=True)
+        for ax, (i, j) in zip(axes.flat, comps, strict=False):
             for level, ds in with_p.items():
-                if i < ds.sizes["i"] and j < ds.sizes["j"]:
-                    ax.plot(ds.time, ds["pressure_tensor"][:, i, j], label=level)
-            ax.set_title(f"P[{i},{j}]", fontsize=9)
-        axes[0, 0].legend(fontsize=7)
+                y = ds["pressure_tensor"].values[:, i, j]
+                ax.plot(ds.time, y, color=colours[level], label=level)
+                _band(ax, ds, "pressure_tensor", y, colours[level], (i, j))
+            ax.set_title(f"P_{AXES[i]}{AXES[j]}", fontsize=10)
+            ax.set_ylabel(f"P_{AXES[i]}{AXES[j]}  [{units('epsilon sigma-d', d)}]", fontsize=8)
+        for ax in axes.flat[len(comps) :]:
+            ax.set_visible(False)
         for ax in axes[-1]:
-            ax.set_xlabel("t")
+            ax.set_xlabel(TIME_LABEL)
+        axes[0, 0].legend(fontsize=7)
+        fig.suptitle(
+            "Pressure tensor: independent components not zero by symmetry (±2 s.e. bands)", fontsize=10
+        )
         fig.tight_layout()
-        fig.savefig(out / "pressure_tensor.png", dpi=120)
+        fig.savefig(out / "pressure_tensor.png", dpi=110)
         plt.close(fig)
         names.append("pressure_tensor.png")
     return names
@@ -129,22 +257,33 @@ def vlasov_section(ds: xr.Dataset, out: Path) -> Section:
     for ax, name in zip(axes[0], panels, strict=True):
         if name == "field_energy":
             ax.semilogy(ds.time, ds.field_energy)
-            ax.set(xlabel="t", ylabel="field energy", title="mean-field energy")
+            ax.set(xlabel=TIME_LABEL, ylabel="field energy  [ε]  (log axis)", title="mean-field energy")
         elif name == "phase_space":
             snap = ds.phase_space.isel(time=-1)
-            ax.imshow(snap.values.T, origin="lower", aspect="auto", cmap="viridis",
-                      extent=[float(snap[snap.dims[0]][0]), float(snap[snap.dims[0]][-1]),
-                              float(snap[snap.dims[1]][0]), float(snap[snap.dims[1]][-1])])
-            ax.set(xlabel="x", ylabel="v", title=f"f(x, v) at t = {float(ds.time[-1]):.3g}")
+            ax.imshow(
+                snap.values.T,
+                origin="lower",
+                aspect="auto",
+                cmap="viridis",
+                extent=[
+                    float(snap[snap.dims[0]][0]),
+                    float(snap[snap.dims[0]][-1]),
+                    float(snap[snap.dims[1]][0]),
+                    float(snap[snap.dims[1]][-1]),
+                ],
+            )
+            ax.set(xlabel="x  [σ]", ylabel="v  [(ε/m)^½]", title=f"f(x, v) at t = {float(ds.time[-1]):.3g}")
         else:
             for key in ("w1_position", "w1_velocity"):
                 if key in ds:
                     ax.plot(ds.time, ds[key], label=key.replace("w1_", "W1 "))
-            ax.set(xlabel="t", ylabel="W1", title="particles ↔ grid")
+            ax.set(xlabel=TIME_LABEL, ylabel="W1  [σ or (ε/m)^½]", title="particles ↔ grid")
             ax.legend()
             n = ds.attrs.get("vlasov_particles")
-            text.append(f"N-particle mean-field solution ({n}): W1 of the position and velocity "
-                        f"marginals to the grid solution, final {float(ds.w1_velocity[-1]):.3g} (velocity).")
+            text.append(
+                f"N-particle mean-field solution ({n}): W1 of the position and velocity "
+                f"marginals to the grid solution, final {float(ds.w1_velocity[-1]):.3g} (velocity)."
+            )
     fig.tight_layout()
     fig.savefig(out / "vlasov.png", dpi=110)
     plt.close(fig)
@@ -170,16 +309,25 @@ def studies_section(studies: dict[str, xr.Dataset], out: Path) -> Section:
                 if f"{key}_mean" in ds:
                     rate = float(ds[f"{key}_rate"][-1])
                     ax.loglog(ds.N, ds[f"{key}_mean"].isel(time=-1), "o-", label=f"{key} ∝ N^{rate:.2f}")
-                    text.append(f"Mean-field limit: {key} at t = {float(ds.time[-1]):.3g} falls as "
-                                f"N^{rate:.3f} (N = {', '.join(str(int(n)) for n in ds.N.values)}).")
-            ax.set(xlabel="N", ylabel="W1", title="N-particle ↔ Vlasov")
+                    text.append(
+                        f"Mean-field limit: {key} at t = {float(ds.time[-1]):.3g} falls as "
+                        f"N^{rate:.3f} (N = {', '.join(str(int(n)) for n in ds.N.values)})."
+                    )
+            ax.set(xlabel="N  [particles]", ylabel="W1  [(ε/m)^½ or σ]", title="N-particle ↔ Vlasov")
         else:
             order = float(ds.attrs["order"])
-            ax.loglog(ds.knudsen, ds.density_error.isel(time=-1), "o-",
-                      label=f"density error ∝ Kn^{order:.2f}")
-            ax.set(xlabel="Kn", ylabel="max |n_kin − ρ_hydro|/n0", title="Vlasov–BGK ↔ Euler")
-            text.append("Hydrodynamic limit: the kinetic ↔ Euler density error at "
-                        f"t = {float(ds.time[-1]):.3g} falls as Kn^{order:.3f}.")
+            ax.loglog(
+                ds.knudsen, ds.density_error.isel(time=-1), "o-", label=f"density error ∝ Kn^{order:.2f}"
+            )
+            ax.set(
+                xlabel="Kn  [dimensionless]",
+                ylabel="max |n_kin − ρ_hydro|/n0  [dimensionless]",
+                title="Vlasov–BGK ↔ Euler",
+            )
+            text.append(
+                "Hydrodynamic limit: the kinetic ↔ Euler density error at "
+                f"t = {float(ds.time[-1]):.3g} falls as Kn^{order:.3f}."
+            )
         ax.legend()
     fig.tight_layout()
     fig.savefig(out / "limits.png", dpi=110)
@@ -187,65 +335,64 @@ def studies_section(studies: dict[str, xr.Dataset], out: Path) -> Section:
     return Section("Limit studies", text, images=["limits.png"])
 
 
-def render_markdown(title: str, sections: list[Section]) -> str:
-    lines = [f"# {title}", ""]
-    for s in sections:
-        lines += [f"## {s.heading}", ""]
-        lines += [*s.text, ""] if s.text else []
-        if s.table:
-            head, rows = s.table
-            lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-            lines += ["| " + " | ".join(r) + " |" for r in rows]
-            lines.append("")
-        lines += [f"![{img}]({img})" for img in s.images]
-        lines.append("")
-    return "\n".join(lines)
+def _guarded(heading: str, build, *args) -> Section | None:
+    """Build one section; a failure becomes a section saying what went wrong, never a lost report."""
+    try:
+        return build(*args)
+    except Exception as exc:
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        return Section(
+            heading,
+            [
+                f"Not computed for this run: {type(exc).__name__}: {exc} "
+                f"({Path(where.filename).name}:{where.lineno})."
+            ],
+        )
 
 
-def render_html(title: str, sections: list[Section]) -> str:
-    e = html.escape
-    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{e(title)}</title>",
-             "<style>body{font-family:sans-serif;max-width:960px;margin:2em auto}"
-             "table{border-collapse:collapse}td,th{border:1px solid #aaa;padding:3px 8px}</style>",
-             f"</head><body><h1>{e(title)}</h1>"]
-    for s in sections:
-        parts.append(f"<h2>{e(s.heading)}</h2>")
-        parts += [f"<p>{e(t)}</p>" for t in s.text]
-        if s.table:
-            head, rows = s.table
-            parts.append("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr>")
-            parts += ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in rows]
-            parts.append("</table>")
-        parts += [f"<img src='{e(img)}' alt='{e(img)}'>" for img in s.images]
-    parts.append(f"<p><small>bbgky {__version__}</small></p></body></html>")
-    return "\n".join(parts)
+def references_section(cfg: Config, datasets: dict[str, xr.Dataset]) -> Section:
+    keys = references.used_by(cfg, list(datasets))
+    return Section(
+        "References",
+        [
+            "The papers behind the levels and methods this run used "
+            "(`bbgky cite RUN_DIR` prints them as BibTeX)."
+        ],
+        after=[f"[{k}] {references.text(k)}" for k in keys],
+    )
 
 
-def write_report(cfg: Config, datasets: dict[str, xr.Dataset], out: Path, *,
-                 wall_seconds: dict[str, float] | None = None,
-                 studies: dict[str, xr.Dataset] | None = None) -> Path:
+def write_report(
+    cfg: Config,
+    datasets: dict[str, xr.Dataset],
+    out: Path,
+    *,
+    wall_seconds: dict[str, float] | None = None,
+    studies: dict[str, xr.Dataset] | None = None,
+) -> Path:
     """Write ``report.md``, ``report.html`` and the PNG plots into ``out``; return the .md path."""
     out = Path(out)
-    sections = [run_table(cfg, datasets, wall_seconds or {})]
-    errors = reduction_errors(datasets)
-    if errors is not None:
-        sections.append(errors)
-    sections.append(Section("Plots", images=plots(datasets, out)))
+    out.mkdir(parents=True, exist_ok=True)
+    plans = [
+        ("The run", run_table, cfg, datasets, wall_seconds or {}),
+        ("Walking down the hierarchy: what each reduction loses", reductions.section, cfg, datasets),
+        (demonstrations.HEADING, demonstrations.section, cfg, datasets, out),
+        ("Differences along the trajectories", reduction_errors, datasets),
+        ("Plots", lambda: Section("Plots", images=plots(cfg, datasets, out))),
+    ]
     if "vlasov" in datasets:
-        sections.append(vlasov_section(datasets["vlasov"], out))
+        plans.append(("Mean-field (Vlasov) level", vlasov_section, datasets["vlasov"], out))
     if studies:
-        sections.append(studies_section(studies, out))
-    from .knudsen import section as knudsen_section
-    from .particles_kinetic import section as particles_kinetic_section
-
-    pk = particles_kinetic_section(datasets, out)  # particles + DSMC Boltzmann level
-    if pk is not None:
-        sections.append(pk)
-
-    knud = knudsen_section(cfg, datasets, out)  # simple shear with boltzmann + euler/navier_stokes
-    if knud is not None:
-        sections.append(knud)
-    (out / "report.html").write_text(render_html(cfg.title, sections))
+        plans.append(("Limit studies", studies_section, studies, out))
+    plans += [
+        ("Particles ↔ kinetic (Boltzmann–Grad)", particles_kinetic.section, datasets, out),
+        (knudsen.HEADING, knudsen.section, cfg, datasets, out),
+        ("Glossary", glossary),
+        ("References", references_section, cfg, datasets),
+    ]
+    sections = [s for heading, build, *args in plans if (s := _guarded(heading, build, *args)) is not None]
+    footer = f"bbgky {__version__}"
+    (out / "report.html").write_text(render_html(cfg.title, sections, out, footer))
     md = out / "report.md"
-    md.write_text(render_markdown(cfg.title, sections))
+    md.write_text(render_markdown(cfg.title, sections) + f"\n_{footer}_\n")
     return md

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from .. import caches
 from ..config import Config, to_toml
 from ..driver import resume_problems, write_manifest
 from ..errors import ConfigError, NumericalFailure
@@ -106,6 +107,7 @@ def available_levels() -> list[str]:
 def run(cfg: Config, out: Path | None = None, *, resume: bool = False,
         progress: Progress | None = None, report: bool = True) -> RunResult:
     """Run every enabled level in float64, write ``<level>.nc`` files and the report."""
+    caches.enable()  # compiled kernels persist in the user's cache folder (a second run starts fast)
     enable_float64()
     out = Path(out) if out is not None else default_out(cfg)
     enabled = cfg.levels.enabled()

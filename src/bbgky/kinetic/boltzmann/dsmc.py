@@ -1,4 +1,4 @@
-r"""Direct simulation Monte Carlo of the homo-energetic Boltzmann equation (paper eq. 6), in
+r"""Direct simulation Monte Carlo of the homo-energetic Boltzmann equation (James–Qi–Wang eq. 6), in
 d = 2 or 3 velocity dimensions (the dimension of A; the kernel must match).
 
 **Scheme** (Babovsky's disjoint-pair form of Nanbu's method with a majorant, i.e. Bird's
@@ -30,7 +30,7 @@ $e^{-\nu\Delta t}$: the relaxation rate is biased by $-\ln(1-\nu\Delta t)/(\nu\D
 tests/kinetic/test_boltzmann_verification.py). ``time.step`` and ``collision_fraction`` bound νΔt.
 
 **Distribution outputs**: per replica, with θ its temperature and c = √θ (ξ = w/c is the
-self-similar variable of paper eq. 46), histograms of ξ_i and |ξ| on fixed bins
+self-similar variable of James–Qi–Wang eq. 46), histograms of ξ_i and |ξ| on fixed bins
 (:data:`HISTOGRAM_RANGE`) reported as the axis marginals $g_i(c\xi) = \rho\,h_i(\xi)/c$ and the
 speed distribution $\rho\,h_{|\xi|}(\xi)/c$ (the ``velocity_marginal``/``speed_distribution`` of the
 grid methods, as bin averages): $\sum_b g_i\,c\,\Delta\xi = \rho$ (up to the mass beyond the range)
@@ -388,7 +388,7 @@ def maxwellian_sampler(temperature_tensor):
 
 
 #: τ of the BKW solution's K(t) = 1 − e^{−t/τ} for isotropic Maxwell molecules, b = 1/|S^{d−1}|, at
-#: unit density: τ = 4/Λ (the fourth-moment rate is ρΛ/2), i.e. 6 in 3D and 8 in 2D (REFERENCE.md)
+#: unit density: τ = 4/Λ (the fourth-moment rate is ρΛ/2), i.e. 6 in 3D and 8 in 2D (docs/references.md)
 BKW_TIME_SCALE = {3: 6.0, 2: 8.0}
 
 
@@ -404,7 +404,7 @@ def bkw_K(start: float, dimension: int = 3) -> float:
 
 def bkw_weight(K: float, r2, dimension: int = 3):
     r"""The BKW function over the Maxwellian of variance K: $f/G_K = \frac{(d+2)K - d}{2K} +
-    \frac{(1-K)|v|^2}{2K^2}$ (mass 1, ⟨|v|²⟩ = d; REFERENCE.md for d = 3 and d = 2)."""
+    \frac{(1-K)|v|^2}{2K^2}$ (mass 1, ⟨|v|²⟩ = d; docs/references.md for d = 3 and d = 2)."""
     d = dimension
     return ((d + 2) * K - d) / (2 * K) + (1 - K) * r2 / (2 * K**2)
 

@@ -1,6 +1,6 @@
 r"""The Boltzmann level of a configured scenario: ``run(cfg, out, *, resume, progress)``.
 
-Solves the homo-energetic Boltzmann equation (paper eq. 6) in d = ``system.dimension`` velocity
+Solves the homo-energetic Boltzmann equation (James–Qi–Wang eq. 6) in d = ``system.dimension`` velocity
 dimensions (3 or 2) with ``[levels.boltzmann] method``:
 
 * ``dsmc`` — :mod:`.dsmc`, ``replicas`` × ``samples`` simulators; every observable is the replica
@@ -19,7 +19,7 @@ At every save, every method but moments adds velocity_scale c(t) (w = c ξ, c² 
 marginals velocity_marginal g_i(c ξ) and the speed distribution speed_distribution (∫ g_i dw_i = ρ,
 ∫ w_i² g_i dw_i = P_ii): on the grid (:mod:`.selfsimilar`; spectral, bgk — plus, once, the full
 velocity_distribution g at the last save on the scaled grid, N^d values), or as DSMC histograms of
-ξ = w/√θ (θ of each replica: the self-similar variable of paper eq. 46) on fixed bins of ξ, with CF
+ξ = w/√θ (θ of each replica: the self-similar variable of James–Qi–Wang eq. 46) on fixed bins of ξ, with CF
 bounds and ``_stderr`` companions (:func:`.dsmc.replica_observables`; bin averages, so ∫ = ρ up to
 the mass beyond |ξ| = 8 and second moments carry Sheppard's binning term Δξ²/12 relative to θ).
 Save times are k·Δ, Δ = time.step × round(save_every/step), as at the other levels.

@@ -1,4 +1,4 @@
-r"""Exact moment equations of the homo-energetic Boltzmann equation (paper eq. 6).
+r"""Exact moment equations of the homo-energetic Boltzmann equation (James–Qi–Wang eq. 6).
 
 Derivation. Multiply $\partial_t g - (Lw)\cdot\nabla_w g = Q(g,g)$ by $w_iw_j$ and integrate by
 parts: $\nabla_w\cdot(w_iw_j\,Lw) = (Lw)_i w_j + w_i (Lw)_j + \mathrm{tr}(L)\,w_iw_j$, so with
@@ -17,14 +17,14 @@ symmetrisation of Q) it gives
 $$\int w\otimes w\;Q(g,g)\,dw = -\nu\,(P - pI),\qquad p = \mathrm{tr}P/d,\quad
 \nu = \frac{d}{2(d-1)}\,\rho(t)\,\Lambda,\quad \Lambda = \int_{S^{d-1}} b\,\sin^2\theta\,d\sigma,$$
 
-i.e. ν = (3/4)ρΛ in 3D (REFERENCE.md) and ν = ρΛ in 2D; ν = ρ/2 for the isotropic defaults
+i.e. ν = (3/4)ρΛ in 3D (docs/references.md) and ν = ρΛ in 2D; ν = ρ/2 for the isotropic defaults
 b = 1/(4π) (Λ = 2/3) and b = 1/(2π) (Λ = 1/2).
 
 with $\rho(t) = \rho_0/\det(I+tA)$. The same linear ODE, with $\nu = p/\mu(\theta)$, is *exact*
 for the BGK model of any kernel (BGK relaxes P to pI at the rate ν), which the BGK solver is
 tested against.
 
-Simple shear $L = a\,e_xe_y^T$ (REFERENCE.md for d = 3): with $P = e^{\lambda t}\hat P$, the yy (and
+Simple shear $L = a\,e_xe_y^T$ (docs/references.md for d = 3): with $P = e^{\lambda t}\hat P$, the yy (and
 zz) equation gives $P_{yy} = p/(1+\lambda^*)$, the xy one $P_{xy} = -a^*P_{yy}/(1+\lambda^*)$, the trace
 $P_{xx} = dp - (d-1)P_{yy}$ and the xx one $\lambda^* d = 2a^{*2}/(1+\lambda^*)^2$: the temperature
 grows as $e^{\lambda t}$ with $\lambda^* = \lambda/\nu$ the largest root of

@@ -1,4 +1,4 @@
-r"""Self-similar profiles of the homo-energetic Boltzmann equation (paper eq. 46, Thm 3.1), and
+r"""Self-similar profiles of the homo-energetic Boltzmann equation (James–Qi–Wang eq. 46, Thm 3.1), and
 the marginals of the scaled profile G on the spectral grid.
 
 **Self-similar solutions.** For Maxwell molecules under simple shear L = a e_xe_yᵀ (ρ fixed),

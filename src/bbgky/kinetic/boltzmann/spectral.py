@@ -46,7 +46,7 @@ $\tilde Y = 1, \sqrt2\cos l\varphi, \sqrt2\sin l\varphi$ and Chebyshev $T_l$ in 
 (Jacobi–Anger); the circle average $\int_{S^1} e^{iz\,\omega\cdot e}\,d\omega = 2\pi J_0(z)$ replaces
 $4\pi\,\mathrm{sinc}\,z$ (gain at $z = \pi\rho|k|/2L$, loss at $z = \pi\rho|k|/L$).
 
-**Deformation and self-similar variables** (paper eq. 46). With $g(t,w) = \rho(t)\,c(t)^{-d}
+**Deformation and self-similar variables** (James–Qi–Wang eq. 46). With $g(t,w) = \rho(t)\,c(t)^{-d}
 G(t, w/c(t))$, $\rho = \rho_0/\det(I+tA)$, $\int G = 1$ and a kernel homogeneous of degree γ,
 
 $$\partial_t G = \nabla_\xi\cdot\big((\dot c/c\; I + L)\,\xi\, G\big) + \rho\,c^\gamma\,Q(G,G),

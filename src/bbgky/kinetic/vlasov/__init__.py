@@ -1,5 +1,5 @@
 """The mean-field level: the Vlasov equation on a phase-space grid and with N particles, its
-homogeneous objective-MD reduction (paper eq. 16) and its hydrodynamic (Euler) limit.
+homogeneous objective-MD reduction (James–Qi–Wang eq. 16) and its hydrodynamic (Euler) limit.
 
 Public API (imported lazily, so that configuration checks do not load JAX):
 
@@ -7,7 +7,7 @@ Public API (imported lazily, so that configuration checks do not load JAX):
   interpolants in :mod:`.interpolation`, kernels :func:`make_kernel` / :func:`coulomb` /
   :func:`yukawa` / :func:`gaussian` / :func:`from_function`, initial laws :class:`InitialLaw`;
 * :class:`HomogeneousMeanField` — eq. (16) under a flow A, with its exact solution;
-* :class:`MeanFieldParticles` — the N-particle system of Lemma 2.6 (all pairs or particle-mesh);
+* :class:`MeanFieldParticles` — the N-particle system of James–Qi–Wang Lemma 2.6 (all pairs or particle-mesh);
 * :class:`EulerMeanField` — 1D/2D Euler with the mean-field force (isothermal / adiabatic);
 * studies — :func:`distances_to_grid`, :func:`w1_versus_n`, :func:`hydro_error_versus_knudsen`;
   fits — :func:`fit_damped_mode`, :func:`fit_peaks`, :func:`fit_growth`, :func:`dispersion_root`;

@@ -92,7 +92,7 @@ def dispersion_root(uk: float, k: float, *, density: float = 1.0, temperature: f
 
     $$ε(k, ω) = 1 + \frac{n_0 \hat U(k)}{θ}\,\bigl(1 + ζ Z(ζ)\bigr) = 0,\qquad ζ = \frac{ω}{\sqrt{2θ}\,k},$$
 
-    (for Coulomb, $n_0\hat U = 1/k^2$ gives REFERENCE.md's $1 + (1 + ζZ)/k^2 = 0$). Returns
+    (for Coulomb, $n_0\hat U = 1/k^2$ gives docs/references.md's $1 + (1 + ζZ)/k^2 = 0$). Returns
     ω = frequency + i·rate, found by Newton's method from ``guess``."""
     c = density * uk / temperature
     s = np.sqrt(2 * temperature) * k

@@ -1,10 +1,10 @@
-r"""The spatially homogeneous mean-field equation under an objective-MD flow (paper 002, eq. 16).
+r"""The spatially homogeneous mean-field equation under an objective-MD flow (James–Qi–Wang eq. 16).
 
 For a distribution homogeneous in x the mean-field force vanishes and eq. (15) reduces to
 
 $$∂_t g(t, w) - (L(t) w)\cdot∇_w g = 0,\qquad L(t) = A (I + tA)^{-1},$$
 
-whose exact solution is $g(t, w) = g_0((I + tA)w)$ (REFERENCE.md), with density
+whose exact solution is $g(t, w) = g_0((I + tA)w)$ (docs/references.md), with density
 $ρ(t) = ρ_0/\det(I + tA)$. Since $I + tA$ is affine in t, one step is exact along the
 characteristics: $g(t + τ, w) = g(t, (I + τ L(t)) w)$. The solver applies this map on a
 cell-centred velocity grid with tensor-product cubic B-spline interpolation (zero outside the

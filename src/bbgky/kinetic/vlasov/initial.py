@@ -5,10 +5,10 @@ unit-mass velocity profile φ (temperature θ0 = ``temperature``), so ``density`
 number density n0. With k = ``wavenumber``, α = ``amplitude``, $M_θ$ the Maxwellian:
 
 * ``maxwellian`` — s = 1, φ = M_θ.
-* ``landau`` — $s = 1 + α\sum_i \cos(k x_i)$, φ = M_θ (REFERENCE.md: k = 0.5, α = 0.01).
+* ``landau`` — $s = 1 + α\sum_i \cos(k x_i)$, φ = M_θ (docs/references.md: k = 0.5, α = 0.01).
 * ``two_stream`` — $s = 1 + α\cos(k x_1)$; φ along $v_1$ (Maxwellian in $v_2$), by ``profile``:
   ``"v2"``: $(v^2/θ) M_θ$ (REFERENCE γ = 0.2592 at k = 0.5);
-  ``"mixed"``: $(1 + 5v^2/θ)M_θ/6$ — REFERENCE.md's $(2/7)(1 + 5v^2)M$ is this profile at
+  ``"mixed"``: $(1 + 5v^2/θ)M_θ/6$ — docs/references.md's $(2/7)(1 + 5v^2)M$ is this profile at
   density 12/7 (γ = 0.2331 at k = 0.5 needs ``density = 12/7``);
   ``"beams"``: $\frac12[M_θ(v - u_b) + M_θ(v + u_b)]$, $u_b$ = ``beam_velocity`` (γ = 0.2258 at
   u_b = 2.4, k = 0.2).

@@ -1,10 +1,11 @@
 r"""The N-particle mean-field system whose empirical measure solves the Vlasov equation weakly
-(paper 002, Lemma 2.6 and Thm 2.7; tutorial "Mean Field Reduction").
+(James–Qi–Wang Lemma 2.6 and Thm 2.7; Promislow tutorial "Correlation as Stochasticity",
+§Mean Field Reduction).
 
 N particles in the periodic box, each carrying the mass $w = n_0|Ω|/N$ of the number density,
 move by
 $$\dot x_i = v_i,\qquad \dot v_i = -\sum_{j\ne i} w\,∇U_{per}(x_i - x_j) + a_{ext}(t, x_i),$$
-i.e. the mean-field scaling $-\frac1N\sum_j ∇\tilde U$ with $\tilde U = n_0|Ω|\,U$ (paper eq. 14
+i.e. the mean-field scaling $-\frac1N\sum_j ∇\tilde U$ with $\tilde U = n_0|Ω|\,U$ (James–Qi–Wang eq. 14
 without flow): as N → ∞ their empirical measure tends to the solution f/(n_0|Ω|) of the grid
 solver's equation, with the same kernel and sign convention (:mod:`.kernels`).
 

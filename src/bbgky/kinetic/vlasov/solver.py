@@ -5,7 +5,7 @@ Solves, for the phase-space number density f(t, x, v) on a periodic box Ω,
 $$∂_t f + v\cdot∇_x f + a(t, x)\cdot∇_v f = \frac{1}{\mathrm{Kn}}\,(M[f] - f),
 \qquad a = -∇(U * n) + a_{ext}(t, x),\quad n = \int f\,dv,$$
 
-the mean-field (Vlasov) equation of paper 002 eq. (15) without flow, with an optional external
+the mean-field (Vlasov) equation of James–Qi–Wang eq. (15) without flow, with an optional external
 acceleration and an optional BGK relaxation (M[f] the local Maxwellian with the moments of f).
 ``kernel = None`` gives free streaming in the external field only.
 
