@@ -62,6 +62,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from . import electrostatics as es
+from .oriented import OrientedPair
 
 ELECTROSTATICS = ("charges", "point_dipoles", "none")
 
@@ -133,11 +134,17 @@ class DipolarModel:
         return self.bond_length if self.electrostatics == "charges" else 0.0
 
     def ewald(self, cell, *, r_cut: float | None = None, alpha: float | None = None,
-              key: str = "interaction.accuracy") -> es.EwaldParameters:
+              deforming: bool = False, key: str = "interaction.accuracy") -> es.EwaldParameters:
         """Ewald parameters for ``cell``: real-space cut-off ``r_cut`` (default the short-range
         cut-off) limited so that molecules within $r_c + \\ell$ stay inside half the smallest
-        cell width (the minimum image suffices)."""
-        widths = es.perpendicular_widths(cell)
+        cell width (the minimum image suffices). ``deforming``: the (reduced) cell of a flow
+        changes; widths are taken 2/3 as wide and the reciprocal box is sized for lattice
+        vectors 1.5× as long (LLL-reduced sheared cells stay within both)."""
+        if deforming:
+            cell = 1.5 * np.asarray(cell, float)
+            widths = es.perpendicular_widths(cell) / 2.25
+        else:
+            widths = es.perpendicular_widths(cell)
         limit = 0.5 * widths.min() - self.reach
         if limit <= 0:
             raise ConfigError([("interaction.bond_length",
@@ -148,6 +155,62 @@ class DipolarModel:
         if alpha is None and s > 0:
             alpha = s / r_cut
         return es.ewald_parameters(cell, self.accuracy, alpha=alpha, max_r_cut=limit, key=key)
+
+    @classmethod
+    def from_config(cls, inter) -> DipolarModel:
+        """From the ``[interaction]`` table (keys of the same names)."""
+        return cls(charge=inter.charge, bond_length=inter.bond_length,
+                   permittivity=inter.permittivity, core_exponent=inter.core_exponent,
+                   electrostatics=inter.electrostatics, accuracy=inter.accuracy,
+                   inertia=inter.inertia, applied_field=tuple(inter.applied_field))
+
+
+#: rotation resolved when a thermal rotor turns at most this angle (rad) per step.
+MAX_ANGLE_PER_STEP = 0.1
+
+
+def rotation_step_limit(model: DipolarModel, temperature: float) -> float:
+    """$h_{\\max} = 0.1\\sqrt{I/k_BT}$: a rotor at the thermal angular speed $\\sqrt{k_BT/I}$
+    turns at most 0.1 rad per step. Because $I = m\\ell^2/4 \\ll m$ this is the binding limit
+    (the libration frequencies of the electrostatic and short-range torques,
+    $\\sqrt{pE/I}$ and $\\sqrt{\\partial_\\theta^2\\Phi/I}$, are below the thermal one at the
+    default parameters); the energy error of the kick–drift–kick is then second order in h."""
+    return MAX_ANGLE_PER_STEP * math.sqrt(model.moment_of_inertia / temperature)
+
+
+def check(cfg) -> list[tuple[str, str]]:
+    """Every problem of a dipolar configuration, as ``(key, message)`` (exit status 2)."""
+    inter, out = cfg.interaction, []
+    if cfg.system.dimension != 2:
+        out.append(("system.dimension", f"potential = 'dipolar' is a 2D model; allowed: 2 (got "
+                    f"{cfg.system.dimension})"))
+    if not inter.bond_length > 0:
+        out.append(("interaction.bond_length", f"must be > 0 (got {inter.bond_length})"))
+    if not (es.MIN_ACCURACY <= inter.accuracy < 1):
+        out.append(("interaction.accuracy", f"allowed: [{es.MIN_ACCURACY:g}, 1) (got "
+                    f"{inter.accuracy})"))
+    if len(inter.applied_field) != 2:
+        out.append(("interaction.applied_field", "must have 2 components"))
+    if cfg.initial.kind not in ("maxwellian", "lattice"):
+        out.append(("initial.kind", f"{cfg.initial.kind!r}: the dipolar model starts from "
+                    "'maxwellian' or 'lattice'"))
+    if out:
+        return out
+    model = DipolarModel.from_config(inter)
+    limit = rotation_step_limit(model, cfg.system.temperature)
+    if cfg.time.step > limit:
+        out.append(("time.step", f"{cfg.time.step} does not resolve the rotation: allowed ≤ "
+                    f"{limit:.4g} = 0.1·sqrt(I/θ0) (I = {model.moment_of_inertia:.4g})"))
+    side = (cfg.system.particles / cfg.system.density) ** 0.5
+    if model.short_range_cutoff > 0.5 * side:
+        out.append(("system.particles", f"the cell side {side:.4g} is below twice the short-range "
+                    f"cut-off {model.short_range_cutoff}; more particles or a higher density"))
+    elif model.electrostatics != "none":
+        try:
+            model.ewald(side * np.eye(2), deforming=cfg.flow is not None)
+        except ConfigError as exc:
+            out += exc.problems
+    return out
 
 
 def _molecules(positions, theta, model: DipolarModel):
@@ -324,19 +387,39 @@ def split_energy(positions, theta, cell, model: DipolarModel, params: es.EwaldPa
                                                                        model, params)
 
 
+def oriented_pair(model: DipolarModel, params: es.EwaldParameters | None) -> OrientedPair:
+    """The particle level's pair interaction: :func:`pair_energy` with :func:`pair_cutoff`."""
+    return OrientedPair(f"dipolar ({model.electrostatics})", pair_cutoff(model, params),
+                        partial(pair_energy, model=model, params=params))
+
+
+def long_range_hook(model: DipolarModel, params: es.EwaldParameters | None):
+    """``fn(position, orientation, cell) -> E`` for ``System(long_range=fn)``, or None."""
+    if params is None and not any(model.applied_field):
+        return None
+
+    def energy(position, orientation, cell):
+        if params is None:
+            return -jnp.dot(polarization(orientation, model), jnp.asarray(model.applied_field))
+        return long_range_energy(position, orientation, cell, model, params)
+
+    return energy
+
+
 # ---------------------------------------------------------------- dielectric constant
 def dielectric_constant(polarization_series, area: float, temperature: float,
                         permittivity: float = 1.0, blocks: int = 10) -> tuple[float, float]:
     """Static $\\varepsilon = 1 + \\langle|\\delta\\mathbf M|^2\\rangle/(2\\varepsilon_0Ak_BT)$
     (2D, tin-foil; module docstring) from a series ``[T, 2]`` of polarisations, and its standard
-    error from ``blocks`` block averages (the spread of the per-block estimates / √blocks)."""
+    error from ``blocks`` block averages of $|\\delta\\mathbf M|^2$ (deviations from the mean of
+    the whole series; the spread of the per-block estimates / √blocks; NaN with fewer than four
+    samples). Blocks must be longer than the correlation time of $\\mathbf M$ for the error to
+    hold."""
     M = np.asarray(polarization_series, float)
-    nb = min(blocks, len(M))
+    dM2 = np.sum((M - M.mean(axis=0)) ** 2, axis=1)
+    scale = 2 * permittivity * area * temperature
+    nb = min(blocks, len(M) // 2)
     if nb < 2:
-        raise ValueError("need at least two samples for a block error")
-
-    def eps(m):
-        return 1 + np.sum(np.var(m, axis=0)) / (2 * permittivity * area * temperature)
-
-    per_block = [eps(b) for b in np.array_split(M, nb)]
-    return float(eps(M)), float(np.std(per_block, ddof=1) / math.sqrt(nb))
+        return float(1 + dM2.mean() / scale), float("nan")
+    per_block = [1 + b.mean() / scale for b in np.array_split(dM2, nb)]
+    return float(1 + dM2.mean() / scale), float(np.std(per_block, ddof=1) / math.sqrt(nb))
