@@ -17,6 +17,7 @@ TABLES: list[tuple[str, type[BaseModel]]] = [
     ("[time]", config.Time),
     ("[initial]", config.Initial),
     ("[ensemble]", config.Ensemble),
+    ("[thermostat]", config.Thermostat),
     ("[levels.particles]", config.ParticlesLevel),
     ("[levels.boltzmann]", config.BoltzmannLevel),
     ("[levels.vlasov]", config.VlasovLevel),
