@@ -240,11 +240,7 @@ def dipole_reciprocal_energy(positions, dipoles, cell, params: es.EwaldParameter
     """$\\frac{1}{2\\varepsilon_0 A}\\sum_{\\mathbf k\\ne0}\\frac{e^{-k^2/4\\alpha^2}}{k^2}
     |\\sum_j(\\mathbf k\\cdot\\mathbf p_j)e^{i\\mathbf k\\cdot\\mathbf x_j}|^2$."""
     k, w = es.reciprocal_weights(cell, params)
-    phase = positions @ k.T
-    kp = dipoles @ k.T
-    c = jnp.sum(kp * jnp.cos(phase), axis=0)
-    s = jnp.sum(kp * jnp.sin(phase), axis=0)
-    return jnp.sum(w * (c**2 + s**2)) / (2 * permittivity)
+    return es.structure_sums(positions, None, k, w, amplitude=dipoles) / (2 * permittivity)
 
 
 def _dipole_self(dipoles, params, permittivity):

@@ -224,13 +224,37 @@ def reciprocal_weights(cell, params: EwaldParameters):
     return k, jnp.where(k2 <= params.k_cut**2, w, 0.0)
 
 
+#: (charges × wave vectors) per block of the reciprocal sum: bounds its memory.
+RECIPROCAL_BLOCK = 1 << 21
+
+
+def structure_sums(positions, weights, k, w, amplitude=None):
+    """$\\sum_{\\mathbf k} w_k|\\sum_j a_j e^{i\\mathbf k\\cdot\\mathbf r_j}|^2$ with
+    $a_j$ = ``weights [M]`` (or, with ``amplitude`` ``[M, 2]``, $a_j = \\mathbf k\\cdot$
+    amplitude$_j$), in blocks of wave vectors (memory O(M × block); each block recomputed in the
+    backward pass)."""
+    M, K = positions.shape[0], k.shape[0]
+    B = max(1, min(K, RECIPROCAL_BLOCK // max(M, 1)))
+    nb = -(-K // B)
+    k = jnp.concatenate([k, jnp.zeros((nb * B - K, 2), k.dtype)]).reshape(nb, B, 2)
+    w = jnp.concatenate([w, jnp.zeros(nb * B - K, w.dtype)]).reshape(nb, B)
+
+    @jax.checkpoint
+    def block(args):
+        kb, wb = args
+        phase = positions @ kb.T  # [M, B]
+        a = weights[:, None] if amplitude is None else amplitude @ kb.T
+        c = jnp.sum(a * jnp.cos(phase), axis=0)
+        s = jnp.sum(a * jnp.sin(phase), axis=0)
+        return jnp.sum(wb * (c**2 + s**2))
+
+    return jnp.sum(jax.lax.map(block, (k, w)))
+
+
 def reciprocal_energy(positions, charges, cell, params: EwaldParameters, permittivity=1.0):
     """$\\frac{1}{2\\varepsilon_0 A}\\sum_{\\mathbf k\\ne0} e^{-k^2/4\\alpha^2}|S(\\mathbf k)|^2/k^2$."""
     k, w = reciprocal_weights(cell, params)
-    phase = positions @ k.T  # [M, K]
-    c = charges @ jnp.cos(phase)
-    s = charges @ jnp.sin(phase)
-    return jnp.sum(w * (c**2 + s**2)) / (2 * permittivity)
+    return structure_sums(positions, charges, k, w) / (2 * permittivity)
 
 
 def image_shifts(cell, images: tuple[int, int]):
