@@ -60,7 +60,7 @@ def main(steps=10_000):
             err = max(err, abs(energy(simh, s) - e_start))
         errors.append(err)
     slope = np.polyfit(np.log(hs), np.log(errors), 1)[0]
-    print("energy error " + ", ".join(f"h = {h}: {e:.3e}" for h, e in zip(hs, errors))
+    print("energy error " + ", ".join(f"h = {h}: {e:.3e}" for h, e in zip(hs, errors, strict=True))
           + f"; fitted order {slope:.2f}")
 
 
