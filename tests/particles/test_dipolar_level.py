@@ -14,7 +14,7 @@ import xarray as xr
 from bbgky import config
 from bbgky.errors import ConfigError
 from bbgky.models.oriented import OrientedPair
-from bbgky.particles import initial, integrator
+from bbgky.particles import dipolar, initial, integrator
 from bbgky.particles import level as particle_level
 from bbgky.particles.state import System
 
@@ -62,6 +62,24 @@ def test_nve_run_conserves_energy_and_writes_dipolar_outputs(tmp_path):
     # the fields' density-weighted director adds up to the polarisation / (q l)
     rhoD = (fields.density * fields.displacement).sum(("x", "y")) * cell_area
     assert np.allclose(rhoD.values * 0.3, ds.polarization.values, atol=1e-9)
+    assert np.isclose(float(fields.bond_count_distribution.sum()), 1.0)
+    assert 0 <= float(fields.fraction_few_bonds) <= 1
+
+
+def test_orientational_pair_correlation_of_an_ideal_gas_is_one():
+    """Uniform positions and angles: g(r, |Δθ|) = 1 in every bin (up to counting noise)."""
+    rng = np.random.default_rng(4)
+    n, side, frames = 400, 20.0, 10
+    hist = np.zeros((dipolar.PAIR_BINS, dipolar.ANGLE_BINS))
+    for _ in range(frames):
+        hist += dipolar.orientational_histogram(rng.uniform(0, side, (n, 2)),
+                                                rng.uniform(0, 2 * np.pi, n),
+                                                side * np.eye(2), 3.0)[0] / frames
+    edges = np.linspace(0, 3.0, dipolar.PAIR_BINS + 1)
+    shell = np.pi * np.diff(edges**2)
+    g = hist / (n * (n / side**2) * shell[:, None] / dipolar.ANGLE_BINS)
+    outer = g[10:]  # enough pairs per bin: ~ 1 % noise after pooling the bins
+    assert abs(outer.mean() - (n - 1) / n) < 0.02 and abs(g.mean() - 1) < 0.05
 
 
 def test_langevin_rotors_sample_the_canonical_law_with_equipartition():

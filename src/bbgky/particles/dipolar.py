@@ -23,7 +23,16 @@ P^{\omega v} = \frac1{A_c}\sum_{i\in c}(\omega_i - \Omega)(v_i - U)$$
 run it adds ``polarization(time, i)``, ``dielectric_constant`` and its ``_stderr`` to
 ``particles.nc`` (:func:`bbgky.models.dipolar.dielectric_constant` at the measured mean
 translational temperature, frames after $t_0$, replicas pooled around their own means) and
-writes ``fields.nc``.
+writes ``fields.nc``, which also holds the time averages of the orientational pair correlation
+
+$$g(r, \Delta\theta) = \frac{\langle\#\{(i, j): |r_{ij}| \in [r, r + dr),\
+|\Delta\theta_{ij}| \in [\Delta\theta, \Delta\theta + d\Delta\theta)\}\rangle}
+{N\rho\,2\pi r\,dr\cdot d\Delta\theta/\pi}$$
+
+(ordered pairs, $|\Delta\theta|$ folded to $[0, \pi]$; 1 for an ideal gas of uniform angles) and
+the distribution of bond counts with the criterion stated in :data:`BOND_DISTANCE`,
+:data:`BOND_ANGLE` (the tutorial's defect statistics: ``fraction_few_bonds`` = fraction of
+molecules with ≤ 2 bonds, with its standard error over saves).
 """
 
 from __future__ import annotations
@@ -62,6 +71,34 @@ FIELD_VARS = {
     "pressure_dw": (("x", "y", "i"), "(epsilon/m)^1/2 sigma-3", "P^dw = sum (w-Omega)(d-D) / A_c"),
     "pressure_wv": (("x", "y", "i"), "epsilon/m sigma-3", "P^wv = sum (w-Omega)(v-U) / A_c"),
 }
+
+
+#: two molecules are bonded when closer than this (about the position of the attractive
+#: minimum of Φ for antiparallel pairs, r ≈ 1.1, plus its width) ...
+BOND_DISTANCE = 1.5
+#: ... and when their relative angle |Δθ| is at least this (b(Δθ) ≥ 9/16: the attractive part).
+BOND_ANGLE = 2 * math.pi / 3
+PAIR_BINS, ANGLE_BINS, MAX_BONDS = 30, 12, 8
+
+
+def pair_geometry(position, theta, cell):
+    """Minimum-image distances ``[N, N]`` and folded relative angles |Δθ| ∈ [0, π]."""
+    dr = position[:, None, :] - position[None, :, :]
+    sfrac = dr @ np.linalg.inv(cell).T
+    dr = (sfrac - np.round(sfrac)) @ cell.T
+    r = np.sqrt(np.sum(dr**2, axis=-1))
+    dth = np.abs(np.angle(np.exp(1j * (theta[:, None] - theta[None, :]))))
+    np.fill_diagonal(r, np.inf)
+    return r, dth
+
+
+def orientational_histogram(position, theta, cell, r_max):
+    """Counts of ordered pairs in (r, |Δθ|) bins and the bond count of every molecule."""
+    r, dth = pair_geometry(position, theta, cell)
+    hist, _, _ = np.histogram2d(r.ravel(), dth.ravel(), bins=(PAIR_BINS, ANGLE_BINS),
+                                range=((0, r_max), (0, np.pi)))
+    bonds = np.sum((r < BOND_DISTANCE) & (dth >= BOND_ANGLE), axis=1)
+    return hist, bonds
 
 
 def grid_fields(position, velocity, theta, omega, cell, grid: int) -> dict[str, np.ndarray]:
@@ -107,6 +144,8 @@ class DipolarObserver:
         self.model = model_dp.DipolarModel.from_config(cfg.interaction)
         n = cfg.system.particles * cfg.ensemble.replicas
         self.grid = max(1, int(math.sqrt(n / 10)))  # about ten molecules per grid cell
+        side = math.sqrt(cfg.system.particles / cfg.system.density)
+        self.r_max = min(3.0, 0.45 * side)
 
     def observe(self, frame) -> dict[str, np.ndarray]:
         theta, omega = frame.orientation, frame.angular_velocity  # [R, N]
@@ -120,7 +159,15 @@ class DipolarObserver:
                         theta.ravel(), omega.ravel(), frame.cell, self.grid)
         for k in ("density", "pressure_vv", "pressure_dv", "pressure_dw", "pressure_wv"):
             f[k] = f[k] / R
-        return {"polarization": M, "temperature": T, **{f"field_{k}": v for k, v in f.items()}}
+        hist = np.zeros((PAIR_BINS, ANGLE_BINS))
+        counts = np.zeros(MAX_BONDS + 1)
+        for r in range(R):
+            h, bonds = orientational_histogram(frame.position[r], theta[r], frame.cell,
+                                               self.r_max)
+            hist += h / R
+            counts += np.bincount(np.minimum(bonds, MAX_BONDS), minlength=MAX_BONDS + 1) / (R * n)
+        return {"pair_hist": hist, "bond_counts": counts,
+                "polarization": M, "temperature": T, **{f"field_{k}": v for k, v in f.items()}}
 
     def finish(self, times, records, out) -> None:
         out = Path(out)
@@ -144,11 +191,33 @@ class DipolarObserver:
         output.write_atomic(ds, path)
         data = {k[len("field_"):]: np.asarray(v) for k, v in records.items()
                 if k.startswith("field_")}
+        n, rho = self.cfg.system.particles, self.cfg.system.density
+        edges = np.linspace(0, self.r_max, PAIR_BINS + 1)
+        shell = np.pi * (edges[1:] ** 2 - edges[:-1] ** 2)
+        hist = np.asarray(records["pair_hist"]).mean(axis=0)
+        g = hist / (n * rho * shell[:, None] / ANGLE_BINS)
+        bonds = np.asarray(records["bond_counts"])  # [T, MAX_BONDS + 1]
+        few = bonds[:, :3].sum(axis=1)
         fields = xr.Dataset(
             {k: (("time", *FIELD_VARS[k][0]), v, {"units": FIELD_VARS[k][1],
                                                    "long_name": FIELD_VARS[k][2]})
              for k, v in data.items()},
             coords={"time": ("time", np.asarray(times, float), {"units": "sigma (m/epsilon)^1/2"})},
             attrs={"grid": self.grid, "note": "cells of the current (deformed) cell in fractional "
-                   "coordinates; replicas pooled; NaN means an empty grid cell"})
+                   "coordinates; replicas pooled; NaN means an empty grid cell",
+                   "bond_criterion": f"|r_ij| < {BOND_DISTANCE} and |dtheta| >= "
+                   f"{BOND_ANGLE:.6g} rad"})
+        fields["r"] = ("r", 0.5 * (edges[1:] + edges[:-1]), {"units": "sigma"})
+        fields["dtheta"] = ("dtheta", (np.arange(ANGLE_BINS) + 0.5) * np.pi / ANGLE_BINS,
+                            {"units": "rad"})
+        fields["pair_correlation_orientational"] = (("r", "dtheta"), g, {
+            "units": "1", "long_name": "g(r, |dtheta|), time average (1 for an ideal gas)"})
+        fields["bond_count_distribution"] = (("bonds",), bonds.mean(axis=0), {
+            "units": "1", "long_name": f"fraction of molecules with k bonds (last bin: ≥ {MAX_BONDS})"})
+        fields["fraction_few_bonds"] = ((), few.mean(), {
+            "units": "1", "long_name": "fraction of molecules with ≤ 2 bonds (time average)"})
+        fields["fraction_few_bonds_stderr"] = ((), few.std(ddof=1) / math.sqrt(len(few))
+                                               if len(few) > 1 else np.nan, {
+            "units": "1", "long_name": "standard error over saves (correlated saves: a lower "
+            "bound)"})
         output.write_atomic(fields, out / "fields.nc")
