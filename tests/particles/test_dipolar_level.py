@@ -23,7 +23,7 @@ BASE = {
     "system": {"dimension": 2, "particles": 36, "density": 0.5, "temperature": 1.0, "seed": 3},
     "interaction": {"potential": "dipolar", "charge": 1.0, "bond_length": 0.3,
                     "electrostatics": "charges", "accuracy": 1e-5},
-    "time": {"end": 0.2, "step": 0.002, "save_every": 0.02},
+    "time": {"end": 0.1, "step": 0.002, "save_every": 0.02},
     "initial": {"equilibration": 0.0},
     "levels": {"particles": {}},
 }
@@ -54,7 +54,7 @@ def test_nve_run_conserves_energy_and_writes_dipolar_outputs(tmp_path):
     ds = particle_level.run(cfg, tmp_path)
     e = ds.internal_energy.values
     assert np.ptp(e) / abs(e.mean()) < 1e-4
-    assert ds.polarization.shape == (11, 2) and np.isfinite(float(ds.dielectric_constant))
+    assert ds.polarization.shape == (6, 2) and np.isfinite(float(ds.dielectric_constant))
     assert "rotational_temperature" in ds
     fields = xr.open_dataset(tmp_path / "fields.nc")
     cell_area = 36 / 0.5 / fields.sizes["x"] / fields.sizes["y"]
@@ -96,10 +96,10 @@ def test_langevin_rotors_sample_the_canonical_law_with_equipartition():
     w = initial.maxwellian_velocities(jax.random.fold_in(key, 2), n, 2, T)
     rot = initial.rotor_state(jax.random.fold_in(key, 3), n, T, inertia)
     state = integrator.prepare(integrator.new_state(x, w, sysm, key=key, **rot), sysm)
-    state = integrator.advance(state, 300, sysm)  # relax (γ = 2: 1/γ = 50 steps)
+    state = integrator.advance(state, 200, sysm)  # relax (γ = 2: 1/γ = 50 steps)
     cos, trans, rot_t = [], [], []
-    for _ in range(40):
-        state = integrator.advance(state, 50, sysm)
+    for _ in range(30):
+        state = integrator.advance(state, 40, sysm)
         cos.append(float(jnp.mean(jnp.cos(state.orientation))))
         trans.append(float(jnp.sum(state.velocity**2)) / (2 * n))
         rot_t.append(float(inertia * jnp.mean(state.angular_velocity**2)))
