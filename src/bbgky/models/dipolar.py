@@ -281,16 +281,10 @@ def charges_energy(positions, theta, cell, model: DipolarModel,
     the point-charge sum of :func:`.electrostatics.ewald_energy_2d` minus each molecule's bare
     intramolecular term $-q^2G_0(\\ell)/\\varepsilon_0$, $G_0 = -\\frac1{2\\pi}\\ln r$."""
     params = params or es.ewald_parameters(np.asarray(cell), 1e-12)
-    return _charges_energy(positions, theta, jnp.asarray(cell, positions.dtype), model, params)
-
-
-@partial(jax.jit, static_argnums=3)
-def _charges_energy(positions, theta, cell, model, params):
     sites, charges = _molecules(positions, theta, model)
     eps0 = model.permittivity
-    total = (es.real_space_energy(sites, charges, cell, params, eps0)
-             + es.reciprocal_energy(sites, charges, cell, params, eps0)
-             + es.self_energy(charges, cell, params, eps0))
+    # one compiled sum serves every q, ℓ and ε0 (they enter through the sites and charges)
+    total = es.ewald_sum(sites, charges, jnp.asarray(cell, positions.dtype), params, eps0)
     bare = -model.charge**2 * (-np.log(model.bond_length) / (2 * np.pi)) / eps0
     return total - positions.shape[0] * bare
 

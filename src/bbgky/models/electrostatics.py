@@ -298,7 +298,9 @@ def real_space_energy(positions, charges, cell, params: EwaldParameters, permitt
 
 
 @jax.jit
-def _ewald_energy(positions, charges, cell, params, permittivity):
+def ewald_sum(positions, charges, cell, params: EwaldParameters, permittivity):
+    """Real-space, reciprocal and self terms for given parameters (jitted; one compilation per
+    number of charges and per image/mode ranges)."""
     return (real_space_energy(positions, charges, cell, params, permittivity)
             + reciprocal_energy(positions, charges, cell, params, permittivity)
             + self_energy(charges, cell, params, permittivity))
@@ -317,7 +319,7 @@ def ewald_energy_2d(positions, charges, cell, permittivity=1.0, *, accuracy: flo
     params = ewald_parameters(np.asarray(cell), accuracy, alpha=alpha)
     positions = jnp.asarray(positions)
     charges = jnp.asarray(charges, positions.dtype)
-    return _ewald_energy(positions, charges, jnp.asarray(cell, positions.dtype), params,
+    return ewald_sum(positions, charges, jnp.asarray(cell, positions.dtype), params,
                          permittivity)
 
 
