@@ -239,8 +239,7 @@ def dipole_pair_kernel(dr, p_i, p_j, alpha):
 def dipole_reciprocal_energy(positions, dipoles, cell, params: es.EwaldParameters, permittivity):
     """$\\frac{1}{2\\varepsilon_0 A}\\sum_{\\mathbf k\\ne0}\\frac{e^{-k^2/4\\alpha^2}}{k^2}
     |\\sum_j(\\mathbf k\\cdot\\mathbf p_j)e^{i\\mathbf k\\cdot\\mathbf x_j}|^2$."""
-    k, w = es.reciprocal_weights(cell, params)
-    return es.structure_sums(positions, None, k, w, amplitude=dipoles) / (2 * permittivity)
+    return es.structure_sums(positions, None, cell, params, dipoles=dipoles) / (2 * permittivity)
 
 
 def _dipole_self(dipoles, params, permittivity):
