@@ -104,7 +104,8 @@ class System(_Table):
     seed: int = Field(1, ge=0, description="seed of every random key of the run")
 
 
-PotentialName = Literal["lj", "wca", "ipl", "gaussian", "yukawa", "coulomb", "hard_sphere", "maxwell"]
+PotentialName = Literal["lj", "wca", "ipl", "gaussian", "yukawa", "coulomb", "hard_sphere", "maxwell",
+                        "dipolar"]
 
 
 class Interaction(_Table):
@@ -121,6 +122,18 @@ class Interaction(_Table):
     scaling: Literal["physical", "mean_field", "boltzmann_grad"] = Field(
         "physical", description="interaction scaling (James–Qi–Wang eqs. 13, 14, 17)")
     range: Positive | None = Field(None, description="boltzmann_grad: range ε of U(r/ε)/ε")
+    # the dipolar solvent (potential = "dipolar", dimension 2; docs/dipolar.md)
+    charge: Positive = Field(1.0, description="dipolar: partial charge q (±q at x ± (ℓ/2)d(θ))")
+    bond_length: float = Field(0.3, description="dipolar: charge separation ℓ > 0 (p = qℓ)")
+    permittivity: Positive = Field(1.0, description="dipolar: ε0 in −ε0Δψ = σ")
+    core_exponent: float = Field(12.0, gt=0, description="dipolar: α in Φ = (r^-α − b(Δθ))e^{−r²}")
+    inertia: Positive | None = Field(None, description="dipolar: moment of inertia I (default mℓ²/4)")
+    electrostatics: Literal["charges", "point_dipoles", "none"] = Field(
+        "charges", description="dipolar: finite charges, point dipoles p = qℓ, or none (Φ only)")
+    accuracy: float = Field(1e-5, description="dipolar: Ewald relative accuracy δ in [1e-13, 1) "
+                            "(Gaussian tails e^{-s²} = δ)")
+    applied_field: list[float] = Field([0.0, 0.0], description="dipolar: uniform applied field E0 "
+                                       "(adds −M·E0)")
 
     def potential_kwargs(self, particles: int) -> dict[str, Any]:
         """Arguments of :func:`bbgky.models.potentials.make_potential`."""
@@ -173,6 +186,15 @@ class ParticlesLevel(_Table):
     velocity_samples: int = Field(1000, ge=0, description="peculiar velocities of this many particles "
                                   "(the first ones) saved at every save, for W1 to the kinetic level "
                                   "(0: none)")
+
+
+class Thermostat(_Table):
+    """``[thermostat]``: canonical sampling at the particle level (NVE when the table is absent)."""
+
+    kind: Literal["langevin"] = Field("langevin", description="langevin: OBABO splitting on the "
+                                      "peculiar and angular velocities (JAX backend)")
+    temperature: Positive = Field(1.0, description="bath temperature θ (k_B = 1)")
+    damping: Positive = Field(1.0, description="friction γ (1/time) on v and ω")
 
 
 class Ensemble(_Table):
@@ -355,6 +377,7 @@ class Config(_Table):
     initial: Initial = Initial()
     ensemble: Ensemble = Ensemble()
     output: Output = Output()
+    thermostat: Thermostat | None = None
     levels: Levels = Levels(particles=ParticlesLevel())
 
     @model_validator(mode="after")

@@ -18,6 +18,7 @@ TABLES: list[tuple[str, type[BaseModel]]] = [
     ("[initial]", config.Initial),
     ("[ensemble]", config.Ensemble),
     ("[output]", config.Output),
+    ("[thermostat]", config.Thermostat),
     ("[levels.particles]", config.ParticlesLevel),
     ("[levels.boltzmann]", config.BoltzmannLevel),
     ("[levels.vlasov]", config.VlasovLevel),

@@ -77,6 +77,13 @@ def check(cfg: Config) -> None:
         out.append(("initial.equilibration", f"{cfg.initial.equilibration:g} is {steps:.3g} steps of "
                     "time.step; allowed: at most 1e7 steps"))
     out += _memory(cfg)
+    if inter.potential == "dipolar":  # 2D, ℓ > 0, a step resolving the rotation, a reachable accuracy
+        from ..models import dipolar
+
+        out += dipolar.check(cfg)
+        if out:
+            raise ConfigError(out)
+        return
     if inter.potential not in REGISTRY:
         out.append(("interaction.potential", f"{inter.potential!r} has no particle-level pair form; "
                     f"levels.particles needs one of {sorted(REGISTRY)}"))
@@ -187,6 +194,8 @@ def choose_backend(requested: str, system) -> str:
     reason = None
     if isinstance(system, System) and not system.radial_only:
         reason = "rotation, orientation-dependent pairs and long-range terms run on JAX only"
+    elif isinstance(system, System) and system.thermostat:
+        reason = "the Langevin thermostat runs on JAX only"
     elif potential.numba_pair is None:
         reason = "the potential has no Numba pair kernel (user functions run on JAX only)"
     elif jax.default_backend() != "cpu":
@@ -211,6 +220,13 @@ def build_system(cfg: Config, H0: np.ndarray | None = None) -> System:
     if H0 is None:
         H0 = cfg.box_length() * np.eye(d)
     inter = cfg.interaction
+    skin = cfg.levels.particles.skin if cfg.levels.particles is not None else 0.3
+    if inter.potential == "dipolar":
+        from . import dipolar
+
+        sysm = dipolar.build_system(cfg, H0, "all_pairs", skin)
+        return dataclasses.replace(sysm, method=default_method(n, H0, sysm.cutoff, skin),
+                                   thermostat=_thermostat(cfg))
     kwargs = inter.potential_kwargs(n)
     mean_field = inter.scaling == "mean_field"
     if mean_field and inter.cutoff is None:
@@ -218,9 +234,15 @@ def build_system(cfg: Config, H0: np.ndarray | None = None) -> System:
         t_end = min(cfg.time.end, 0.999 * t_star)
         kwargs["cutoff"] = 0.5 * lattice.best_width_over(H0, A, 0.0, t_end) * (1 - 1e-9)
     potential = make_potential(inter.potential, **kwargs)
-    skin = cfg.levels.particles.skin if cfg.levels.particles is not None else 0.3
     method = default_method(n, H0, potential.cutoff, skin, inter.scaling)
-    return System.make(potential, A, H0, cfg.time.step, skin=skin, method=method)
+    return System.make(potential, A, H0, cfg.time.step, skin=skin, method=method,
+                       thermostat=_thermostat(cfg))
+
+
+def _thermostat(cfg: Config) -> tuple[float, float]:
+    """``(θ, γ)`` of ``[thermostat]`` (Langevin), ``()`` for NVE."""
+    th = cfg.thermostat
+    return () if th is None else (float(th.temperature), float(th.damping))
 
 
 def _maxwellian_states(cfg: Config, sim: Simulation, keys: list) -> State:
@@ -355,6 +377,10 @@ def run(cfg: Config, out: str | Path, *, resume: bool = False, progress=None, ob
         from .trajectory import TrajectoryWriter
 
         observers = (*observers, TrajectoryWriter(cfg.output.trajectory_every))
+    if cfg.interaction.potential == "dipolar" and system is None:
+        from .dipolar import DipolarObserver
+
+        observers = (*observers, DipolarObserver(cfg, build_system(cfg)))
     frames.check_names(observers)
     out = Path(out)
     checkpoint = driver.Checkpoint(out / "checkpoint", "particles")
@@ -395,9 +421,14 @@ def run(cfg: Config, out: str | Path, *, resume: bool = False, progress=None, ob
     state, records = driver.run(solver, state, saves=saves, steps_per_save=steps_per_save,
                                 dt=cfg.time.step, checkpoint=checkpoint, resume=resume, progress=progress)
     data = driver.stack(records)
-    for obs in observers:
-        obs.finish(np.asarray(data["time"]), frames.split_records(data, obs.name), out)
-    return write_dataset(cfg, data, out, sim, state)
+    mine = {obs.name: frames.split_records(data, obs.name) for obs in observers}
+    ds = write_dataset(cfg, data, out, sim, state)
+    for obs in observers:  # after particles.nc, so that an observer may add to it
+        obs.finish(np.asarray(data["time"]), mine[obs.name], out)
+    if cfg.interaction.potential == "dipolar" and system is None:
+        with xr.open_dataset(out / "particles.nc") as fresh:
+            ds = fresh.load()
+    return ds
 
 
 #: per-replica records stored as they are (not averaged) in an ensemble's particles.nc.

@@ -210,6 +210,10 @@ class System:
     isokinetic: if > 0, after every step the peculiar velocities are rescaled to this temperature
         (v <- L x + λ w with Σ|λ w|² = d(N-1)θ; ω <- μω with IΣ(μω)² = Nθ); used only to
         equilibrate initial states (JAX backend), never in a production run.
+    thermostat: ``()`` (NVE) or ``(θ, γ)``: Langevin dynamics at temperature θ with friction γ on
+        the peculiar velocities and the angular velocities, OBABO splitting
+        (:func:`.integrator.langevin_half_step` before and after the kick–drift–kick; JAX
+        backend; canonical to O(h²)).
     """
 
     potential: PairPotential | OrientedPair
@@ -223,6 +227,7 @@ class System:
     isokinetic: float = 0.0
     inertia: float = 0.0
     long_range: Callable | None = None
+    thermostat: tuple[float, float] = ()
 
     def __post_init__(self) -> None:
         if self.oriented and not self.rotational:
