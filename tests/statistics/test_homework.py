@@ -29,3 +29,14 @@ def test_scale_fixed_iteration_converges_to_the_gaussian(perturbation):
     it = iterate(np.exp(-GRID.s) * perturbation(GRID.r), GRID, tol=1e-10)
     assert it.errors[-1] < 1e-10 and it.errors[0] > 1e-3
     assert it.contraction == pytest.approx(0.75, abs=0.01)  # eigenvalue 2·c_4 = 3/4 of the linearisation
+
+
+def test_plot_helpers_write_files(tmp_path):
+    from bbgky.statistics import plots
+
+    r = np.linspace(0.05, 2.0, 20)
+    ones = np.ones(20)
+    assert plots.plot_pair_correlation(r, ones, 0.01 * ones, tmp_path / "g.png", expected=1.0).stat().st_size
+    assert plots.plot_pair_correlation_plane(r, r, np.ones((20, 20)), tmp_path / "p.png").stat().st_size
+    errors = 0.75 ** np.arange(10)
+    assert plots.plot_homework_convergence(errors, tmp_path / "h.png", contraction=0.75).stat().st_size
