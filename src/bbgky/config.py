@@ -79,11 +79,21 @@ class Time(_Table):
     save_every: Positive = Field(0.1, description="interval between saved observables")
 
 
+class ProductProfile(_Table):
+    """``initial.profile``: the density ρ0 (1 + α cos(k x)) of product data along the first axis."""
+
+    amplitude: float = Field(0.0, ge=0, le=1, description="α (0 ≤ α ≤ 1: the density stays ≥ 0)")
+    wavenumber: Positive = Field(1.0, description="k; k·L/(2π) must be an integer (L the box length)")
+
+
 class Initial(_Table):
     """``[initial]``: the initial law."""
 
     kind: Literal["maxwellian", "anisotropic", "bkw", "landau", "two_stream", "bump_on_tail",
-                  "lattice", "file"] = Field("maxwellian", description="initial state")
+                  "lattice", "file", "product"] = Field(
+        "maxwellian", description="initial state; product: exactly f0^{⊗N} (i.i.d. positions from "
+        "initial.profile, i.i.d. Maxwellian velocities, no equilibration)")
+    profile: ProductProfile | None = Field(None, description="product: density profile (uniform if absent)")
     start: float = Field(6.5, ge=0, description="bkw: BKW time at t = 0")
     amplitude: float = Field(0.01, ge=0, description="landau/two_stream: perturbation amplitude")
     wavenumber: Positive = Field(0.5, description="landau/two_stream: wavenumber k")
@@ -361,6 +371,26 @@ def _particle_checks(cfg: Config) -> list[tuple[str, str]]:
     if cfg.initial.kind == "file" and not (cfg.initial.path and Path(cfg.initial.path).is_file()):
         out.append(("initial.path", f"initial.kind = 'file' needs an existing extended XYZ or LAMMPS data "
                     f"file (got {cfg.initial.path!r})"))
+    if cfg.initial.kind == "product":
+        out += _product_check(cfg, spec)
+    return out
+
+
+def _product_check(cfg: Config, spec) -> list[tuple[str, str]]:
+    """Product data place particles independently: with a repulsive core, overlapping pairs (energy
+    ~ r^-12) are then likely and the first steps blow up, so such potentials are refused; the
+    cosine profile must be periodic in the box."""
+    out = []
+    if spec.repulsive_core:
+        out.append(("initial.kind", f"'product' places particles independently, so pairs overlap and a "
+                    f"potential with a repulsive core ({cfg.interaction.potential!r}) diverges; allowed with "
+                    "product data: a bounded potential ('gaussian')"))
+    prof = cfg.initial.profile
+    if prof is not None and prof.amplitude > 0:
+        m = prof.wavenumber * cfg.box_length() / (2 * math.pi)
+        if abs(m - round(m)) > 1e-9 or round(m) < 1:
+            out.append(("initial.profile.wavenumber", f"k·L/(2π) = {m:.6g} is not a positive integer (box "
+                        f"length L = {cfg.box_length():.6g}); allowed: k = 2πm/L, m = 1, 2, …"))
     return out
 
 
@@ -381,7 +411,7 @@ def _collision_step_check(cfg: Config) -> list[tuple[str, str]]:
 
 
 #: initial states the particle level can start from.
-PARTICLE_INITIAL_KINDS = ("maxwellian", "lattice", "file")
+PARTICLE_INITIAL_KINDS = ("maxwellian", "lattice", "file", "product")
 
 
 def _format(err: dict) -> tuple[str, str]:

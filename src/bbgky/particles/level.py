@@ -141,6 +141,22 @@ def _maxwellian_states(cfg: Config, sim: Simulation, keys: list) -> State:
     return _ensemble(states)
 
 
+def _product_states(cfg: Config, sim: Simulation, keys: list) -> State:
+    """Exactly f0^{⊗N} per replica: i.i.d. positions from ``initial.profile`` (key 1 of the
+    replica) and i.i.d. Maxwellian peculiar velocities (key 2), no equilibration."""
+    sysm = sim.system
+    d, n, theta = cfg.system.dimension, cfg.system.particles, cfg.system.temperature
+    prof = cfg.initial.profile
+    alpha, k_prof = (prof.amplitude, prof.wavenumber) if prof is not None else (0.0, 1.0)
+    A = jnp.asarray(sysm.A_np)
+    states = []
+    for k in keys:
+        x = initial.product_positions(jax.random.fold_in(k, 1), n, sysm.H0_np, alpha, k_prof)
+        w = initial.iid_maxwellian_velocities(jax.random.fold_in(k, 2), n, d, theta)
+        states.append(integrator.new_state(x, w + x @ A.T, sysm, key=k, **_rotor(sysm, k, n, theta)))
+    return _ensemble(states)
+
+
 def _rotor(sysm: System, key, n: int, theta: float) -> dict:
     """Initial angles and angular velocities of rotating particles (keys 3, 4 of the replica)."""
     if not sysm.rotational:
@@ -206,9 +222,12 @@ def initial_state(cfg: Config, backend: str = "jax", system: System | None = Non
     elif kind in ("maxwellian", "lattice"):
         sim = Simulation(system or build_system(cfg), backend=backend, threads=_threads(cfg))
         state = _maxwellian_states(cfg, sim, keys)
+    elif kind == "product":
+        sim = Simulation(system or build_system(cfg), backend=backend, threads=_threads(cfg))
+        state = _product_states(cfg, sim, keys)
     else:
         raise ConfigError([("initial.kind", f"{kind!r} is not available at the particle level; "
-                            "allowed there: 'maxwellian', 'lattice', 'file'")])
+                            "allowed there: 'maxwellian', 'lattice', 'file', 'product'")])
     return sim.prepare(state), sim
 
 
