@@ -28,9 +28,13 @@ def _data(potential="gaussian", k=K):
     }
 
 
-def test_product_data_is_exactly_the_tensor_product():
-    cfg = config.validate(_data())
-    state, sim = level.initial_state(cfg)
+@pytest.fixture(scope="module")
+def product_start():
+    return level.initial_state(config.validate(_data()))
+
+
+def test_product_data_is_exactly_the_tensor_product(product_start):
+    state, sim = product_start
     x = np.asarray(state.position)
     w = np.asarray(state.velocity)  # no flow: v = w
     cell = sim.system.H0_np
@@ -57,3 +61,19 @@ def test_product_refuses_hard_cores_and_non_periodic_profiles():
     with pytest.raises(ConfigError) as err:
         config.validate(_data(k=1.0))
     assert any(k == "initial.profile.wavenumber" for k, _ in err.value.problems)
+
+
+def test_correlation_force_vanishes_for_product_data(product_start):
+    """C = interaction − (N−1)/N mean field = 0 within error at t = 0, while the interaction force
+    density itself (the mean field of the cosine profile) is resolved. Measured: max |C|/s.e. = 2.1
+    over 8 bins, interaction force density up to 0.685 ± 0.048."""
+    from bbgky.models.potentials import make_potential
+    from bbgky.statistics.correlation_force import correlation_force
+
+    state, sim = product_start
+    pot = make_potential("gaussian", numba=False)
+    out = correlation_force(np.asarray(state.position), sim.system.H0_np, 8, pot.energy, pot.cutoff)
+    c, cse = out["correlation"]
+    f, fse = out["interaction"]
+    assert np.max(np.abs(c / cse)) < 4
+    assert np.max(np.abs(f / fse)) > 8
