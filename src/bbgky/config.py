@@ -160,11 +160,21 @@ class Time(_Table):
     save_every: Positive = Field(0.1, description="interval between saved observables")
 
 
+class ProductProfile(_Table):
+    """``initial.profile``: the density ρ0 (1 + α cos(k x)) of product data along the first axis."""
+
+    amplitude: float = Field(0.0, ge=0, le=1, description="α (0 ≤ α ≤ 1: the density stays ≥ 0)")
+    wavenumber: Positive = Field(1.0, description="k; k·L/(2π) must be an integer (L the box length)")
+
+
 class Initial(_Table):
     """``[initial]``: the initial law."""
 
     kind: Literal["maxwellian", "anisotropic", "bkw", "landau", "two_stream", "bump_on_tail",
-                  "lattice", "file"] = Field("maxwellian", description="initial state")
+                  "lattice", "file", "product"] = Field(
+        "maxwellian", description="initial state; product: exactly f0^{⊗N} (i.i.d. positions from "
+        "initial.profile, i.i.d. Maxwellian velocities, no equilibration)")
+    profile: ProductProfile | None = Field(None, description="product: density profile (uniform if absent)")
     start: float = Field(6.5, ge=0, description="bkw: BKW time at t = 0")
     amplitude: float = Field(0.01, ge=0, description="landau/two_stream: perturbation amplitude")
     wavenumber: Positive = Field(0.5, description="landau/two_stream: wavenumber k")

@@ -58,6 +58,38 @@ def lattice_sites(n: int, d: int, side: float) -> np.ndarray:
     return (grid + 0.5) * a
 
 
+def product_positions(key, n: int, H0, amplitude: float = 0.0, wavenumber: float = 1.0,
+                      dtype=None) -> jax.Array:
+    """``[n, d]`` i.i.d. positions (``initial.kind = "product"``): fractional coordinates uniform,
+    except along the first axis, where $x$ has density $\\propto 1 + \\alpha\\cos(kx)$ on
+    $[0, \\ell)$ (ℓ the first cell side; $k\\ell/2\\pi$ an integer). Drawn by inverting the CDF
+    $F(x) = (x + \\alpha\\sin(kx)/k)/\\ell$ (monotone for α ≤ 1) by bisection to round-off."""
+    dtype = dtype or jnp.result_type(float)
+    H0 = jnp.asarray(H0, dtype)
+    d = H0.shape[0]
+    s = jax.random.uniform(key, (n, d), dtype=dtype)
+    if amplitude > 0:
+        ell = jnp.linalg.norm(H0[:, 0])
+        u = s[:, 0] * ell
+
+        def cdf(x):
+            return x + amplitude * jnp.sin(wavenumber * x) / wavenumber
+
+        lo, hi = jnp.zeros_like(u), jnp.full_like(u, ell)
+        for _ in range(64):
+            mid = 0.5 * (lo + hi)
+            below = cdf(mid) < u
+            lo, hi = jnp.where(below, mid, lo), jnp.where(below, hi, mid)
+        s = s.at[:, 0].set(0.5 * (lo + hi) / ell)
+    return s @ H0.T
+
+
+def iid_maxwellian_velocities(key, n: int, d: int, theta: float, dtype=None) -> jax.Array:
+    """``[n, d]`` i.i.d. $\\mathcal N(0, \\theta I)$ (product data: no centring, no rescaling)."""
+    dtype = dtype or jnp.result_type(float)
+    return jnp.sqrt(theta) * jax.random.normal(key, (n, d), dtype=dtype)
+
+
 def maxwellian_velocities(key, n: int, d: int, theta: float, dtype=None) -> jax.Array:
     """``[n, d]`` Maxwellian peculiar velocities, zero mean, temperature exactly θ (d(N-1) dof)."""
     dtype = dtype or jnp.result_type(float)
@@ -84,4 +116,6 @@ def rotor_state(key, n: int, theta: float, inertia: float, dtype=None) -> dict:
     return {"orientation": angle, "angular_velocity": omega}
 
 
-__all__ = ["fcc_sites", "lattice_sites", "maxwellian_velocities", "rescale", "rotor_state"]
+__all__ = ["fcc_sites", "iid_maxwellian_velocities", "lattice_sites", "maxwellian_velocities",
+           "product_positions",
+           "rescale", "rotor_state"]

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 from pathlib import Path
 
 import jax
@@ -57,7 +58,7 @@ EXTRA_VARS = {
 
 
 #: initial states the particle level can start from.
-INITIAL_KINDS = ("maxwellian", "lattice", "file")
+INITIAL_KINDS = ("maxwellian", "lattice", "file", "product")
 
 
 def check(cfg: Config) -> None:
@@ -88,6 +89,8 @@ def check(cfg: Config) -> None:
         out.append(("interaction.potential", f"{inter.potential!r} has no particle-level pair form; "
                     f"levels.particles needs one of {sorted(REGISTRY)}"))
         raise ConfigError(out)
+    if cfg.initial.kind == "product":
+        out += _product_check(cfg, REGISTRY[inter.potential])
     rc = _cutoff(cfg)
     half = 0.5 * cfg.box_length()
     # the skin is lowered by the level where the cell is too thin for it; the cut-off is not
@@ -101,6 +104,24 @@ def check(cfg: Config) -> None:
         out += _collision_step(cfg)
     if out:
         raise ConfigError(out)
+
+
+def _product_check(cfg: Config, spec) -> list[tuple[str, str]]:
+    """Product data place particles independently: with a repulsive core, overlapping pairs (energy
+    ~ r^-12) are then likely and the first steps blow up, so such potentials are refused; the
+    cosine profile must be periodic in the box."""
+    out = []
+    if spec.repulsive_core:
+        out.append(("initial.kind", f"'product' places particles independently, so pairs overlap and a "
+                    f"potential with a repulsive core ({cfg.interaction.potential!r}) diverges; allowed with "
+                    "product data: a bounded potential ('gaussian')"))
+    prof = cfg.initial.profile
+    if prof is not None and prof.amplitude > 0:
+        m = prof.wavenumber * cfg.box_length() / (2 * math.pi)
+        if abs(m - round(m)) > 1e-9 or round(m) < 1:
+            out.append(("initial.profile.wavenumber", f"k·L/(2π) = {m:.6g} is not a positive integer (box "
+                        f"length L = {cfg.box_length():.6g}); allowed: k = 2πm/L, m = 1, 2, …"))
+    return out
 
 
 def _cutoff(cfg: Config) -> float:
@@ -284,6 +305,22 @@ def _maxwellian_states(cfg: Config, sim: Simulation, keys: list) -> State:
     return _ensemble(states)
 
 
+def _product_states(cfg: Config, sim: Simulation, keys: list) -> State:
+    """Exactly f0^{⊗N} per replica: i.i.d. positions from ``initial.profile`` (key 1 of the
+    replica) and i.i.d. Maxwellian peculiar velocities (key 2), no equilibration."""
+    sysm = sim.system
+    d, n, theta = cfg.system.dimension, cfg.system.particles, cfg.system.temperature
+    prof = cfg.initial.profile
+    alpha, k_prof = (prof.amplitude, prof.wavenumber) if prof is not None else (0.0, 1.0)
+    A = jnp.asarray(sysm.A_np)
+    states = []
+    for k in keys:
+        x = initial.product_positions(jax.random.fold_in(k, 1), n, sysm.H0_np, alpha, k_prof)
+        w = initial.iid_maxwellian_velocities(jax.random.fold_in(k, 2), n, d, theta)
+        states.append(integrator.new_state(x, w + x @ A.T, sysm, key=k, **_rotor(sysm, k, n, theta)))
+    return _ensemble(states)
+
+
 def _rotor(sysm: System, key, n: int, theta: float) -> dict:
     """Initial angles and angular velocities of rotating particles (keys 3, 4 of the replica)."""
     if not sysm.rotational:
@@ -349,9 +386,12 @@ def initial_state(cfg: Config, backend: str = "jax", system: System | None = Non
     elif kind in ("maxwellian", "lattice"):
         sim = Simulation(system or build_system(cfg), backend=backend, threads=_threads(cfg))
         state = _maxwellian_states(cfg, sim, keys)
+    elif kind == "product":
+        sim = Simulation(system or build_system(cfg), backend=backend, threads=_threads(cfg))
+        state = _product_states(cfg, sim, keys)
     else:
         raise ConfigError([("initial.kind", f"{kind!r} is not available at the particle level; "
-                            "allowed there: 'maxwellian', 'lattice', 'file'")])
+                            "allowed there: 'maxwellian', 'lattice', 'file', 'product'")])
     return sim.prepare(state), sim
 
 

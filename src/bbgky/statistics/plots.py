@@ -1,0 +1,69 @@
+"""Plain plotting functions for the statistics level (the report section calls them; files only)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only; never needs a display
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_pair_correlation(r, g, stderr, path, *, expected: float | None = None, label: str = "g(r)") -> Path:
+    """g(r) with a ±2 s.e. band; ``expected`` draws the theory line (e.g. (N−1)/N for an ideal gas)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5, 3.4))
+    ax.plot(r, g, lw=1.2, label=label)
+    ax.fill_between(r, np.asarray(g) - 2 * np.asarray(stderr), np.asarray(g) + 2 * np.asarray(stderr),
+                    alpha=0.3, label="±2 s.e. (replicas)")
+    if expected is not None:
+        ax.axhline(expected, color="k", ls="--", lw=0.8, label=f"theory {expected:.4g}")
+    ax.set_xlabel("r")
+    ax.set_ylabel("g(r)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return Path(path)
+
+
+def plot_pair_correlation_plane(x, y, g, path, *, title: str = "g(r⃗) in the flow plane") -> Path:
+    """Heat map of g(r⃗) (NaN outside r_max left blank)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(4.4, 3.8))
+    im = ax.pcolormesh(x, y, np.asarray(g).T, shading="nearest", cmap="viridis")
+    fig.colorbar(im, ax=ax, label="g")
+    ax.set_aspect("equal")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return Path(path)
+
+
+def plot_homework_convergence(errors, path, *, contraction: float | None = None) -> Path:
+    """‖g_k − G_1‖_∞ against k (log scale) for the homework map iteration."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5, 3.4))
+    k = np.arange(len(errors))
+    ax.semilogy(k, errors, "o-", ms=2, label="‖g_k − G₁‖∞")
+    if contraction is not None:
+        ax.semilogy(k, errors[0] * contraction**k, "k--", lw=0.8, label=f"{contraction:.4f}^k")
+    ax.set_xlabel("iteration k")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return Path(path)
+
+
+__all__ = ["plot_homework_convergence", "plot_pair_correlation", "plot_pair_correlation_plane"]
