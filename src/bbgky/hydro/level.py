@@ -25,7 +25,7 @@ import numpy as np
 import xarray as xr
 
 from ..config import Config, HydroLevel, to_toml
-from ..driver import steps_between_saves
+from ..driver import save_schedule
 from ..errors import ConfigError
 from ..models import kernels as _kernels
 from ..models.chapman_enskog import transport_kernel, transport_potential
@@ -43,10 +43,8 @@ EXTRA_VARS = {
 
 def save_times(cfg: Config) -> np.ndarray:
     """k·Δ for k = 0 … round(end/Δ), Δ = step × round(save_every/step) (the driver's save times)."""
-    per = steps_between_saves(cfg.time.step, cfg.time.save_every)
-    interval = per * cfg.time.step
-    saves = max(1, round(cfg.time.end / interval))
-    return interval * np.arange(saves + 1)
+    per, saves = save_schedule(cfg.time.step, cfg.time.save_every, cfg.time.end)
+    return per * cfg.time.step * np.arange(saves + 1)
 
 
 def initial_temperature(cfg: Config) -> float:
