@@ -83,7 +83,11 @@ def test_transport_json_records():
     assert res.exit_code == 0, res.output
     records = json.loads(res.stdout)
     assert [r["temperature"] for r in records] == [1.0, 2.0]
-    assert set(records[0]) >= {"temperature", "viscosity", "thermal_conductivity", "omega22"}
+    assert set(records[0]) >= {"temperature", "viscosity", "thermal_conductivity", "omega22",
+                               "sonine_order", "viscosity_truncation", "conductivity_truncation"}
+    # issue 15: the default order gives the converged hard-sphere factor 1.016034 to ≤ 2e-6
+    assert records[0]["sonine_order"] == 8
+    assert abs(records[0]["viscosity_factor"] - 1.016034) <= 2e-6
 
 
 BOLTZMANN = """title = "boltzmann bad input"

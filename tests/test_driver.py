@@ -97,3 +97,12 @@ def test_stack_and_steps_between_saves():
     out = driver.stack([{"a": np.array(1.0)}, {"a": np.array(2.0)}])
     assert out["a"].tolist() == [1.0, 2.0]
     assert driver.steps_between_saves(0.005, 0.1) == 20
+
+
+def test_one_save_schedule_rounds_to_whole_steps_and_whole_intervals():
+    """Issue 9 item 4: one save schedule (driver.save_schedule) and its rounding rule."""
+    from bbgky.driver import save_schedule
+
+    assert save_schedule(0.1, 0.5, 1.0) == (5, 2)
+    assert save_schedule(0.1, 0.26, 1.0) == (3, 3)  # interval 0.3: 3 saves end at 0.9 (nearest)
+    assert save_schedule(0.1, 0.01, 0.05) == (1, 1)  # never fewer than one step or one save

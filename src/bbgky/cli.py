@@ -228,7 +228,8 @@ def transport(ctx: typer.Context,
               potential: Annotated[str, typer.Option("--potential", help="potential or kernel name")],
               temperature: Annotated[list[float] | None, typer.Option(
                   "--temperature", help="reduced temperatures T* = k_B T/ε (several may follow)")] = None,
-              sonine_order: Annotated[int, typer.Option("--sonine-order", help="Sonine order (≥ 1)")] = 3,
+              sonine_order: Annotated[int | None, typer.Option(
+                  "--sonine-order", help="Sonine order (1..12; default 8: converged to ≤ 6e-7)")] = None,
               as_json: Annotated[bool, typer.Option("--json", help="print JSON records")] = False) -> None:
     """Chapman–Enskog viscosity, thermal conductivity and Ω^(2,2)* of a potential or kernel."""
     try:
@@ -243,7 +244,10 @@ def transport(ctx: typer.Context,
         except ModuleNotFoundError:
             raise ConfigError([("transport", "not available in this version of bbgky")]) from None
         try:
-            records = transport_table(potential, temps, sonine_order=sonine_order)
+            from .models.chapman_enskog import DEFAULT_SONINE_ORDER
+
+            order = DEFAULT_SONINE_ORDER if sonine_order is None else sonine_order
+            records = transport_table(potential, temps, sonine_order=order)
         except ConfigError as exc:  # name the command-line option, not the Python argument
             raise ConfigError([("--" + key.replace("_", "-"), msg) for key, msg in exc.problems]) from None
     except ConfigError as exc:
@@ -251,12 +255,15 @@ def transport(ctx: typer.Context,
     if as_json:
         sys.stdout.write(json.dumps(records, indent=1) + "\n")
         return
-    table = Table(title=f"Chapman–Enskog transport: {potential} (Sonine order {sonine_order})")
-    for col in ("T*", "viscosity", "thermal conductivity", "Ω(2,2)*"):
+    table = Table(title=f"Chapman–Enskog transport: {potential} (Sonine order {order}; δ = truncation "
+                  "estimate, the relative change of the factor from order N − 1)")
+    for col in ("T*", "viscosity", "thermal conductivity", "Ω(2,2)*", "f_μ", "f_λ", "δ_μ", "δ_λ"):
         table.add_column(col, justify="right")
     for r in records:
         keys = ("temperature", "viscosity", "thermal_conductivity", "omega22")
-        table.add_row(*(f"{r[k]:.6g}" for k in keys))
+        table.add_row(*(f"{r[k]:.6g}" for k in keys), f"{r['viscosity_factor']:.7f}",
+                      f"{r['conductivity_factor']:.7f}", f"{r['viscosity_truncation']:.1e}",
+                      f"{r['conductivity_truncation']:.1e}")
     out_console.print(table)
 
 

@@ -306,6 +306,17 @@ def steps_between_saves(step: float, save_every: float) -> int:
     return max(1, round(save_every / step))
 
 
+def save_schedule(step: float, save_every: float, end: float) -> tuple[int, int]:
+    """(steps per save, saves): the one save schedule of every level.
+
+    Rounding rule: the save interval is the nearest whole number of steps,
+    Δ = step × max(1, round(save_every/step)); the run covers the nearest whole number of
+    intervals, saves = max(1, round(end/Δ)) (Python's round: halves to even); the saved times are
+    k·Δ, k = 0 … saves, so the last one is saves·Δ, which may differ from ``time.end``."""
+    per = steps_between_saves(step, save_every)
+    return per, max(1, round(end / (per * step)))
+
+
 class Timer:
     """Wall-clock steps/s for progress reports and benchmarks."""
 

@@ -70,7 +70,7 @@ def test_ipl_viscosity_exponent(n):
 def test_vhs_viscosity_index_and_first_approximation(omega):
     kern = K.vhs(omega=omega)
     theta = np.array([0.5, 1.0, 3.0])
-    mu, _, _, fm, _ = CE.transport_kernel(kern, theta, 1)
+    mu, _, _, fm, *_ = CE.transport_kernel(kern, theta, 1)
     np.testing.assert_allclose(mu, kern.viscosity(theta), rtol=1e-12)  # first Sonine (kernels.py)
     assert np.all(fm == 1.0)
     mu8 = CE.transport_kernel(kern, theta, 6)[0]
@@ -98,7 +98,10 @@ def test_lj_second_approximation_matches_the_omega_formula():
 def test_lj_table_matches_the_dilute_gas_formula():
     T = [0.7, 1.5, 4.0]
     rec = TR.transport_table("lj", T, sonine_order=3)
-    assert [set(r) for r in rec] == [{"temperature", "viscosity", "thermal_conductivity", "omega22"}] * 3
+    assert [set(r) for r in rec] == [{"temperature", "viscosity", "thermal_conductivity", "omega22",
+                                      "viscosity_factor", "conductivity_factor", "sonine_order",
+                                      "viscosity_truncation", "conductivity_truncation"}] * 3
+    assert all(r["sonine_order"] == 3 for r in rec)
     res = TR.transport_coefficients("lj", T, sonine_order=3)
     for r, f in zip(rec, res["viscosity_factor"], strict=True):
         mu1 = 5 / 16 * math.sqrt(math.pi * r["temperature"]) / (math.pi * r["omega22"])
@@ -129,3 +132,30 @@ def test_bad_input_is_a_config_error(call, key):
     with pytest.raises(ConfigError) as err:
         TR.transport_table(call.pop("potential"), call.pop("temperatures"), **call)
     assert any(k == key for k, _ in err.value.problems), err.value.problems
+
+
+# ---- issue 15: the default Sonine order is converged ------------------------------------------
+@pytest.mark.parametrize(("name", "params", "temperature"), [
+    ("hard_sphere", {}, 1.0), ("vhs", {}, 1.0), ("maxwell", {}, 1.0),
+    ("lj", {}, 1.0), ("wca", {}, 1.0), ("ipl", {"exponent": 12.0}, 1.0),
+    ("yukawa", {"screening_length": 1.0}, 1.0),
+])
+def test_the_default_order_equals_order_12(name, params, temperature):
+    """f_μ and f_λ at the default order agree with order 12 to 1e-6 (hard spheres, the slowest
+    law: 1.5e-7 and 5.9e-7), and the reported truncation estimate bounds that difference."""
+    d = TR.transport_coefficients(name, [temperature], **params)
+    ref = TR.transport_coefficients(name, [temperature], sonine_order=12, **params)
+    assert d["sonine_order"] == CE.DEFAULT_SONINE_ORDER
+    for f, trunc in (("viscosity_factor", "viscosity_truncation"),
+                     ("conductivity_factor", "conductivity_truncation")):
+        err = abs(d[f][0] / ref[f][0] - 1)
+        assert err <= 1e-6, (f, err)
+        assert err <= d[trunc][0] + 1e-12, (f, err, d[trunc][0])
+
+
+def test_hard_sphere_default_gives_the_converged_factor():
+    """Issue 15: `bbgky transport --potential hard_sphere` by default gives 1.016034 to ≤ 2e-6."""
+    rec = TR.transport_table("hard_sphere", [1.0])[0]
+    assert abs(rec["viscosity_factor"] - 1.016034) <= 2e-6
+    assert abs(rec["conductivity_factor"] - 1.025218) <= 2e-6
+    assert rec["sonine_order"] == CE.DEFAULT_SONINE_ORDER and rec["viscosity_truncation"] < 1e-6

@@ -25,9 +25,10 @@ import numpy as np
 import xarray as xr
 
 from ..config import Config, HydroLevel, to_toml
-from ..driver import steps_between_saves
+from ..driver import save_schedule
 from ..errors import ConfigError
 from ..models import kernels as _kernels
+from ..models.chapman_enskog import transport_kernel, transport_potential
 from ..models.potentials import REGISTRY
 from ..models.transport import viscosity_function
 from ..output import level_dataset, write_atomic
@@ -42,10 +43,8 @@ EXTRA_VARS = {
 
 def save_times(cfg: Config) -> np.ndarray:
     """k·Δ for k = 0 … round(end/Δ), Δ = step × round(save_every/step) (the driver's save times)."""
-    per = steps_between_saves(cfg.time.step, cfg.time.save_every)
-    interval = per * cfg.time.step
-    saves = max(1, round(cfg.time.end / interval))
-    return interval * np.arange(saves + 1)
+    per, saves = save_schedule(cfg.time.step, cfg.time.save_every, cfg.time.end)
+    return per * cfg.time.step * np.arange(saves + 1)
 
 
 def initial_temperature(cfg: Config) -> float:
@@ -107,7 +106,9 @@ def viscosity_of(cfg: Config):
         kern = None
     if kern is not None:
         mu = viscosity_function(kern, sonine_order=order)
-        return mu, (f"kernel {kern.name} {kern.parameters}, Chapman–Enskog Sonine order {order}: "
+        trunc = float(transport_kernel(kern, np.array([1.0]), order)[5][0])
+        return mu, (f"kernel {kern.name} {kern.parameters}, Chapman–Enskog Sonine order {order} "
+                    f"(truncation estimate |f(N) − f(N−1)|/f(N) = {trunc:.1e}): "
                     f"μ(1) = {float(mu(np.array([1.0]))[0]):.9g}, μ ∝ θ^{1 - kern.gamma / 2:g}")
     name = inter.potential
     if _potential_problems(name):
@@ -122,8 +123,11 @@ def viscosity_of(cfg: Config):
     elif inter.scaling == "mean_field":
         epsilon = epsilon / cfg.system.particles
     mu = viscosity_function(name, sonine_order=order, sigma=sigma, epsilon=epsilon, **extra)
+    t_star = initial_temperature(cfg) / epsilon
+    trunc = float(transport_potential(mu.pot, np.array([t_star]), order)[5][0])
     return mu, (f"potential {name} (σ = {sigma:g}, ε = {epsilon:g}, {extra or 'no extra parameters'}), "
-                f"untruncated, Chapman–Enskog Sonine order {order} with Ω^(2,2)*")
+                f"untruncated, Chapman–Enskog Sonine order {order} with Ω^(2,2)* (truncation estimate "
+                f"|f(N) − f(N−1)|/f(N) = {trunc:.1e} at the initial T* = {t_star:.4g})")
 
 
 def solve(cfg: Config, level: str) -> tuple[dict[str, np.ndarray], dict[str, str]]:

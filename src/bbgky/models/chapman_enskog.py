@@ -167,6 +167,20 @@ def sonine_factors(A: np.ndarray) -> np.ndarray:
     return np.stack(out, axis=-1)
 
 
+#: Default Sonine order N: converged to ≤ 6e-7 relative (against N = 12) for the slowest registered
+#: law, hard spheres (f_μ: 1.5e-7, f_λ: 5.9e-7; softer laws converge faster: vhs ω = 0.75 ≤ 2e-8,
+#: Maxwell exact at N = 1), at ~2.5 s for the brackets; order 3 (the old default) was 1.5e-4 low in μ.
+DEFAULT_SONINE_ORDER = 8
+
+
+def _last_and_change(factors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """f^(N) and the truncation estimate δ = |f^(N) − f^(N−1)| / f^(N) (0 for N = 1) from the
+    factors of every order 1..N (:func:`sonine_factors` gives them all at once)."""
+    last = factors[..., -1]
+    prev = factors[..., -2] if factors.shape[-1] > 1 else last
+    return last, np.abs(last - prev) / np.abs(last)
+
+
 # ---------------------------------------------------------------------------------------------
 # Transport coefficients
 # ---------------------------------------------------------------------------------------------
@@ -190,7 +204,7 @@ def kernel_cross_sections(kernel, g: np.ndarray, lmax: int) -> np.ndarray:
 
 
 def transport_kernel(kernel, theta: np.ndarray, order: int):
-    """(μ, λ, Ω^(2,2)*, f_μ, f_λ) of a kernel at temperatures θ (reduced by σ = kernel σ or 1)."""
+    """(μ, λ, Ω^(2,2)*, f_μ, f_λ, δ_μ, δ_λ) of a kernel at temperatures θ (reduced by σ = kernel σ or 1)."""
     x, w = _rule_kernel(kernel)
     x, w = np.broadcast_to(x, (theta.size, x.size)), np.broadcast_to(w, (theta.size, w.size))
     L = max(bracket_coefficients("viscosity", order)[1], bracket_coefficients("conductivity", order)[1])
@@ -200,15 +214,15 @@ def transport_kernel(kernel, theta: np.ndarray, order: int):
     omega22 = 0.5 * np.sqrt(theta / math.pi) * np.sum(w * x**3 * (2.0 / 3.0) * S[..., 1], axis=-1)
     sigma = kernel.parameters.get("sigma", 1.0)
     omega22_star = omega22 / (2 * math.pi * sigma**2 * np.sqrt(theta / math.pi))
-    fm = sonine_factors(brackets("viscosity", order, x, w, S))[..., -1]
-    fl = sonine_factors(brackets("conductivity", order, x, w, S))[..., -1]
+    fm, dfm = _last_and_change(sonine_factors(brackets("viscosity", order, x, w, S)))
+    fl, dfl = _last_and_change(sonine_factors(brackets("conductivity", order, x, w, S)))
     mu1 = 5.0 * theta / (8.0 * omega22)
-    return mu1 * fm, 3.75 * mu1 * fl, omega22_star, fm, fl
+    return mu1 * fm, 3.75 * mu1 * fl, omega22_star, fm, fl, dfm, dfl
 
 
 @float64
 def transport_potential(pot: ScatteringPotential, T: np.ndarray, order: int, **quad):
-    """(μ, λ, Ω^(2,2)*, f_μ, f_λ) of a potential at reduced temperatures T* (reduced units)."""
+    """(μ, λ, Ω^(2,2)*, f_μ, f_λ, δ_μ, δ_λ) of a potential at reduced temperatures T* (reduced units)."""
     L = max(bracket_coefficients("viscosity", order)[1], bracket_coefficients("conductivity", order)[1])
     quad = {**QUADRATURE, **quad}
     n_low, n_high = quad.pop("n_low"), quad.pop("n_high")
@@ -218,10 +232,10 @@ def transport_potential(pot: ScatteringPotential, T: np.ndarray, order: int, **q
     Q2 = S[..., 0] / (math.pi * pot.sigma**2 * (2.0 / 3.0))
     omega22_star = np.sum(w * x**3 * Q2, axis=-1) / 6.0
     Sl = S[..., 1:]
-    fm = sonine_factors(brackets("viscosity", order, x, w, Sl))[..., -1]
-    fl = sonine_factors(brackets("conductivity", order, x, w, Sl))[..., -1]
+    fm, dfm = _last_and_change(sonine_factors(brackets("viscosity", order, x, w, Sl)))
+    fl, dfl = _last_and_change(sonine_factors(brackets("conductivity", order, x, w, Sl)))
     mu1 = 5.0 / 16.0 * np.sqrt(math.pi * T) / (math.pi * omega22_star)  # reduced units
-    return mu1 * fm, 3.75 * mu1 * fl, omega22_star, fm, fl
+    return mu1 * fm, 3.75 * mu1 * fl, omega22_star, fm, fl, dfm, dfl
 
 
 class TabulatedViscosity:
@@ -270,5 +284,5 @@ class TabulatedViscosity:
         # μ = sqrt(m ε)/σ² μ*(θ/ε)
         return math.sqrt(self.epsilon) / self.sigma**2 * self.reduced(np.asarray(theta, float) / self.epsilon)
 
-__all__ = ["TabulatedViscosity", "bracket_coefficients", "brackets", "kernel_cross_sections",
-           "sonine_factors", "transport_kernel", "transport_potential"]
+__all__ = ["DEFAULT_SONINE_ORDER", "TabulatedViscosity", "bracket_coefficients", "brackets",
+           "kernel_cross_sections", "sonine_factors", "transport_kernel", "transport_potential"]

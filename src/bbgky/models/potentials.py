@@ -110,11 +110,16 @@ def _shift(U: sp.Expr, rc: float, mode: str) -> sp.Expr:
     return U - Uc - (r - rc) * dUc
 
 
+@cache
 def build_expression(name: str, *, sigma: float = 1.0, epsilon: float = 1.0,
                      cutoff: float | None = None, cutoff_mode: str | None = None,
                      scaling: str = "physical", range_: float | None = None,
                      particles: int | None = None, **extra: float) -> tuple[sp.Expr, float, str]:
-    """The scaled, shifted expression U(r), its cut-off and cut-off mode."""
+    """The scaled, shifted expression U(r), its cut-off and cut-off mode.
+
+    Cached (sympy expressions are immutable): the configuration check (collision time of a
+    Boltzmann–Grad potential) and the particle level build the same potential, and ``sp.simplify``
+    is the slow part, so a particle run simplifies it once."""
     spec = REGISTRY[name]
     params = {k: extra.get(k, v) for k, v in spec.extra.items()}
     U = spec.expression(sp.Float(sigma), sp.Float(epsilon), **params)

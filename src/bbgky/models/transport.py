@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from . import kernels as _kernels
-from .chapman_enskog import TabulatedViscosity, transport_kernel, transport_potential
+from .chapman_enskog import DEFAULT_SONINE_ORDER, TabulatedViscosity, transport_kernel, transport_potential
 from .potentials import REGISTRY
 from .scattering import float64, scattering_potential
 
@@ -30,9 +30,13 @@ def _kernel_from(name: str, params: dict) -> _kernels.Kernel:
 
 
 @float64
-def transport_coefficients(potential: str, temperatures, *, sonine_order: int = 3, **params) -> dict:
+def transport_coefficients(potential: str, temperatures, *, sonine_order: int = DEFAULT_SONINE_ORDER,
+                           **params) -> dict:
     """Arrays ``temperature, viscosity, thermal_conductivity, omega22, viscosity_factor,
-    conductivity_factor`` (the last two: $f^{(N)}$ relative to the first Sonine approximation).
+    conductivity_factor, viscosity_truncation, conductivity_truncation`` and the int ``sonine_order``
+    (factors: $f^{(N)}$ relative to the first Sonine approximation; truncation: $|f^{(N)} -
+    f^{(N-1)}|/f^{(N)}$, the estimated truncation error). Default N:
+    :data:`~bbgky.models.chapman_enskog.DEFAULT_SONINE_ORDER`.
 
     See :func:`transport_table` for names, units and errors.
     """
@@ -53,18 +57,24 @@ def transport_coefficients(potential: str, temperatures, *, sonine_order: int = 
     if problems:
         raise ConfigError(problems)
     if potential in KERNELS:
-        mu, lam, om, fm, fl = transport_kernel(_kernel_from(potential, params), T, int(sonine_order))
+        mu, lam, om, fm, fl, dfm, dfl = transport_kernel(_kernel_from(potential, params), T,
+                                                         int(sonine_order))
     else:
         pot = scattering_potential(potential, **params)
-        mu, lam, om, fm, fl = transport_potential(pot, T, int(sonine_order))
+        mu, lam, om, fm, fl, dfm, dfl = transport_potential(pot, T, int(sonine_order))
     return {"temperature": T, "viscosity": mu, "thermal_conductivity": lam, "omega22": om,
-            "viscosity_factor": fm, "conductivity_factor": fl}
+            "viscosity_factor": fm, "conductivity_factor": fl, "sonine_order": int(sonine_order),
+            "viscosity_truncation": dfm, "conductivity_truncation": dfl}
 
 
-def transport_table(potential: str, temperatures: list[float], *, sonine_order: int = 3,
+def transport_table(potential: str, temperatures: list[float], *,
+                    sonine_order: int = DEFAULT_SONINE_ORDER,
                     **params) -> list[dict]:
     r"""Chapman–Enskog transport of a dilute gas: one record per temperature,
-    ``{"temperature", "viscosity", "thermal_conductivity", "omega22"}``.
+    ``{"temperature", "viscosity", "thermal_conductivity", "omega22", "viscosity_factor",
+    "conductivity_factor", "sonine_order", "viscosity_truncation", "conductivity_truncation"}``
+    (factors f^(N) relative to the first Sonine approximation; truncation = the relative change
+    of the factor from order N − 1 to N, the estimated truncation error).
 
     ``potential``: a registry potential with a repulsive core (``lj``, ``wca``, ``ipl`` with
     ``exponent``, ``yukawa`` with ``screening_length``; untruncated, except WCA whose range is part
@@ -83,13 +93,14 @@ def transport_table(potential: str, temperatures: list[float], *, sonine_order: 
     with no repulsive core (``gaussian``), a Sonine order < 1, or bad parameters.
     """
     res = transport_coefficients(potential, temperatures, sonine_order=sonine_order, **params)
-    return [{"temperature": float(res["temperature"][k]), "viscosity": float(res["viscosity"][k]),
-             "thermal_conductivity": float(res["thermal_conductivity"][k]),
-             "omega22": float(res["omega22"][k])} for k in range(res["temperature"].size)]
+    keys = ("temperature", "viscosity", "thermal_conductivity", "omega22", "viscosity_factor",
+            "conductivity_factor", "viscosity_truncation", "conductivity_truncation")
+    return [{**{key: float(res[key][k]) for key in keys}, "sonine_order": res["sonine_order"]}
+            for k in range(res["temperature"].size)]
 
 
-def viscosity_function(potential: str | _kernels.Kernel, *, sonine_order: int = 3, sigma: float = 1.0,
-                       epsilon: float = 1.0, **params):
+def viscosity_function(potential: str | _kernels.Kernel, *, sonine_order: int = DEFAULT_SONINE_ORDER,
+                       sigma: float = 1.0, epsilon: float = 1.0, **params):
     r"""μ(θ) (θ = k_BT/m, absolute units of σ, ε, m = 1) as a callable on arrays of θ.
 
     ``potential``: a registry potential name, a kernel name, or a

@@ -440,8 +440,7 @@ def run(cfg: Config, out: str | Path, *, resume: bool = False, progress=None, ob
     else:
         sysm = system or build_system(cfg)
         state, sim = initial_state(cfg, choose_backend(requested, sysm), system=system)
-    steps_per_save = driver.steps_between_saves(cfg.time.step, cfg.time.save_every)
-    saves = max(1, round(cfg.time.end / (steps_per_save * cfg.time.step)))
+    steps_per_save, saves = driver.save_schedule(cfg.time.step, cfg.time.save_every, cfg.time.end)
     samples = min(cfg.system.particles, cfg.levels.particles.velocity_samples
                   if cfg.levels.particles is not None else 0)
 

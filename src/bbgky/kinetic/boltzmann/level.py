@@ -294,8 +294,7 @@ def initial_grid_distribution(cfg: Config, grid: _spectral.Grid) -> tuple[np.nda
 
 def save_schedule(cfg: Config) -> tuple[int, int, float]:
     """(saves, steps per save, step)."""
-    per = driver.steps_between_saves(cfg.time.step, cfg.time.save_every)
-    saves = max(1, round(cfg.time.end / (per * cfg.time.step)))
+    per, saves = driver.save_schedule(cfg.time.step, cfg.time.save_every, cfg.time.end)
     return saves, per, cfg.time.step
 
 

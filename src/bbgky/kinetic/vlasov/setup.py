@@ -49,10 +49,11 @@ def kernel(cfg: Config, lengths: tuple[float, ...]) -> FieldKernel:
 
 
 def schedule(cfg: Config) -> tuple[float, int, int]:
-    """(dt, steps per save, saves): the save interval rounded to whole steps, the end to whole saves."""
+    """(dt, steps per save, saves): :func:`bbgky.driver.save_schedule` (its rounding rule)."""
+    from ...driver import save_schedule  # the driver imports JAX; validation must not
+
     t = cfg.time
-    per = max(1, round(t.save_every / t.step))
-    saves = max(1, round(t.end / (per * t.step)))
+    per, saves = save_schedule(t.step, t.save_every, t.end)
     return t.step, per, saves
 
 
