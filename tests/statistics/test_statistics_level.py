@@ -97,3 +97,11 @@ def test_resume_gives_the_same_statistics(run_dir, tmp_path):
     with xr.open_dataset(run_dir / "statistics.nc") as a, xr.open_dataset(tmp_path / "statistics.nc") as b:
         for name in ("pair_correlation", "velocity_covariance", "density_profile"):
             np.testing.assert_array_equal(a[name].values, b[name].values)
+
+
+def test_report_section_plots_pair_correlation(run_dir):
+    from bbgky.scenarios.report import statistics_section
+
+    section = statistics_section(runner.validate(_data(normalization="finite_size")), run_dir)
+    assert (run_dir / "pair_correlation.png").stat().st_size > 0
+    assert "from 4 replicas" in section.text[0] and "an ideal gas gives 1," in section.text[0]
