@@ -367,8 +367,28 @@ class HydroLevel(_Table):
         None, ge=0.5, le=1.0, description="vhs: viscosity index ω (μ ∝ θ^ω; default 0.75)")
 
 
+class StatisticsLevel(_Table):
+    """``[levels.statistics]``: estimators of the N-particle law over the replicas, at every save of
+    the particle level (needs ``[levels.particles]``; writes statistics.nc)."""
+
+    pair_bins: int = Field(100, ge=1, le=100_000, description="radial bins of g(r) and its harmonics on "
+                           "[0, pair_range]")
+    pair_range: Positive | None = Field(
+        None, description="r_max of g(r), g(r⃗) and the velocity covariance; ≤ half the smallest "
+        "perpendicular width of the (reduced) cell over the whole run (default: that bound)")
+    normalization: Literal["exact", "finite_size"] = Field(
+        "exact", description="g(r) normalisation: exact (ideal gas → (N−1)/N) | finite_size (→ 1)")
+    plane_bins: int = Field(40, ge=2, le=1000, description="g(r⃗) in the flow plane: bins per axis on "
+                            "[−pair_range, pair_range] (d ≥ 2)")
+    profile_bins: int = Field(50, ge=1, le=100_000, description="bins of the density profile along "
+                              "the first lattice vector")
+    covariance_bins: int = Field(20, ge=1, le=10_000, description="radial bins of the pair velocity "
+                                 "covariance on [0, pair_range]")
+
+
 class Levels(_Table):
     particles: ParticlesLevel | None = None
+    statistics: StatisticsLevel | None = None
     boltzmann: BoltzmannLevel | None = None
     vlasov: VlasovLevel | None = None
     navier_stokes: HydroLevel | None = None

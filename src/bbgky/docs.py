@@ -20,6 +20,7 @@ TABLES: list[tuple[str, type[BaseModel]]] = [
     ("[output]", config.Output),
     ("[thermostat]", config.Thermostat),
     ("[levels.particles]", config.ParticlesLevel),
+    ("[levels.statistics]", config.StatisticsLevel),
     ("[levels.boltzmann]", config.BoltzmannLevel),
     ("[levels.vlasov]", config.VlasovLevel),
     ("[levels.navier_stokes] / [levels.euler]", config.HydroLevel),

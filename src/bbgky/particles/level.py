@@ -400,7 +400,8 @@ def _template(cfg: Config, sim: Simulation) -> State:
     replaced on loading)."""
     d, n = cfg.system.dimension, cfg.system.particles
     z = jnp.zeros((n, d))
-    return integrator.new_state(z, z, sim.system, key=jax.random.PRNGKey(0))
+    one = integrator.new_state(z, z, sim.system, key=jax.random.PRNGKey(0))
+    return _ensemble([one] * replicas(cfg))  # the checkpoint's ranks: a replica axis when R > 1
 
 
 def run(cfg: Config, out: str | Path, *, resume: bool = False, progress=None, observers=(),

@@ -23,7 +23,7 @@ import xarray as xr
 from .. import __version__, references
 from ..config import Config
 from . import demonstrations, knudsen, particles_kinetic, reductions
-from .sections import TIME_LABEL, Section, fmt, render_html, render_markdown, units
+from .sections import TIME_LABEL, Section, fmt, pm, render_html, render_markdown, units
 
 AXES = "xyz"
 
@@ -335,6 +335,29 @@ def studies_section(studies: dict[str, xr.Dataset], out: Path) -> Section:
     return Section("Limit studies", text, images=["limits.png"])
 
 
+def statistics_section(cfg: Config, out: Path) -> Section | None:
+    """g(r) at the last save from ``statistics.nc`` (``[levels.statistics]``), with its ±2 s.e.
+    band over replicas and the ideal-gas value of the configured normalisation."""
+    from ..statistics.plots import plot_pair_correlation
+
+    path = out / "statistics.nc"
+    if not path.is_file():
+        return None
+    with xr.open_dataset(path) as ds:
+        last = ds.isel(time=-1)
+        r, g, se = last.r.values, last.pair_correlation.values, last.pair_correlation_stderr.values
+        t, R, norm = float(last.time), int(ds.attrs["replicas"]), str(ds.attrs["normalization"])
+    n = cfg.system.particles
+    ideal = 1.0 if norm == "finite_size" else (n - 1) / n
+    plot_pair_correlation(r, g, se, out / "pair_correlation.png", expected=ideal,
+                          label=f"g(r) at t = {t:.4g}")
+    k = int(np.nanargmax(g))
+    text = [f"Pair correlation at t = {t:.4g} from {R} replicas ({norm} normalisation; an ideal gas "
+            f"gives {ideal:.4g}, the dashed line). First peak g = {pm(g[k], se[k])} at r = {r[k]:.3g}. "
+            "All estimators are in statistics.nc."]
+    return Section("Pair correlation (statistics level)", text, images=["pair_correlation.png"])
+
+
 def _guarded(heading: str, build, *args) -> Section | None:
     """Build one section; a failure becomes a section saying what went wrong, never a lost report."""
     try:
@@ -380,6 +403,7 @@ def write_report(
         ("Differences along the trajectories", reduction_errors, datasets),
         ("Plots", lambda: Section("Plots", images=plots(cfg, datasets, out))),
     ]
+    plans.append(("Pair correlation (statistics level)", statistics_section, cfg, out))
     if "vlasov" in datasets:
         plans.append(("Mean-field (Vlasov) level", vlasov_section, datasets["vlasov"], out))
     if studies:

@@ -33,6 +33,13 @@ LEVELS: dict[str, tuple[str, dict]] = {
     "euler": ("bbgky.hydro.level", {"level": "euler"}),
 }
 
+#: enabled tables that are not levels of their own: they observe a level (its ``run`` gets their
+#: frame observers, from their module's ``observer(cfg)``) and have their own ``check(cfg)``.
+#: name -> (module, observed level).
+OBSERVERS: dict[str, tuple[str, str]] = {
+    "statistics": ("bbgky.statistics.level", "particles"),
+}
+
 Progress = Callable[[str, int, int], None]
 
 
@@ -81,6 +88,9 @@ def check_levels(cfg: Config) -> None:
         if name in cfg.levels.enabled():
             mod = _level_module(name)
             checks[mod.__name__] = mod.check  # one check per module (euler and navier_stokes share one)
+    for name, (module, _) in OBSERVERS.items():
+        if name in cfg.levels.enabled():
+            checks[module] = importlib.import_module(module).check
     for check in checks.values():
         try:
             check(cfg)
@@ -102,6 +112,13 @@ def validate(data: dict) -> Config:
 
 def available_levels() -> list[str]:
     return [name for name, (module, _) in LEVELS.items() if importlib.util.find_spec(module) is not None]
+
+
+def observers_of(cfg: Config, level: str) -> tuple:
+    """The frame observers of the enabled observer tables (:data:`OBSERVERS`) that watch ``level``."""
+    enabled = cfg.levels.enabled()
+    return tuple(importlib.import_module(module).observer(cfg)
+                 for name, (module, watched) in OBSERVERS.items() if name in enabled and watched == level)
 
 
 def run(cfg: Config, out: Path | None = None, *, resume: bool = False,
@@ -127,8 +144,10 @@ def run(cfg: Config, out: Path | None = None, *, resume: bool = False,
     for name, runner in runners.items():
         start = _time.perf_counter()
         cb = (lambda done, total, _n=name: progress(_n, done, total)) if progress else None
+        watchers = observers_of(cfg, name)
         try:
-            result.datasets[name] = runner(cfg, out, resume=resume, progress=cb)
+            kw = {"observers": watchers} if watchers else {}
+            result.datasets[name] = runner(cfg, out, resume=resume, progress=cb, **kw)
         except NumericalFailure as exc:
             if exc.records:
                 exc.partial = str(write_partial(cfg, name, exc, out))

@@ -1,0 +1,179 @@
+r"""The statistics level: estimators of the N-particle law streamed from the particle level.
+
+``[levels.statistics]`` does not run on its own: :class:`StatisticsObserver` is a
+:class:`bbgky.particles.frames.FrameObserver` handed to the particle level's ``run``
+(:mod:`bbgky.scenarios.runner` does it), so that at $t_0$ and at every save it measures, from all
+R replicas of ``[ensemble]`` (tutorial "Probabilistic Interpretation": expectations under $f_N(t)$
+are averages over independent replicas; :mod:`.ensemble`),
+
+* $g(r)$ (:func:`.pair.pair_correlation_replicas`), $g(\vec r)$ in the flow plane
+  (:func:`.pair.pair_correlation_plane`) and its harmonics $g_l^{c,s}(r)$, l = 0, 2
+  (:func:`.pair.pair_correlation_harmonics`);
+* the density profile $n(x)$ along the first lattice vector (:func:`.marginals.density_profile`);
+* the pair velocity covariance $K_{ij}(r)$ (:func:`.marginals.velocity_covariance`).
+
+Each is the mean over replicas with its standard error (``<name>_stderr``; jackknife for the
+covariance, a ratio of means). Records travel in the particle level's checkpoints, so a resumed
+run gives the same ``statistics.nc``. With R = 1 the standard errors are 0 (no replicas to
+compare): use ``[ensemble] replicas`` ≥ 2 for error bars.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from ..config import Config, to_toml
+from ..errors import ConfigError
+from ..output import level_dataset, write_atomic
+from ..particles import lattice
+from ..particles.frames import Frame
+from ..particles.level import replicas
+from . import marginals, pair
+from .ensemble import mean_stderr
+
+#: name -> (dimensions after ``time``, units, long_name) of statistics.nc (INTERFACE.md).
+VARIABLES = {
+    "pair_correlation": (("r",), "1", "pair correlation g(r), mean over replicas"),
+    "pair_correlation_plane": (("x", "y"), "1", "pair correlation g(r) in the flow plane (x, y), "
+                               "mean over replicas (NaN beyond pair_range)"),
+    "pair_correlation_harmonic": (("l", "part", "r"), "1", "angular harmonic g_l^part(r) of g(r) "
+                                  "(part 0: cos l phi, 1: sin l phi), mean over replicas"),
+    "density_profile": (("x",), "sigma-1", "particles per unit length along the first lattice "
+                        "vector, mean over replicas"),
+    "velocity_covariance": (("r", "i", "j"), "epsilon/m", "pair covariance of peculiar velocities "
+                            "<(w_a - u)_i (w_b - u)_j> of pairs at separation r"),
+}
+
+
+def _stderr_spec(name: str) -> tuple:
+    dims, units, long_name = VARIABLES[name]
+    return dims, units, f"standard error of: {long_name}"
+
+
+def range_bound(cfg: Config) -> tuple[float, float | None]:
+    """``(bound, t)``: half the smallest perpendicular width of the reduced periodic cell over
+    [0, time.end] (:func:`bbgky.particles.lattice.best_width_over`, the same sampling as the
+    particle level's cut-off check), and the first sampled time at which it is reached under a
+    flow (None without one)."""
+    H0 = cfg.box_length() * np.eye(cfg.system.dimension)
+    if cfg.flow is None:
+        return 0.5 * float(min(lattice.widths(H0))), None
+    A, grid = cfg.velocity_gradient(), np.linspace(0.0, cfg.time.end, 65)
+    best, when = np.inf, 0.0
+    for t0, t1 in itertools.pairwise(grid):
+        w = 0.5 * lattice.best_width_over(H0, A, t0, t1, samples=4)
+        if w < best:
+            best, when = w, t0
+    return float(best), when
+
+
+def pair_range(cfg: Config) -> float:
+    """r_max: ``levels.statistics.pair_range``, or (default) just below :func:`range_bound`."""
+    r = cfg.levels.statistics.pair_range
+    return float(r) if r is not None else range_bound(cfg)[0] * (1 - 1e-6)
+
+
+def check(cfg: Config) -> None:
+    """``[levels.statistics]`` needs the particle level (it observes its frames) and a pair range
+    within half the smallest cell width over the whole run (minimum images are exact there)."""
+    stats = cfg.levels.statistics
+    if stats is None:
+        return
+    if cfg.levels.particles is None:
+        raise ConfigError([("levels.statistics", "the statistics level observes the particle level; "
+                            "add [levels.particles] (or remove [levels.statistics])")])
+    if cfg.initial.kind == "file" or stats.pair_range is None:
+        return  # a file brings its own cell: the estimators check the range on every frame
+    bound, when = range_bound(cfg)
+    if stats.pair_range > bound * (1 + 1e-9):
+        at = "" if when is None else f" (reached at t ≈ {when:.6g} under this flow, lattice reduction " \
+            "included)"
+        raise ConfigError([("levels.statistics.pair_range", f"{stats.pair_range:g} exceeds half the "
+                            f"smallest cell width {bound:.6g}{at}; allowed: 0 < pair_range ≤ {bound:.6g} "
+                            "(or more particles / a shorter time.end)")])
+
+
+class StatisticsObserver:
+    """The frame observer of ``[levels.statistics]`` (module docstring); ``finish`` writes
+    ``out/statistics.nc``."""
+
+    name = "statistics"
+
+    def __init__(self, cfg: Config):
+        self.cfg = cfg
+        self.stats = cfg.levels.statistics
+        self.r_max = pair_range(cfg)
+        self.d = cfg.system.dimension
+
+    def observe(self, frame: Frame) -> dict[str, np.ndarray]:
+        s, x, cell = self.stats, frame.position, frame.cell
+        out: dict[str, np.ndarray] = {}
+
+        def put(name, per_replica, axis=0):
+            out[name], out[f"{name}_stderr"] = mean_stderr(per_replica, axis=axis)
+
+        r, g = pair.pair_correlation_replicas(x, cell, s.pair_bins, self.r_max, s.normalization)
+        put("pair_correlation", g)
+        out["r"] = r
+        if self.d >= 2:
+            px, py, gp = pair.pair_correlation_plane(x, cell, s.plane_bins, self.r_max)
+            put("pair_correlation_plane", gp)
+            out["plane_x"], out["plane_y"] = px, py
+            _, gh = pair.pair_correlation_harmonics(x, cell, s.pair_bins, self.r_max, orders=(0, 2))
+            put("pair_correlation_harmonic", gh)
+        xs, n = marginals.density_profile(x, cell, s.profile_bins)
+        put("density_profile", n)
+        out["profile_x"] = xs
+        rc, k, k_se = marginals.velocity_covariance(x, frame.peculiar_velocity, cell,
+                                                    s.covariance_bins, self.r_max)
+        out["velocity_covariance"], out["velocity_covariance_stderr"] = k, k_se
+        out["covariance_r"] = rc
+        return out
+
+    def finish(self, times: np.ndarray, records: dict[str, np.ndarray], out: Path) -> xr.Dataset:
+        """Write ``out/statistics.nc`` (coordinates from the first frame; the profile axis is the
+        first lattice vector at t0)."""
+        rec = dict(records)
+        coords = {"r": rec.pop("r")[0], "x_profile": rec.pop("profile_x")[0],
+                  "r_covariance": rec.pop("covariance_r")[0]}
+        if "plane_x" in rec:
+            coords["x"], coords["y"] = rec.pop("plane_x")[0], rec.pop("plane_y")[0]
+        spec = {**VARIABLES, **{f"{k}_stderr": _stderr_spec(k) for k in VARIABLES}}
+        # the profile and covariance have their own grids: rename their dimensions
+        rename = {"density_profile": {"x": "x_profile"}, "velocity_covariance": {"r": "r_covariance"}}
+        for base, mapping in rename.items():
+            for name in (base, f"{base}_stderr"):
+                dims, units, long_name = spec[name]
+                spec[name] = (tuple(mapping.get(dim, dim) for dim in dims), units, long_name)
+        R = replicas(self.cfg)
+        attrs = {"replicas": R, "pair_range": self.r_max, "pair_bins": self.stats.pair_bins,
+                 "normalization": self.stats.normalization,
+                 "ensemble": f"{R} independent replicas; variables are means over replicas, "
+                             "<name>_stderr their standard errors (jackknife for velocity_covariance)"}
+        ds = level_dataset(times, rec, level="statistics", config_toml=to_toml(self.cfg),
+                           seed=self.cfg.system.seed, extra_vars=spec, attrs=attrs)
+        units = {"r": "sigma", "x_profile": "sigma", "r_covariance": "sigma", "x": "sigma", "y": "sigma"}
+        names = {"r": "pair separation |r| (bin centre)", "x_profile": "coordinate along the first "
+                 "lattice vector (bin centre)", "r_covariance": "pair separation |r| of the velocity "
+                 "covariance (bin centre)", "x": "flow-plane separation x (bin centre)",
+                 "y": "flow-plane separation y (bin centre)"}
+        ds = ds.assign_coords({k: (k, np.asarray(v), {"units": units[k], "long_name": names[k]})
+                               for k, v in coords.items()})
+        if "pair_correlation_harmonic" in ds:
+            ds = ds.assign_coords(l=("l", np.array([0, 2]), {"long_name": "angular order l"}),
+                                  part=("part", np.array([0, 1]),
+                                        {"long_name": "0: cos l phi, 1: sin l phi"}))
+        write_atomic(ds, Path(out) / "statistics.nc")
+        return ds
+
+
+def observer(cfg: Config) -> StatisticsObserver:
+    """The observer the runner hands to the particle level when ``[levels.statistics]`` is set."""
+    return StatisticsObserver(cfg)
+
+
+__all__ = ["VARIABLES", "StatisticsObserver", "check", "observer", "pair_range", "range_bound"]

@@ -1,0 +1,107 @@
+"""[levels.statistics]: the frame observer of the particle level writes statistics.nc with the
+INTERFACE names and shapes; a dilute gas has g ≈ 1 at large r within its standard error; the table
+is refused without the particle level and with a pair range beyond half the cell width; a resumed
+run writes the same statistics."""
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from bbgky.errors import ConfigError
+from bbgky.scenarios import runner
+
+R, N, D = 4, 32, 2
+
+
+def _data(**stats):
+    return {
+        "title": "statistics level",
+        "system": {"dimension": D, "particles": N, "density": 0.05, "temperature": 1.0, "seed": 3},
+        "interaction": {"potential": "gaussian"},
+        "time": {"end": 0.2, "step": 0.01, "save_every": 0.1},
+        "initial": {"kind": "product"},
+        "ensemble": {"replicas": R},
+        "levels": {"particles": {"backend": "jax", "velocity_samples": 0},
+                   "statistics": {"pair_bins": 12, "plane_bins": 8, "profile_bins": 5,
+                                  "covariance_bins": 4, **stats}},
+    }
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("stats")
+    runner.run(runner.validate(_data(normalization="finite_size")), out, report=False)
+    return out
+
+
+def test_statistics_nc_has_the_interface_variables(run_dir):
+    with xr.open_dataset(run_dir / "statistics.nc") as ds:
+        T = ds.sizes["time"]
+        assert T == 3  # t0 and two saves
+        shapes = {"pair_correlation": (T, 12), "pair_correlation_plane": (T, 8, 8),
+                  "pair_correlation_harmonic": (T, 2, 2, 12), "density_profile": (T, 5),
+                  "velocity_covariance": (T, 4, D, D)}
+        for name, shape in shapes.items():
+            for var in (name, f"{name}_stderr"):
+                assert ds[var].shape == shape, var
+                assert ds[var].attrs["units"] and ds[var].attrs["long_name"]
+        assert "[levels.statistics]" in ds.attrs["configuration"] and ds.attrs["replicas"] == R
+        assert np.all(np.isfinite(ds.pair_correlation)) and np.all(ds.pair_correlation_stderr > 0)
+        # particles per unit length along x integrate to N
+        n = ds.density_profile.values
+        np.testing.assert_allclose(n.sum(axis=1) * float(ds.x_profile[1] - ds.x_profile[0]), N)
+
+
+def test_dilute_gas_pair_correlation_is_one_at_large_r(run_dir):
+    """Product data of a dilute gas with a soft potential (ρ = 0.05, gaussian ε = 1 at θ = 1): the
+    finite_size g of the outer half of the range is 1 within 5 standard errors (pooled bins)."""
+    with xr.open_dataset(run_dir / "statistics.nc") as ds:
+        g = ds.pair_correlation.values[:, 6:]
+        se = ds.pair_correlation_stderr.values[:, 6:]
+    mean = g.mean()
+    err = np.sqrt(np.sum(se**2)) / g.size  # bins treated as independent
+    assert abs(mean - 1.0) < 5 * err + 1e-12, (mean, err)
+
+
+def test_statistics_needs_particles_and_a_range_within_the_cell():
+    data = _data()
+    data["levels"] = {"boltzmann": {}, "statistics": {}}
+    with pytest.raises(ConfigError) as exc:
+        runner.validate(data)
+    assert any(k == "levels.statistics" for k, _ in exc.value.problems)
+    with pytest.raises(ConfigError) as exc:  # box side sqrt(32/0.05) ≈ 25.3: half ≈ 12.6
+        runner.validate(_data(pair_range=13.0))
+    assert [k for k, _ in exc.value.problems] == ["levels.statistics.pair_range"]
+    assert runner.validate(_data(pair_range=12.0)).levels.statistics.pair_range == 12.0
+
+
+def test_statistics_refused_by_the_cli_with_exit_2(tmp_path):
+    from typer.testing import CliRunner
+
+    from bbgky.cli import app
+    from bbgky.config import to_toml, validate
+
+    cfg = validate(_data())  # schema only: the level check is the CLI's job
+    path = tmp_path / "big.toml"
+    path.write_text(to_toml(cfg).replace("[levels.statistics]", "[levels.statistics]\npair_range = 30.0"))
+    res = CliRunner().invoke(app, ["validate", str(path)])
+    assert res.exit_code == 2 and "levels.statistics.pair_range" in res.output, res.output
+
+
+def test_resume_gives_the_same_statistics(run_dir, tmp_path):
+    cfg = runner.validate(_data(normalization="finite_size"))
+    half = runner.validate({**_data(normalization="finite_size"),
+                            "time": {"end": 0.1, "step": 0.01, "save_every": 0.1}})
+    runner.run(half, tmp_path, report=False)
+    runner.run(cfg, tmp_path, resume=True, report=False)
+    with xr.open_dataset(run_dir / "statistics.nc") as a, xr.open_dataset(tmp_path / "statistics.nc") as b:
+        for name in ("pair_correlation", "velocity_covariance", "density_profile"):
+            np.testing.assert_array_equal(a[name].values, b[name].values)
+
+
+def test_report_section_plots_pair_correlation(run_dir):
+    from bbgky.scenarios.report import statistics_section
+
+    section = statistics_section(runner.validate(_data(normalization="finite_size")), run_dir)
+    assert (run_dir / "pair_correlation.png").stat().st_size > 0
+    assert "from 4 replicas" in section.text[0] and "an ideal gas gives 1," in section.text[0]
