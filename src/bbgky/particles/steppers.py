@@ -30,7 +30,8 @@ class MDStepper(core.Stepper):
         self.dt = float(sim.system.dt)
         self._observe = observe or sim.observe
         flow = bool(np.any(np.asarray(sim.system.A_np)))
-        thermostat = sim.system.isokinetic > 0
+        thermostat = sim.system.isokinetic > 0 or bool(sim.system.thermostat)
+        self.stochastic = bool(sim.system.thermostat)  # Langevin noise (OBABO)
         # energy: relative change 1.3e-4 (JAX and Numba alike) on the registered example, 2D LJ
         # from the lattice with fresh Maxwellian velocities, h = 0.005, 4 steps
         self.conserves = {} if flow or thermostat else {"momentum": 0.0, "energy": 5e-4}
