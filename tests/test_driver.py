@@ -8,11 +8,11 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from bbgky import driver
+from bbgky import core, driver
 from bbgky.errors import NumericalFailure
 
 
-class Walk(NamedTuple):
+class WalkState(NamedTuple):
     time: jax.Array
     position: jax.Array
     key: jax.Array
@@ -26,31 +26,39 @@ def _scan(state, growth, n=5):
     def step(s, _):
         key, sub = jax.random.split(s.key)
         x = growth * s.position + jax.random.normal(sub, s.position.shape)
-        return Walk(s.time + DT, x, key), None
+        return WalkState(s.time + DT, x, key), None
 
     return jax.lax.scan(step, state, None, length=n)[0]
 
 
-def solver(growth=1.0, crash_after=None):
-    calls = {"n": 0}
+class Walk(core.Stepper):
+    """A stepper of the protocol: a noisy linear map, 5 steps a compiled chunk."""
 
-    def advance(state, n):
+    dt = DT
+
+    def __init__(self, growth=1.0, crash_after=None):
+        self.growth, self.crash_after, self.calls = growth, crash_after, 0
+
+    def advance(self, state, n):
         assert n in (1, 5)  # chunks of a save interval; single steps to locate a failure
-        calls["n"] += 1
-        if crash_after is not None and calls["n"] > crash_after:
+        self.calls += 1
+        if self.crash_after is not None and self.calls > self.crash_after:
             raise KeyboardInterrupt  # the machine went away mid-run
-        return _scan(state, growth, n)
+        return _scan(state, self.growth, n)
 
-    return driver.Solver(
-        advance=advance,
-        observe=lambda s: {"mean": np.asarray(s.position.mean()), "x": np.asarray(s.position)},
-        health=lambda s: None if bool(jnp.all(jnp.isfinite(s.position))) else "position is not finite",
-        time=lambda s: float(s.time),
-    )
+    def observe(self, s):
+        return {"mean": np.asarray(s.position.mean()), "x": np.asarray(s.position)}
+
+    def health(self, s):
+        return None if bool(jnp.all(jnp.isfinite(s.position))) else "position is not finite"
+
+
+def solver(growth=1.0, crash_after=None):
+    return Walk(growth, crash_after)
 
 
 def initial():
-    return Walk(jnp.asarray(0.0), jnp.zeros(16), jax.random.PRNGKey(3))
+    return WalkState(jnp.asarray(0.0), jnp.zeros(16), jax.random.PRNGKey(3))
 
 
 def test_resume_is_bit_identical(tmp_path):

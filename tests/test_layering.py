@@ -5,7 +5,7 @@ functions (a lazy import is still a dependency). Levels, lowest first::
 
     models < particles < statistics < kinetic < hydro < scenarios < cli
 
-A module may import from its own level or lower ones. The shared core — ``config``, ``driver``,
+A module may import from its own level or lower ones. The shared core — ``core``, ``config``, ``driver``,
 ``output``, ``errors``, ``precision``, ``parallel``, ``docs`` (and the package ``__init__``) — may be
 imported from everywhere; the core itself imports no level except ``models``, the physics
 definitions the schema validates against (the potential registry, the flow presets). ``models``
@@ -21,7 +21,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "bbgky"
 
 LEVELS = ["models", "particles", "statistics", "kinetic", "hydro", "scenarios", "cli"]
-CORE = {"__init__", "config", "driver", "output", "errors", "precision", "parallel", "docs", "caches",
+CORE = {"__init__", "core", "config", "driver", "output", "errors", "precision", "parallel", "docs", "caches",
         "references"}
 
 #: Known cycles still on main, each with its owner; the owner's branch removes the entry.

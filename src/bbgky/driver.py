@@ -1,6 +1,6 @@
 """The run driver shared by every time-dependent level (STYLE.md §2).
 
-A solver is a pair of pure functions over an explicit state pytree; the driver advances it in
+A solver is a :class:`bbgky.core.Stepper` over a :class:`bbgky.core.State`; the driver advances it in
 chunks of ``steps_per_save`` steps (each chunk one jitted ``lax.scan`` or one compiled kernel call),
 and between chunks it records observables, checks the state's health (NaN, blow-up, overflow) and
 writes a checkpoint atomically. ``resume=True`` reloads the last checkpoint and continues
@@ -15,7 +15,6 @@ import os
 import time as _time
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,23 +22,6 @@ import jax
 import numpy as np
 
 from .errors import ConfigError, NumericalFailure
-
-
-@dataclass(frozen=True)
-class Solver:
-    """What the driver needs from a level.
-
-    ``advance(state, n)`` -> state after n steps (may raise :class:`NumericalFailure`);
-    ``observe(state)`` -> mapping of observable name -> NumPy array at the state's time;
-    ``health(state)`` -> None if the state is sound, else a sentence saying what went wrong;
-    ``time(state)`` -> the state's physical time.
-    """
-
-    advance: Callable[[Any, int], Any]
-    observe: Callable[[Any], dict[str, np.ndarray]]
-    health: Callable[[Any], str | None]
-    time: Callable[[Any], float]
-
 
 #: the checkpoint format written by :class:`Checkpoint` (version 1: anonymous ``leaf_k`` arrays).
 CHECKPOINT_FORMAT = "bbgky-checkpoint"
@@ -239,10 +221,18 @@ class Checkpoint:
         return state, records, meta["chunk"]
 
 
-def run(solver: Solver, state: Any, *, saves: int, steps_per_save: int, dt: float,
+def _state_time(state: Any) -> float:
+    """The state's physical time (an ensemble's replicas share it)."""
+    return float(np.ravel(np.asarray(state.time))[0])
+
+
+def run(solver: Any, state: Any, *, saves: int, steps_per_save: int, dt: float | None = None,
         checkpoint: Checkpoint | None = None, resume: bool = False,
         progress: Callable[[int, int], None] | None = None) -> tuple[Any, list[dict[str, np.ndarray]]]:
     """Advance ``state`` through ``saves`` chunks, recording observables at t0 and after each chunk.
+
+    ``solver``: any :class:`bbgky.core.Stepper` (its ``advance(state, n)``, ``observe``, ``health``;
+    the state's ``time``); ``dt`` is unused (the stepper holds its time step).
 
     ``progress(done_steps, total_steps)`` is called after every chunk.
     """
@@ -254,10 +244,10 @@ def run(solver: Solver, state: Any, *, saves: int, steps_per_save: int, dt: floa
         problem = solver.health(state)
         if problem:
             raise NumericalFailure(f"the initial state is not sound: {problem}", step=0,
-                                   time=solver.time(state))
+                                   time=_state_time(state))
         records.append(solver.observe(state))
         if checkpoint is not None:
-            checkpoint.save(state, records, 0, step=0, time=solver.time(state))
+            checkpoint.save(state, records, 0, step=0, time=_state_time(state))
     total = saves * steps_per_save
     for chunk in range(done, saves):
         new = solver.advance(state, steps_per_save)
@@ -267,7 +257,7 @@ def run(solver: Solver, state: Any, *, saves: int, steps_per_save: int, dt: floa
             k, bad = _first_bad_step(solver, state, steps_per_save)
             if bad is not None:
                 problem, new = solver.health(bad) or problem, bad
-            failure = NumericalFailure(problem, step=chunk * steps_per_save + k, time=solver.time(new),
+            failure = NumericalFailure(problem, step=chunk * steps_per_save + k, time=_state_time(new),
                                        checkpoint=last)
             failure.records = records  # the saves up to the last good one, for a partial output file
             raise failure
@@ -275,13 +265,13 @@ def run(solver: Solver, state: Any, *, saves: int, steps_per_save: int, dt: floa
         records.append(solver.observe(state))
         if checkpoint is not None:
             checkpoint.save(state, records, chunk + 1, step=(chunk + 1) * steps_per_save,
-                            time=solver.time(state))
+                            time=_state_time(state))
         if progress is not None:
             progress((chunk + 1) * steps_per_save, total)
     return state, records
 
 
-def _first_bad_step(solver: Solver, good: Any, n: int) -> tuple[int, Any]:
+def _first_bad_step(solver: Any, good: Any, n: int) -> tuple[int, Any]:
     """(k, state) of the first of ``n`` single steps from the sound state ``good`` whose state is not
     sound — the step a failure is reported at, not the end of its save interval. Costs at most n
     single steps, only on the failure path; ``(n, None)`` if single steps cannot reproduce it."""

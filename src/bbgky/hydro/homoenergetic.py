@@ -100,11 +100,12 @@ def euler(A, t, *, rho0: float, theta0: float) -> dict[str, np.ndarray]:
 
 
 def navier_stokes(A, t, *, rho0: float, theta0: float, viscosity: Callable[[np.ndarray], np.ndarray],
-                  rtol: float = 1e-11, atol: float = 1e-13) -> dict[str, np.ndarray]:
+                  rtol: float = 1e-11, atol: float = 1e-13, start: float = 0.0) -> dict[str, np.ndarray]:
     """Reduced Navier–Stokes (dimensional eq. 20) for any A in 3D.
 
     ``viscosity(θ)`` returns μ (m = k_B = 1). Returns the same fields as :func:`euler` plus
     ``viscosity``; P = ρθI − 2μ(θ)D. Raises :class:`NumericalFailure` if the ODE fails.
+    ``start``: the time at which θ = ``theta0`` (≤ t[0]; ρ0 is always the density at t = 0).
     """
     A, t = _check(A, t, theta0, rho0)
     if A.shape[0] != 3:
@@ -120,16 +121,23 @@ def navier_stokes(A, t, *, rho0: float, theta0: float, viscosity: Callable[[np.n
         mu = float(np.asarray(viscosity(np.array([theta])))[0])
         return [-(2.0 / 3.0) * np.trace(L) + (4.0 / 3.0) * mu / (rho * theta) * float(viscous_heating(L))]
 
-    sol = solve_ivp(rhs, (0.0, float(t[-1])), [math.log(theta0)], method="DOP853", t_eval=t,
+    sol = solve_ivp(rhs, (float(start), float(t[-1])), [math.log(theta0)], method="DOP853", t_eval=t,
                     rtol=rtol, atol=atol)
     if not sol.success or not np.all(np.isfinite(sol.y)):
         raise NumericalFailure(f"Navier–Stokes ODE failed: {sol.message}", time=float(sol.t[-1])
                                if sol.t.size else None)
-    theta = np.exp(sol.y[0])
+    return navier_stokes_fields(A, t, np.exp(sol.y[0]), rho0=rho0, viscosity=viscosity)
+
+
+def navier_stokes_fields(A, t, theta, *, rho0: float, viscosity: Callable[[np.ndarray], np.ndarray]
+                         ) -> dict[str, np.ndarray]:
+    """The Navier–Stokes fields at times t and temperatures θ(t): ρ = ρ0/det(I + tA) and the
+    constitutive law P = ρθI − 2μ(θ)D."""
+    t, theta = np.asarray(t, float), np.asarray(theta, float)
     J, L = kinematics(A, t)
     rho = rho0 / J
     mu = np.asarray(viscosity(theta), float)
-    P = (rho * theta)[:, None, None] * eye[None] - 2.0 * mu[:, None, None] * rate_of_strain(L)
+    P = (rho * theta)[:, None, None] * np.eye(3)[None] - 2.0 * mu[:, None, None] * rate_of_strain(L)
     return {"time": t, "density": rho, "temperature": theta, "internal_energy": 1.5 * theta,
             "pressure_tensor": P, "heat_flux": np.zeros((t.size, 3)), "viscosity": mu}
 

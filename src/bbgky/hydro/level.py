@@ -14,7 +14,8 @@ potential, untruncated, through Chapman–Enskog with Ω^(2,2)* at ``sonine_orde
 Boltzmann–Grad scaling U(r/ε)/ε the potential's lengths (σ, screening length) scale by ε and its
 energy by 1/ε; under the mean-field scaling its energy by 1/N.
 
-The ODE takes milliseconds; ``resume`` recomputes it (the result is deterministic).
+The registered steppers of :mod:`.steppers` advance the closure from save to save through
+:func:`bbgky.driver.run` (checkpoints in ``out/checkpoint/<level>.npz``, bit-identical resume).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from .. import core, driver
 from ..config import Config, HydroLevel, to_toml
 from ..driver import save_schedule
 from ..errors import ConfigError
@@ -32,7 +34,6 @@ from ..models.chapman_enskog import transport_kernel, transport_potential
 from ..models.potentials import REGISTRY
 from ..models.transport import viscosity_function
 from ..output import level_dataset, write_atomic
-from . import homoenergetic
 
 LEVELS = ("euler", "navier_stokes")
 
@@ -130,42 +131,50 @@ def viscosity_of(cfg: Config):
                 f"|f(N) − f(N−1)|/f(N) = {trunc:.1e} at the initial T* = {t_star:.4g})")
 
 
-def solve(cfg: Config, level: str) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-    """The level's time series and the attributes describing how they were computed."""
+def describe(cfg: Config, level: str) -> dict[str, str]:
+    """How the level is computed (output attributes); ConfigError when it cannot run."""
     if level not in LEVELS:
         raise ConfigError([("level", f"unknown hydrodynamic level {level!r}; allowed: {', '.join(LEVELS)}")])
-    A = cfg.velocity_gradient()
-    t = save_times(cfg)
-    rho0, theta0 = float(cfg.system.density), initial_temperature(cfg)
     if level == "euler":
-        res = homoenergetic.euler(A, t, rho0=rho0, theta0=theta0)
-        return res, {"closure": "Euler (eq. 19), exact: θ = θ0 det(I + tA)^(-2/d), P = ρθI"}
+        return {"closure": "Euler (eq. 19), exact: θ = θ0 det(I + tA)^(-2/d), P = ρθI"}
     if cfg.system.dimension != 3:
         raise ConfigError([("system.dimension", "levels.navier_stokes needs dimension 3 (Chapman–Enskog "
                             f"transport of a 3D gas); got {cfg.system.dimension}")])
-    mu, source = viscosity_of(cfg)
-    res = homoenergetic.navier_stokes(A, t, rho0=rho0, theta0=theta0, viscosity=mu)
-    return res, {"closure": "Navier–Stokes (eq. 20, dimensional): θ' + (2/3)tr(L)θ = (4/3)(μ/ρ) D:L, "
-                 "P = ρθI − 2μD", "transport": source,
-                 "ode_solver": "scipy solve_ivp DOP853 on log θ, rtol 1e-11, atol 1e-13"}
+    _, source = viscosity_of(cfg)
+    return {"closure": "Navier–Stokes (eq. 20, dimensional): θ' + (2/3)tr(L)θ = (4/3)(μ/ρ) D:L, "
+            "P = ρθI − 2μD", "transport": source,
+            "ode_solver": "scipy solve_ivp DOP853 on log θ, rtol 1e-11, atol 1e-13, from save to save"}
+
+
+def solve(cfg: Config, level: str, *, out: str | Path | None = None, resume: bool = False,
+          progress=None) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """The level's time series at the save times and the attributes describing how they were
+    computed: the registered stepper ``hydro/<level>`` (:mod:`.steppers`) through the driver
+    (checkpoints under ``out/checkpoint`` when ``out`` is given)."""
+    attrs = describe(cfg, level)
+    stepper, state = core.build("hydro", level, cfg)
+    per = steps_between_saves(cfg.time.step, cfg.time.save_every)
+    saves = len(save_times(cfg)) - 1
+    ckpt = driver.Checkpoint(Path(out) / "checkpoint", level) if out is not None else None
+    _, records = driver.run(stepper, state, saves=saves, steps_per_save=per, checkpoint=ckpt, resume=resume,
+                            progress=progress)
+    res = driver.stack(records)
+    res["time"] = save_times(cfg)
+    return res, attrs
 
 
 def run(cfg: Config, out: str | Path, *, resume: bool = False, progress=None,
         level: str = "navier_stokes") -> xr.Dataset:
     """Solve the ``level`` ("euler" | "navier_stokes") of ``cfg``; write ``out/<level>.nc``."""
-    del resume  # deterministic and cheap: recomputed
-    res, attrs = solve(cfg, level)
+    res, attrs = solve(cfg, level, out=out, resume=resume, progress=progress)
     t = res.pop("time")
     extra = {k: v for k, v in EXTRA_VARS.items() if k in res}
     attrs["velocity_gradient"] = cfg.velocity_gradient().ravel()
     ds = level_dataset(t, res, level=level, config_toml=to_toml(cfg), seed=cfg.system.seed,
                        extra_vars=extra, attrs=attrs)
     write_atomic(ds, Path(out) / f"{level}.nc")
-    if progress is not None:
-        n = int(t.size - 1)
-        progress(n, n)
     return ds
 
 
-__all__ = ["EXTRA_VARS", "LEVELS", "check", "initial_temperature", "run", "save_times", "solve",
+__all__ = ["EXTRA_VARS", "LEVELS", "check", "describe", "initial_temperature", "run", "save_times", "solve",
            "transport_choice", "viscosity_of"]

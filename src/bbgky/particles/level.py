@@ -34,7 +34,7 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
-from .. import driver, output
+from .. import core, driver, output
 from ..config import Config, memory_problem, saves, to_toml
 from ..errors import ConfigError
 from ..models.flows import singular_time
@@ -43,6 +43,7 @@ from ..precision import warn_if_float32
 from . import frames, initial, integrator, lattice
 from .simulation import Simulation, default_method
 from .state import State, System, peculiar_velocity, replica_key
+from .steppers import MDStepper
 
 EXTRA_VARS = {
     "work_rate": ((), "epsilon (epsilon/m)^1/2 sigma-1",
@@ -456,10 +457,8 @@ def run(cfg: Config, out: str | Path, *, resume: bool = False, progress=None, ob
             out.update(frames.observe_all(observers, frames.make_frame(sim.system, state)))
         return out
 
-    solver = driver.Solver(advance=sim.advance, observe=observe, health=sim.health,
-                           time=lambda s: float(np.asarray(s.time).ravel()[0]))
-    state, records = driver.run(solver, state, saves=saves, steps_per_save=steps_per_save,
-                                dt=cfg.time.step, checkpoint=checkpoint, resume=resume, progress=progress)
+    state, records = driver.run(MDStepper(sim, observe), state, saves=saves, steps_per_save=steps_per_save,
+                                checkpoint=checkpoint, resume=resume, progress=progress)
     data = driver.stack(records)
     mine = {obs.name: frames.split_records(data, obs.name) for obs in observers}
     ds = write_dataset(cfg, data, out, sim, state)
@@ -469,6 +468,23 @@ def run(cfg: Config, out: str | Path, *, resume: bool = False, progress=None, ob
         with xr.open_dataset(out / "particles.nc") as fresh:
             ds = fresh.load()
     return ds
+
+
+def _example(backend: str) -> dict:
+    """32 Lennard-Jones particles in 2D near the triple point, no flow (registry tests)."""
+    return {"title": "registry example",
+            "system": {"dimension": 2, "particles": 32, "density": 0.7, "temperature": 1.0, "seed": 2},
+            "interaction": {"potential": "lj"}, "initial": {"kind": "maxwellian", "equilibration": 0.0},
+            "time": {"end": 0.02, "step": 0.005, "save_every": 0.01},
+            "levels": {"particles": {"backend": backend}}}
+
+
+@core.register("particles", "verlet", examples={"jax": _example("jax"), "numba": _example("numba")})
+def build_stepper(cfg: Config) -> tuple[MDStepper, State]:
+    """The configured run as a stepper and its prepared initial state."""
+    requested = cfg.levels.particles.backend if cfg.levels.particles is not None else "auto"
+    state, sim = initial_state(cfg, choose_backend(requested, build_system(cfg)))
+    return MDStepper(sim), state
 
 
 #: per-replica records stored as they are (not averaged) in an ensemble's particles.nc.

@@ -35,21 +35,16 @@ import math
 from pathlib import Path
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
-from ... import driver
+from ... import core, driver
 from ...config import MAX_STEPS, BoltzmannLevel, Config, memory_problem, saves, to_toml
 from ...errors import ConfigError
-from ...models import flows
 from ...models import kernels as _kernels
 from ...models.potentials import REGISTRY
 from ...output import level_dataset, write_atomic
-from . import bgk as _bgk
 from . import dsmc as _dsmc
-from . import moments as _moments
-from . import selfsimilar as _profile
 from . import spectral as _spectral
 
 #: the velocity-distribution outputs (grid methods and DSMC): name -> (dims after time, units, long_name)
@@ -299,7 +294,7 @@ def save_schedule(cfg: Config) -> tuple[int, int, float]:
 
 
 # ----------------------------------------------------------------------------------------------
-# solvers as driver.Solver
+# resolved numerics (the solvers themselves: :mod:`.steppers`, registered in bbgky.core)
 # ----------------------------------------------------------------------------------------------
 
 def sphere_degree(b, kern: _kernels.Kernel, A: np.ndarray) -> int:
@@ -311,215 +306,12 @@ def sphere_degree(b, kern: _kernels.Kernel, A: np.ndarray) -> int:
     return (17 if np.any(np.asarray(A) != 0) else 11) + len(kern.angular) - 1
 
 
-def _grid_solver(cfg: Config, kern: _kernels.Kernel, A: np.ndarray):
-    b = cfg.levels.boltzmann
-    d = cfg.system.dimension
-    grid = _spectral.Grid(b.grid, b.velocity_extent, d)
-    if b.method == "bgk":
-        collision = _bgk.BGKCollision(grid, kern)
-    else:
-        collision = _spectral.SpectralCollision(
-            grid, kern, truncation=b.truncation * b.velocity_extent,
-            radial_points=b.radial_points or max(8, b.grid // 2), sphere_degree=sphere_degree(b, kern, A))
-    solver = _spectral.HomoEnergeticSolver(grid, collision, A, cfg.system.density, kern.gamma,
-                                           scheme=b.scheme)
-    G0, c0 = initial_grid_distribution(cfg, grid)
-    state = solver.init(G0, 0.0, math.log(c0))
-    x = grid.mesh()
-    stable = {"heun": 2.0, "ssprk3": 2.5, "rk4": 2.7}[b.scheme]
-    nyquist = math.pi * grid.n / 2
-
-    def substeps(state) -> int:
-        """Explicit stability: Δt·(|L| L_box k_max + collision rate) ≤ stable limit (per sub-step)."""
-        t = float(state.t)
-        L = flows.flow_gradient(A, t)
-        rho = flows.density(cfg.system.density, A, t)
-        c = math.exp(float(state.log_c))
-        theta_G = float(jnp.sum(jnp.asarray(x**2).sum(0) * state.G) * grid.cell) / d
-        if b.method == "bgk":
-            rate = float(collision.frequency(rho, c**2 * theta_G))
-        else:
-            rate = rho * kern.total_rate(c * math.sqrt(theta_G) * 4.0)
-        speed = np.linalg.norm(L, 2) * (1 + 1) * nyquist  # |(ċ/c + L)| ≤ 2|L|; ξ·k ≤ L_box·πN/(2L_box)
-        return max(1, math.ceil(cfg.time.step * (speed + rate) / stable))
-
-    def advance(state, n):
-        m = substeps(state)
-        return solver.advance(state, n * m, cfg.time.step / m)
-
-    radial = _profile.RadialMarginal(grid)
-
-    def observe(state):
-        mass, _mean, P, q, speed = _spectral.grid_moments(state.G, grid)
-        t = float(state.t)
-        rho = flows.density(cfg.system.density, A, t)
-        c = math.exp(float(state.log_c))
-        G = np.asarray(state.G) / float(mass)
-        P = rho * c**2 * np.asarray(P) / float(mass)
-        theta = float(np.trace(P)) / (d * rho)
-        return {"density": np.asarray(rho), "temperature": np.asarray(theta),
-                "internal_energy": np.asarray(0.5 * d * theta), "pressure_tensor": P,
-                "heat_flux": 0.5 * rho * c**3 * np.asarray(q) / float(mass),
-                "speed_moment": np.asarray(speed) / float(mass) * c ** np.array([2.0, 4.0, 6.0, 8.0]),
-                "boundary_mass": np.asarray(boundary_mass(state.G, grid)), "velocity_scale": np.asarray(c),
-                # the grid follows θ, not the anisotropy: a compressed axis shrinks toward the mesh
-                "thermal_width_cells": np.asarray(math.sqrt(float(np.linalg.eigvalsh(P).min())
-                                                            / (rho * c**2)) / grid.h),
-                "velocity_marginal": rho / c * _profile.axis_marginals(G, grid),
-                "speed_distribution": rho / c * radial(G)}
-
-    def final_distribution(state) -> xr.Dataset:
-        """The velocity distribution at the last save on the scaled grid, and the grid coordinates."""
-        rho = flows.density(cfg.system.density, A, float(state.t))
-        c = math.exp(float(state.log_c))
-        G = np.asarray(state.G)
-        g = rho * c**-d * G / (G.sum() * grid.cell)
-        xi = {"units": "1", "long_name": "scaled velocity xi = w/c on the grid axis"}
-        axes = "xyz"[:d]
-        coords = {"xi": ("xi", grid.axis, xi), "component": ("component", np.array(list(axes))),
-                  "xi_radial": ("xi_radial", radial.radius, {"units": "1",
-                                                             "long_name": "scaled speed |w|/c"})}
-        coords.update({f"xi_{a}": (f"xi_{a}", grid.axis, xi) for a in axes})
-        attrs = {"units": f"sigma-d (epsilon/m)^-{d}/2", "long_name": "velocity distribution g(w) at the "
-                 "last save, at w = c xi (c = final velocity_scale)", "final_velocity_scale": c}
-        return xr.Dataset({"velocity_distribution": (tuple(f"xi_{a}" for a in axes), g, attrs)},
-                          coords=coords)
-
-    def health(state):
-        if int(state.status) != 0 or not bool(jnp.all(jnp.isfinite(state.G))):
-            return "non-finite values in the velocity distribution (lower time.step)"
-        edge = boundary_mass(state.G, grid)
-        if edge > BOUNDARY_TOLERANCE:
-            return (f"the velocity box is too small for the distribution reached: mass fraction {edge:.2e} "
-                    f"> {BOUNDARY_TOLERANCE:g} in its two outermost cell layers. Raise "
-                    "levels.boltzmann.velocity_extent (with grid) or shorten time.end")
-        return None
-
-    attrs = {"grid_points": b.grid, "velocity_extent_sqrt_theta": b.velocity_extent,
-             "time_scheme": f"{b.scheme} (order {solver.order})"}
-    if b.method == "spectral":
-        attrs.update({"truncation_R_over_L": b.truncation, "radial_points": collision.nr,
-                      "sphere_points": collision.sphere_points,
-                      "method_reference": "Gamba, Haack, Hauck & Hu, SIAM J. Sci. Comput. 39 (2017) B658; "
-                                          "conservation: Gamba & Tharkabhushanam, JCP 228 (2009) 2012"})
-    else:
-        attrs["bgk_frequency"] = "nu = rho theta / mu(theta) (kernel Chapman-Enskog viscosity)"
-    return driver.Solver(advance, observe, health, lambda s: float(s.t)), state, attrs, final_distribution
-
-
 def dsmc_backend(requested: str, dimension: int = 3) -> str:
     """``"jax"`` or ``"numba"`` for ``levels.boltzmann.backend``: auto is numba when JAX runs on the CPU
     and d = 3 (the Numba kernels are 3D)."""
     if requested == "auto":
         return "numba" if jax.default_backend() == "cpu" and dimension == 3 else "jax"
     return requested
-
-
-def _dsmc_solver(cfg: Config, kern: _kernels.Kernel, A: np.ndarray):
-    b = cfg.levels.boltzmann
-    backend = dsmc_backend(b.backend, cfg.system.dimension)
-    saves, per, dt = save_schedule(cfg)
-    t_end = saves * per * dt
-    # ρ(t)/ρ0 bound over the run, for the Maxwell-molecule capacity
-    ts = np.linspace(0, t_end, 257)
-    dens = max(1.0 / np.linalg.det(flows.deformation(A, t)) for t in ts)
-    cfg_d = _dsmc.DSMCConfig(n=b.samples, A=tuple(map(tuple, A)), rho0=cfg.system.density, dt_max=dt,
-                             p_max=b.collision_fraction, density_bound=float(dens) * 1.01)
-    sim = _dsmc.DSMC(kern, cfg_d)
-    ens = _dsmc.Ensemble(sim, backend)
-    T = initial_temperature_tensor(cfg)
-    d = cfg.system.dimension
-    if cfg.initial.kind == "bkw":
-        theta0 = cfg.system.temperature
-        base = _dsmc.bkw_sampler(cfg.initial.start, d)
-
-        def sampler(key, n):
-            return math.sqrt(theta0) * base(key, n)
-
-        sampler.second_moment = d * theta0
-    else:
-        sampler = _dsmc.maxwellian_sampler(T)
-    state = ens.init(jax.random.PRNGKey(cfg.system.seed), sampler, b.replicas)
-
-    kept, replicas_kept = min(b.velocity_samples, b.samples), min(2, b.replicas)
-
-    def advance(state, n):
-        return ens.advance_to(state, float(state.t[0]) + n * dt)
-
-    def observe(state):
-        obs = ens.observe(state)
-        rho = float(np.asarray(ens.density(state.t[0])))
-        out = {"density": np.asarray(rho)}
-        for name in ("temperature", "pressure_tensor", "heat_flux", "speed_moment", *DISTRIBUTIONS):
-            m, e = obs[name]
-            out[name], out[f"{name}_stderr"] = np.asarray(m), np.asarray(e)
-        out["internal_energy"] = 0.5 * d * out["temperature"]
-        out["internal_energy_stderr"] = 0.5 * d * out["temperature_stderr"]
-        out["collisions"] = np.asarray(2.0 * np.mean(np.asarray(state.collisions)) / b.samples)
-        if kept:
-            out["velocity_sample"] = np.asarray(ens.velocity_sample(state, replicas_kept, kept))
-        return out
-
-    def health(state):
-        status = int(np.bitwise_or.reduce(np.asarray(state.status)))
-        if status:
-            return "; ".join(msg for bit, msg in _dsmc.STATUS_MESSAGES.items() if status & bit)
-        return None
-
-    def histogram_coordinates(state) -> xr.Dataset:
-        """The bins of the distribution outputs (centres, CF bounds) and the component names."""
-        coords = {"component": ("component", np.array(["x", "y", "z"][:d]))}
-        for name, edges in zip(("xi", "xi_radial"), _dsmc.histogram_edges(), strict=True):
-            what = "scaled velocity xi = w/c" if name == "xi" else "scaled speed |w|/c"
-            coords[name] = (name, 0.5 * (edges[1:] + edges[:-1]),
-                            {"units": "1", "long_name": f"{what}, bin centre", "bounds": f"{name}_bounds"})
-            coords[f"{name}_bounds"] = ((name, "nv"), np.stack([edges[:-1], edges[1:]], axis=1),
-                                        {"units": "1", "long_name": f"{what}, bin bounds"})
-        return xr.Dataset(coords=coords)
-
-    attrs = {"backend": backend, "samples_per_replica": b.samples, "replicas": b.replicas,
-             "collision_fraction": b.collision_fraction,
-             "distribution_histograms": "bin averages over each replica's w/sqrt(theta), replica mean",
-             "method_reference": "Babovsky, Eur. J. Mech. B 5 (1986) 675; Bird (1994) §11.1 (NTC majorant)"}
-    solver = driver.Solver(advance, observe, health, lambda s: float(s.t[0]))
-    return solver, state, attrs, histogram_coordinates
-
-
-def _moment_series(cfg: Config, kern: _kernels.Kernel, A: np.ndarray):
-    saves, per, dt = save_schedule(cfg)
-    times = per * dt * np.arange(saves + 1)
-    rho0 = cfg.system.density
-    d = cfg.system.dimension
-    P0 = rho0 * initial_temperature_tensor(cfg)
-    sol = _moments.solve_second_moments(P0, A, rho0, times, _moments.maxwell_rate(kern))
-    theta = sol.temperature
-    speed = np.full((times.size, 4), np.nan)
-    speed[:, 0] = d * theta
-    fm = _moments.FourthMomentSystem(kern, d)
-    M = fm.solve(_fourth_initial(fm, cfg), A, times)
-    speed[:, 1] = fm.speed_fourth_moment(M)
-    data = {"density": sol.density, "temperature": theta, "internal_energy": 0.5 * d * theta,
-            "pressure_tensor": sol.pressure_tensor, "heat_flux": np.zeros((times.size, d)),
-            "speed_moment": speed}
-    return times, data, {"moment_system": "exact second (and fourth) moments of Maxwell molecules; "
-                         "heat flux is 0 (odd moments stay 0 from even initial data); ⟨|w|^6⟩, ⟨|w|^8⟩ not "
-                         "computed (NaN)"}
-
-
-def _fourth_initial(fm: _moments.FourthMomentSystem, cfg: Config) -> np.ndarray:
-    """Moments M_α (|α| ≤ 4) of the initial law per unit mass, exact by Gauss–Hermite quadrature
-    (5 nodes an axis: exact to degree 9; BKW = Gaussian × a quadratic)."""
-    d = cfg.system.dimension
-    z, wz = np.polynomial.hermite_e.hermegauss(5)
-    wz = wz / wz.sum()
-    Z = np.stack(np.meshgrid(*[z] * d, indexing="ij")).reshape(d, -1).T
-    W = np.prod(np.stack(np.meshgrid(*[wz] * d, indexing="ij")).reshape(d, -1), axis=0)
-    if cfg.initial.kind == "bkw":
-        K = _bkw_K(cfg)
-        theta = cfg.system.temperature
-        x = math.sqrt(K * theta) * Z
-        return fm.moments_of(x, W * _dsmc.bkw_weight(K, (x**2).sum(1) / theta, d))
-    return fm.moments_of(Z @ np.linalg.cholesky(initial_temperature_tensor(cfg)).T, W)
 
 
 def _potential_kernel_attrs(kern) -> dict:
@@ -549,28 +341,19 @@ def run(cfg: Config, out: str | Path, *, resume: bool = False, progress=None) ->
              **_potential_kernel_attrs(kern),
              "heat_flux_convention": "q = (1/2) ∫ w |w|^2 g dw",
              "pressure_convention": "P = ∫ w ⊗ w g dw (g normalised to the number density)"}
-    final = None
-    if b.method == "moments":
-        times, data, extra = _moment_series(cfg, kern, A)
-        attrs.update(extra)
-        if progress is not None:
-            progress(len(times) - 1, len(times) - 1)
-    else:
-        if b.method == "dsmc":
-            solver, state, extra, final = _dsmc_solver(cfg, kern, A)
-        else:
-            solver, state, extra, final = _grid_solver(cfg, kern, A)
-        attrs.update(extra)
-        saves, per, dt = save_schedule(cfg)
-        ckpt = driver.Checkpoint(out / "checkpoint", "boltzmann")
-        state, records = driver.run(solver, state, saves=saves, steps_per_save=per, dt=dt, checkpoint=ckpt,
+    stepper, state = core.build("boltzmann", b.method, cfg)
+    attrs.update(stepper.attrs())
+    saves, per, _ = save_schedule(cfg)
+    ckpt = driver.Checkpoint(out / "checkpoint", "boltzmann")
+    state, records = driver.run(stepper, state, saves=saves, steps_per_save=per, checkpoint=ckpt,
                                 resume=resume, progress=progress)
-        data = driver.stack(records)
-        times = per * dt * np.arange(len(records))
+    data = driver.stack(records)
+    times = per * cfg.time.step * np.arange(len(records))
     ds = level_dataset(times, data, level="boltzmann", config_toml=to_toml(cfg), seed=cfg.system.seed,
                        extra_vars=_extra_vars(), attrs=attrs)
+    final = stepper.final(state)
     if final is not None:
-        ds = ds.merge(final(state))
+        ds = ds.merge(final)
     write_atomic(ds, out / "boltzmann.nc")
     return ds
 

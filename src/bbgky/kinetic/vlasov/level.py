@@ -21,21 +21,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import jax
 import numpy as np
 import xarray as xr
 
+from ... import core
 from ...config import Config, to_toml
-from ...driver import Checkpoint, Solver, stack
+from ...driver import Checkpoint, stack
 from ...driver import run as drive
 from ...errors import ConfigError
 from ...output import level_dataset, write_atomic
 from ...precision import warn_if_float32
-from .homogeneous import HomogeneousMeanField
 from .limits import distances_to_grid
-from .setup import DIRECT_MAX, build, schedule
 from .setup import check as problems
-from .solver import VlasovModel, VlasovSolver, cosine_drive
+from .setup import schedule
+from .steppers import EulerStepper, GridStepper, ParticleStepper
 
 #: extra variables of vlasov.nc: name -> (dims after time, units, long_name).
 EXTRA: dict[str, tuple[tuple[str, ...], str, str]] = {
@@ -107,83 +106,69 @@ def _profile(a: np.ndarray, d: int) -> np.ndarray:
     return a if d == 1 else a.mean(axis=tuple(range(1, d)))
 
 
-def _run_grid(cfg: Config, out: Path, resume: bool, progress) -> xr.Dataset:
-    lv = cfg.levels.vlasov
-    s = build(cfg)
-    grid, d = s.grid, s.grid.dimension
-    external = None
-    if lv.external_amplitude != 0.0:
-        external = cosine_drive(lv.external_amplitude, 2 * np.pi * lv.external_mode / grid.lengths[0],
-                                lv.external_frequency)
-    model = VlasovModel(grid, s.kernel, lv.interpolation, lv.splitting, lv.knudsen, external)
-    solver = VlasovSolver(model, s.dt)
-    key = jax.random.fold_in(jax.random.key(cfg.system.seed), 0x7A50)  # the level's own stream
-    if lv.initial_samples is None:
-        f0 = s.law.on_grid(grid)
-    else:  # the KDE of N particles drawn with the same key the particle solver uses
-        from .initial import sampled_on_grid
+class Coupled(core.Stepper):
+    """The grid stepper with, when configured, the particle and Euler steppers alongside (same dt;
+    the Euler system is advanced to the grid's time); ``state.data`` holds their states. Observes
+    the level's record: the grid diagnostics, profiles, snapshot, and the distances between them."""
 
-        f0, _, _ = sampled_on_grid(s.law, key, lv.initial_samples, grid, bandwidth=lv.sample_bandwidth)
-    state: dict = {"grid": solver.init(f0)}
+    def __init__(self, cfg: Config):
+        lv = self.lv = cfg.levels.vlasov
+        gs = self.grid = GridStepper(cfg)
+        s = self.setup = gs.setup
+        self.dt, self.order = gs.dt, gs.order
+        self.particles = ParticleStepper(cfg, s) if lv.particles is not None else None
+        self.euler = EulerStepper(cfg, s) if lv.closure is not None else None
+        self.sx = max(1, -(-s.grid.n_x[0] // max(lv.snapshot_points, 1)))
+        self.sv = max(1, -(-s.grid.n_v[0] // max(lv.snapshot_points, 1)))
 
-    particles = None
-    if lv.particles is not None:
-        from .particles import MeanFieldParticles
+    def initial(self) -> core.State:
+        parts = {"grid": self.grid.initial()}
+        if self.particles is not None:
+            parts["particles"] = self.particles.initial()
+        if self.euler is not None:
+            samples = self.lv.initial_samples is not None
+            parts["euler"] = self.euler.initial(self.grid.observe(parts["grid"]) if samples else None)
+        return parts["grid"].replace(data=parts)
 
-        method = lv.particle_force
-        if method == "auto":
-            direct = lv.particles <= DIRECT_MAX and s.kernel.periodic_force is not None
-            method = "direct" if direct else "mesh"
-        particles = MeanFieldParticles(s.kernel, lv.particles, cfg.system.density, s.dt, method=method,
-                                       mesh=grid.n_x, external=external)
-        state["particles"] = particles.init(key, s.law)  # = the sampled f0's particles when N agrees
+    def advance(self, state: core.State, n: int) -> core.State:
+        st = state.data
+        new = {"grid": self.grid.advance(st["grid"], n)}
+        if self.particles is not None:
+            new["particles"] = self.particles.advance(st["particles"], n)
+        if self.euler is not None:
+            new["euler"] = self.euler.advance_to(st["euler"], float(new["grid"].time), n)
+        return state.replace(data=new, time=new["grid"].time, step=state.step + n)
 
-    euler, refine = None, 1
-    if lv.closure is not None:
-        from .euler import EulerMeanField
-        from .limits import hydro_profiles
+    def health(self, state: core.State) -> str | None:
+        return self.grid.health(state.data["grid"])
 
-        refine = 8 if d == 1 else 4
-        euler = EulerMeanField(tuple(n * refine for n in grid.n_x), grid.lengths, s.kernel,
-                               closure=lv.closure, temperature=cfg.system.temperature, external=external)
-        if lv.initial_samples is None:
-            state["euler"] = euler.init(s.law.density * s.law.spatial(euler.xs), 0.0, s.law.temperature)
-        else:  # the moments of the sampled f0, on the Euler cells by Fourier interpolation
-            state["euler"] = _euler_from_grid(euler, solver.observe(state["grid"]), refine)
-
-    sx = max(1, -(-grid.n_x[0] // max(lv.snapshot_points, 1)))
-    sv = max(1, -(-grid.n_v[0] // max(lv.snapshot_points, 1)))
-
-    def advance(st: dict, n: int) -> dict:
-        new = {"grid": solver.advance(st["grid"], n)}
-        if particles is not None:
-            new["particles"] = particles.advance(st["particles"], n)
-        if euler is not None:
-            new["euler"] = euler.advance_to(st["euler"], float(new["grid"].t))
-        return new
-
-    def observe(st: dict) -> dict:
-        g = solver.observe(st["grid"])
+    def observe(self, state: core.State) -> dict:
+        st, grid, lv = state.data, self.setup.grid, self.lv
+        d = grid.dimension
+        g = self.grid.observe(st["grid"])
         rec = {k: g[k] for k in _GRID_KEYS}
         rec["time"] = g["time"]
         rec["density_profile"] = _profile(g["density_profile"], d)
         rec["velocity_profile"] = _profile(g["velocity_profile"][0], d)
         rec["temperature_profile"] = _profile(g["temperature_profile"], d)
-        if s.kernel.name == "coulomb":
+        if self.setup.kernel.name == "coulomb":
             rec["electric_energy"] = g["field_energy"]
-        f = np.asarray(st["grid"].f)
+        f = np.asarray(st["grid"].data.f)
         if lv.snapshot_points > 0:
             marg = f if d == 1 else f.sum(axis=(1, 3)) * grid.dx[1] * grid.dv[1]
-            rec["phase_space"] = marg[::sx, ::sv]
-        if particles is not None:
-            p = particles.observe(st["particles"])
+            rec["phase_space"] = marg[::self.sx, ::self.sv]
+        if self.particles is not None:
+            p = self.particles.observe(st["particles"])
             rec["particle_temperature"] = p["temperature"]
             rec["particle_total_energy"] = p["total_energy"]
             rec["particle_density_mode_re"] = p["density_mode_re"]
-            dist = distances_to_grid(st["particles"].x, st["particles"].v, f, grid, directions=16)
+            pst = st["particles"].data
+            dist = distances_to_grid(pst.x, pst.v, f, grid, directions=16)
             rec.update({k: np.asarray(v) for k, v in dist.items()})
-        if euler is not None:
-            h = hydro_profiles(euler, st["euler"], refine)
+        if self.euler is not None:
+            from .limits import hydro_profiles
+
+            h = hydro_profiles(self.euler.euler, st["euler"].data, self.euler.refine)
             u_h = h["velocity"].reshape((d, *tuple(grid.n_x)))
             rec["euler_density_profile"] = _profile(h["density"], d)
             rec["euler_velocity_profile"] = _profile(u_h[0], d)
@@ -191,78 +176,28 @@ def _run_grid(cfg: Config, out: Path, resume: bool, progress) -> xr.Dataset:
             rec["hydro_velocity_error"] = np.abs(np.reshape(g["velocity_profile"], u_h.shape) - u_h).max()
         return rec
 
-    def health(st: dict) -> str | None:
-        return solver.health(st["grid"])
 
-    runner = Solver(advance=advance, observe=observe, health=health, time=lambda st: float(st["grid"].t))
-    _, records = drive(runner, state, saves=s.saves, steps_per_save=s.steps_per_save, dt=s.dt,
+def _run_grid(cfg: Config, out: Path, resume: bool, progress) -> xr.Dataset:
+    lv = cfg.levels.vlasov
+    stepper = Coupled(cfg)
+    s = stepper.setup
+    grid = s.grid
+    _, records = drive(stepper, stepper.initial(), saves=s.saves, steps_per_save=s.steps_per_save,
                        checkpoint=Checkpoint(out / "checkpoint", "vlasov"), resume=resume, progress=progress)
-    coords = {"x": grid.x(0), "x_snap": grid.x(0)[::sx], "v_snap": grid.v(0)[::sv]}
+    coords = {"x": grid.x(0), "x_snap": grid.x(0)[::stepper.sx], "v_snap": grid.v(0)[::stepper.sv]}
     attrs = {"vlasov_grid": grid.describe(), "vlasov_potential": s.kernel.description,
              "vlasov_interpolation": lv.interpolation, "vlasov_splitting": lv.splitting,
              "vlasov_omega_max_dt": s.omega_max * s.dt}
-    if particles is not None:
-        attrs["vlasov_particles"] = f"N = {lv.particles}, {particles.method} forces"
+    if stepper.particles is not None:
+        attrs["vlasov_particles"] = f"N = {lv.particles}, {stepper.particles.particles.method} forces"
     return _write(cfg, out, records, coords, attrs)
 
 
-def _euler_from_grid(euler, obs: dict, refine: int):
-    """Euler initial data from the grid moments (ρ, U, θ), refined ``refine`` × per axis by
-    periodic linear interpolation (keeps ρ, θ > 0 for a rough sampled f0)."""
-
-    def fine(a):
-        a = np.asarray(a)
-        for ax in range(a.ndim):
-            m = a.shape[ax]
-            xf = np.arange(m * refine) / refine
-            a = np.apply_along_axis(lambda c, xf=xf, m=m: np.interp(xf, np.arange(m), c, period=m), ax, a)
-        return a
-
-    rho = fine(obs["density_profile"])
-    u = [fine(c) for c in np.asarray(obs["velocity_profile"])]
-    theta = fine(obs["temperature_profile"])
-    return euler.init(rho, u, theta)
-
-
 def _run_homogeneous(cfg: Config, out: Path, resume: bool, progress) -> xr.Dataset:
-    lv = cfg.levels.vlasov
-    d = cfg.system.dimension
-    n_v = tuple(lv.grid[d:])
-    A = cfg.velocity_gradient()
-    dt, per, saves = schedule(cfg)
-    h = HomogeneousMeanField(n_v, lv.velocity_max, A, dt)
-    rho0, th0 = cfg.system.density, cfg.system.temperature
-
-    def g0(*w):
-        return rho0 * np.exp(-0.5 * sum(x * x for x in w) / th0) / (2 * np.pi * th0) ** (d / 2)
-
-    state = h.init(g0(*h.mesh()))
-    peak = float(np.max(g0(*[np.zeros(1)] * d)))
-    edge = np.zeros(n_v, bool)
-    for i in range(d):
-        idx = np.arange(n_v[i]).reshape([n_v[i] if a == i else 1 for a in range(d)])
-        edge = edge | (idx < 1) | (idx >= n_v[i] - 1)
-
-    def observe(st) -> dict:
-        rec = h.observe(st)
-        rec.pop("mean_velocity")
-        t = float(rec["time"])
-        rec["density_exact"] = np.asarray(rho0 / np.linalg.det(np.eye(d) + t * A))
-        rec["exact_solution_error"] = np.asarray(np.abs(np.asarray(st.g) - h.exact(g0, t)).max() / peak)
-        return rec
-
-    def health(st) -> str | None:
-        g = np.asarray(st.g)
-        if not np.all(np.isfinite(g)):
-            return "the distribution became NaN/inf"
-        if np.abs(g[edge]).max() > 1e-6 * peak:
-            return ("the distribution reached the velocity boundary ±v_max (the flow heats it); "
-                    "increase levels.vlasov.velocity_max")
-        return None
-
-    runner = Solver(advance=h.advance, observe=observe, health=health, time=lambda st: float(st.t))
-    _, records = drive(runner, state, saves=saves, steps_per_save=per, dt=dt,
+    stepper, state = core.build("vlasov", "homogeneous", cfg)
+    _, per, saves = schedule(cfg)
+    _, records = drive(stepper, state, saves=saves, steps_per_save=per,
                        checkpoint=Checkpoint(out / "checkpoint", "vlasov"), resume=resume, progress=progress)
     attrs = {"vlasov_equation": "homogeneous mean-field eq. (16) under the flow A",
-             "vlasov_velocity_gradient": str(np.asarray(A).tolist())}
+             "vlasov_velocity_gradient": str(np.asarray(cfg.velocity_gradient()).tolist())}
     return _write(cfg, out, records, {}, attrs)
