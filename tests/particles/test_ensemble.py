@@ -77,6 +77,34 @@ def test_verlet_ensemble_grows_its_shared_capacity():
         assert np.abs(dx).max() < 1e-12
 
 
+def test_isokinetic_ensemble_regrows_its_list_while_advancing():
+    """Regression (the ``[ensemble]`` + Maxwellian equilibration crash): an overflow met inside
+    ``advance`` (not ``prepare``) regrows the replicas' shared capacity, whose ``[R, 2]`` leaf was
+    once read as one system's (K, C). The equilibration's isokinetic dynamics (A = 0) on R = 3
+    replicas from one lattice with different velocities: the run completes with a grown list,
+    every replica stays at θ = 1 to 1e-12 and the replicas end in different configurations."""
+    n, R, theta = 144, 3, 1.0
+    side = (n / 0.6) ** 0.5
+    system = System.make(make_potential("wca"), np.zeros((2, 2)), side * np.eye(2), 0.005,
+                         method="verlet", isokinetic=theta)
+    x = jnp.asarray(initial.lattice_sites(n, 2, side))
+    states = [integrator.new_state(x, initial.maxwellian_velocities(replica_key(3, r), n, 2, theta),
+                                   system) for r in range(R)]
+    sim = Simulation(system)
+    ens = sim.prepare(integrator.stack(states))
+    # room for 2 neighbours only: the first piece of `advance` overflows and must regrow
+    squeezed = ens.nbr._replace(capacity=ens.nbr.capacity.at[:, 0].set(2))
+    out = sim.advance(ens._replace(nbr=squeezed), 20)
+    assert out.replicas == R and int(np.bitwise_or.reduce(np.asarray(out.status))) == 0
+    assert np.all(np.asarray(out.nbr.capacity)[:, 0] > 2)
+    assert sim.health(out) is None
+    temperature = sim.observe(out)["temperature"]
+    assert temperature.shape == (R,)
+    assert np.allclose(temperature, theta, rtol=1e-12, atol=0)
+    pos = np.asarray(out.position)
+    assert min(np.abs(pos[r] - pos[0]).max() for r in range(1, R)) > 1e-3
+
+
 def _ensemble_positions(devices: int) -> np.ndarray:
     _, out = small_ensemble(4, steps=20)
     assert len(jax.devices()) == devices

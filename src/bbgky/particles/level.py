@@ -397,8 +397,9 @@ def initial_state(cfg: Config, backend: str = "jax", system: System | None = Non
 
 
 def _template(cfg: Config, sim: Simulation) -> State:
-    """A state with the checkpoint's tree structure (leaves, with or without a replica axis, are
-    replaced on loading)."""
+    """A state with the checkpoint's tree structure and leaf ranks (leaves are replaced on
+    loading): an ensemble's has the leading replica axis ``[R, ...]`` the checkpoint was written
+    with, so that its ranks match."""
     d, n = cfg.system.dimension, cfg.system.particles
     z = jnp.zeros((n, d))
     one = integrator.new_state(z, z, sim.system, key=jax.random.PRNGKey(0))

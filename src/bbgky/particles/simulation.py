@@ -234,7 +234,8 @@ class Simulation:
                 if not status & (OVERFLOW_NEIGHBOURS | OVERFLOW_CELLS):
                     break
                 start = self._grow(start, new, sysm)
-                grown = tuple(int(c) for c in np.asarray(start.nbr.capacity))
+                # the replicas share (K, C): replica 0's row of an ensemble's [R, 2] capacity
+                grown = tuple(int(c) for c in _first(start.nbr.capacity, 1))
                 sysm = dataclasses.replace(sysm, capacity=grown)
             state = new
             done += m
