@@ -153,8 +153,7 @@ def solve(cfg: Config, level: str, *, out: str | Path | None = None, resume: boo
     (checkpoints under ``out/checkpoint`` when ``out`` is given)."""
     attrs = describe(cfg, level)
     stepper, state = core.build("hydro", level, cfg)
-    per = steps_between_saves(cfg.time.step, cfg.time.save_every)
-    saves = len(save_times(cfg)) - 1
+    per, saves = save_schedule(cfg.time.step, cfg.time.save_every, cfg.time.end)
     ckpt = driver.Checkpoint(Path(out) / "checkpoint", level) if out is not None else None
     _, records = driver.run(stepper, state, saves=saves, steps_per_save=per, checkpoint=ckpt, resume=resume,
                             progress=progress)
