@@ -72,14 +72,15 @@ def test_user_function_gets_autodiff_forces_and_a_shift():
 
 def test_a_particle_run_builds_the_symbolic_potential_once():
     """Issue 9 item 4: the configuration check and the particle level share one sympy build."""
-    from bbgky.config import validate
     from bbgky.models import potentials
     from bbgky.particles.level import build_system
+    from bbgky.scenarios.runner import validate
 
     potentials.build_expression.cache_clear()
     cfg = validate({"system": {"particles": 32, "density": 0.1, "temperature": 1.0},
                     "interaction": {"potential": "wca", "scaling": "boltzmann_grad", "range": 0.5},
-                    "time": {"end": 0.01, "step": 0.0001, "save_every": 0.005}})
+                    "time": {"end": 0.01, "step": 0.0001, "save_every": 0.005},
+                    "levels": {"particles": {}}})
     build_system(cfg)
     info = potentials.build_expression.cache_info()
     assert info.misses == 1 and info.hits >= 1, info

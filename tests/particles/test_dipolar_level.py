@@ -44,8 +44,10 @@ def _cfg(**changes):
     ({"interaction.accuracy": 1e-15}, "interaction.accuracy"),
 ])
 def test_bad_input_names_the_key(change, key):
+    from bbgky.scenarios.runner import validate as validate_all
+
     with pytest.raises(ConfigError) as err:
-        config.validate(_cfg(**change))
+        validate_all(_cfg(**change))
     assert key in [k for k, _ in err.value.problems]
 
 

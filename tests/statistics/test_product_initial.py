@@ -55,11 +55,13 @@ def test_product_data_is_exactly_the_tensor_product(product_start):
 
 
 def test_product_refuses_hard_cores_and_non_periodic_profiles():
+    from bbgky.scenarios.runner import validate as validate_all
+
     with pytest.raises(ConfigError) as err:
-        config.validate(_data(potential="wca"))
+        validate_all(_data(potential="wca"))
     assert any(k == "initial.kind" and "repulsive core" in msg for k, msg in err.value.problems)
     with pytest.raises(ConfigError) as err:
-        config.validate(_data(k=1.0))
+        validate_all(_data(k=1.0))
     assert any(k == "initial.profile.wavenumber" for k, _ in err.value.problems)
 
 
