@@ -384,6 +384,24 @@ class StatisticsLevel(_Table):
                               "the first lattice vector")
     covariance_bins: int = Field(20, ge=1, le=10_000, description="radial bins of the pair velocity "
                                  "covariance on [0, pair_range]")
+    n_study: list[Annotated[int, Field(ge=2, le=4096)]] | None = Field(
+        None, description="the 1/N study (docs/statistics.md): the ensemble at each N of this list "
+        "(increasing, ≥ 3 values; mean-field scaling, same f0 and box) against the Vlasov grid "
+        "solution; writes statistics_n_study.nc (unset: none)")
+    n_study_replicas: int = Field(256, ge=16, le=4096, description="n_study: replicas per batch; "
+                                  "each N starts with one batch and adds batches until the standard "
+                                  "errors are below a fifth of the distances")
+    n_study_max_replicas: int = Field(4096, ge=16, le=65_536, description="n_study: at most this many "
+                                      "replicas per N")
+    n_study_grid: list[Annotated[int, Field(ge=8)]] = Field(
+        [128, 256], min_length=2, max_length=2, description="n_study: [Nx, Nv] of the Vlasov reference "
+        "(1D1V, velocities on [−levels.statistics.n_study_velocity_max, +])")
+    n_study_velocity_max: Positive = Field(8.0, description="n_study: velocity half-width of the Vlasov "
+                                           "grid (≥ 5 thermal speeds)")
+    n_study_modes: int = Field(1, ge=1, le=8, description="n_study: Fourier modes M of the test family "
+                               "{1, cos k_m x, sin k_m x} × v^p")
+    n_study_velocity_order: int = Field(2, ge=0, le=4, description="n_study: largest velocity power p "
+                                        "of the test family")
 
 
 class Levels(_Table):

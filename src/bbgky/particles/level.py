@@ -314,11 +314,17 @@ def _product_states(cfg: Config, sim: Simulation, keys: list) -> State:
     prof = cfg.initial.profile
     alpha, k_prof = (prof.amplitude, prof.wavenumber) if prof is not None else (0.0, 1.0)
     A = jnp.asarray(sysm.A_np)
-    states = []
-    for k in keys:
+    # one jitted draw vmapped over the replica keys (the same numbers as one draw per key; an
+    # eager draw per replica costs R compilations and dispatches of the bisection)
+
+    def draw(k):
         x = initial.product_positions(jax.random.fold_in(k, 1), n, sysm.H0_np, alpha, k_prof)
-        w = initial.iid_maxwellian_velocities(jax.random.fold_in(k, 2), n, d, theta)
-        states.append(integrator.new_state(x, w + x @ A.T, sysm, key=k, **_rotor(sysm, k, n, theta)))
+        return x, initial.iid_maxwellian_velocities(jax.random.fold_in(k, 2), n, d, theta)
+
+    xs, ws = (np.asarray(a) for a in jax.jit(jax.vmap(draw))(jnp.stack(keys)))
+    vs = ws + xs @ np.asarray(A).T
+    states = [integrator.new_state(x, v, sysm, key=k, **_rotor(sysm, k, n, theta))
+              for k, x, v in zip(keys, xs, vs, strict=True)]
     return _ensemble(states)
 
 
@@ -373,13 +379,15 @@ def replicas(cfg: Config) -> int:
     return cfg.ensemble.replicas
 
 
-def initial_state(cfg: Config, backend: str = "jax", system: System | None = None
+def initial_state(cfg: Config, backend: str = "jax", system: System | None = None, keys=None
                   ) -> tuple[State, Simulation]:
     """The prepared state at t = 0 (an ensemble of ``[ensemble] replicas`` systems when R > 1)
     and the simulation that advances it. Replica r uses the key
-    :func:`.state.replica_key` (seed, r). ``system``: run this static system instead of the
-    one built from ``cfg`` (a model the configuration does not describe)."""
-    keys = [replica_key(cfg.system.seed, r) for r in range(replicas(cfg))]
+    :func:`.state.replica_key` (seed, r), or ``keys[r]`` when given (a study drawing further
+    replicas). ``system``: run this static system instead of the one built from ``cfg`` (a model
+    the configuration does not describe)."""
+    if keys is None:
+        keys = [replica_key(cfg.system.seed, r) for r in range(replicas(cfg))]
     kind = cfg.initial.kind
     if kind == "file":
         state, sysm = _file_state(cfg, keys)

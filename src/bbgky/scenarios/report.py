@@ -22,7 +22,7 @@ import xarray as xr
 
 from .. import __version__, references
 from ..config import Config
-from . import demonstrations, knudsen, particles_kinetic, reductions
+from . import demonstrations, knudsen, n_study, particles_kinetic, reductions
 from .sections import TIME_LABEL, Section, fmt, pm, render_html, render_markdown, units
 
 AXES = "xyz"
@@ -404,6 +404,7 @@ def write_report(
         ("Plots", lambda: Section("Plots", images=plots(cfg, datasets, out))),
     ]
     plans.append(("Pair correlation (statistics level)", statistics_section, cfg, out))
+    plans.append(("The 1/N law (statistics level)", n_study.section, out))
     if "vlasov" in datasets:
         plans.append(("Mean-field (Vlasov) level", vlasov_section, datasets["vlasov"], out))
     if studies:

@@ -91,6 +91,10 @@ def check_levels(cfg: Config) -> None:
     for name, (module, _) in OBSERVERS.items():
         if name in cfg.levels.enabled():
             checks[module] = importlib.import_module(module).check
+    if cfg.levels.statistics is not None and cfg.levels.statistics.n_study is not None:
+        from . import n_study
+
+        checks["n_study"] = n_study.check
     for check in checks.values():
         try:
             check(cfg)
@@ -209,6 +213,11 @@ def write_partial(cfg: Config, name: str, failure: NumericalFailure, out: Path) 
 def run_studies(cfg: Config, out: Path) -> dict[str, xr.Dataset]:
     """Limit studies a configuration asks for (several runs of one level), saved as netCDF."""
     studies: dict[str, xr.Dataset] = {}
+    st = cfg.levels.statistics
+    if st is not None and st.n_study is not None:  # its own report section (n_study.section)
+        from . import n_study
+
+        n_study.run(cfg, out)
     lv = cfg.levels.vlasov
     if lv is not None and (lv.w1_study or lv.knudsen_study):
         from ..kinetic.vlasov import limits

@@ -51,23 +51,39 @@ def smooth_family(x, v1, length: float, modes: int = 2,
     return np.stack(cols, axis=-1), names
 
 
+def replica_summaries(phi) -> tuple[np.ndarray, np.ndarray]:
+    r"""``(means [R, F], pairs [R, F, F])`` of ``phi [R, N, F]`` per replica: $\frac1N\sum_i\phi(z_i)$
+    and $\frac{1}{N(N-1)}\sum_{i\ne j}\phi(z_i)\psi(z_j) = (S_\phi S_\psi - S_{\phi\psi})/(N(N-1))$ —
+    all the distances need, so a study keeps these instead of the particles."""
+    phi = np.asarray(phi, dtype=float)
+    n = phi.shape[1]
+    s = phi.sum(axis=1)
+    pairs = (s[:, :, None] * s[:, None, :] - np.einsum("rnf,rng->rfg", phi, phi)) / (n * (n - 1))
+    return s / n, pairs
+
+
+def one_marginal_distance_of_means(means, reference) -> tuple[float, float]:
+    """``(D₁, s.e.)`` from the per-replica means ``[R, F]`` (:func:`replica_summaries`)."""
+    ref = np.asarray(reference, dtype=float)
+    return jackknife(lambda m: np.max(np.abs(m - ref)), means)
+
+
+def pair_distance_of_summaries(means, pairs) -> tuple[float, float]:
+    """``(D₂, s.e.)`` from the per-replica summaries of :func:`replica_summaries`."""
+    def residual(m1, m2):
+        return np.max(np.abs(m2 - np.outer(m1, m1)))
+
+    return jackknife(residual, means, pairs)
+
+
 def one_marginal_distance(phi, reference) -> tuple[float, float]:
     """``(D₁, s.e.)``: ``phi [R, N, F]`` the family at the particles, ``reference [F]`` = ⟨φ, f⟩."""
-    per_replica = np.asarray(phi, dtype=float).mean(axis=1)  # [R, F]
-    return jackknife(lambda m: np.max(np.abs(m - np.asarray(reference))), per_replica)
+    return one_marginal_distance_of_means(replica_summaries(phi)[0], reference)
 
 
 def pair_distance(phi) -> tuple[float, float]:
     """``(D₂, s.e.)``: the max over pairs (φ, ψ) of Φ of |⟨φ⊗ψ, f_{N,2} − f_{N,1}⊗f_{N,1}⟩|."""
-    phi = np.asarray(phi, dtype=float)
-    n = phi.shape[1]
-    s = phi.sum(axis=1)  # [R, F]
-    pairs = (s[:, :, None] * s[:, None, :] - np.einsum("rnf,rng->rfg", phi, phi)) / (n * (n - 1))
-
-    def residual(m1, m2):
-        return np.max(np.abs(m2 - np.outer(m1 / n, m1 / n)))
-
-    return jackknife(residual, s, pairs)
+    return pair_distance_of_summaries(*replica_summaries(phi))
 
 
 @dataclass(frozen=True)
@@ -88,4 +104,20 @@ def fit_power_law(n, distance, stderr) -> PowerLaw:
     return PowerLaw(float(s), float(np.sqrt(cov[1, 1])), float(np.exp(a)))
 
 
-__all__ = ["PowerLaw", "fit_power_law", "one_marginal_distance", "pair_distance", "smooth_family"]
+def first_order_limit(n, scaled, stderr) -> tuple[float, float]:
+    r"""``(c, s.e.)``: the N → ∞ limit of $N(\langle\phi, f_{N,1}\rangle - \langle\phi, f\rangle)$ by
+    weighted least squares of ``scaled`` = $c + b/N$ (the Bogolyubov expansion of the Promislow
+    tutorial, "Corrections to Mean Field limit" (Duerinckx): $f_{N,1} = f + h/N + O(N^{-2})$, so c
+    is ⟨φ, h⟩, the first-order correction)."""
+    x = 1.0 / np.asarray(n, dtype=float)
+    y = np.asarray(scaled, dtype=float)
+    w = 1.0 / np.asarray(stderr, dtype=float) ** 2
+    X = np.stack([np.ones_like(x), x], axis=1)
+    cov = np.linalg.inv(X.T @ (w[:, None] * X))
+    c, _ = cov @ X.T @ (w * y)
+    return float(c), float(np.sqrt(cov[0, 0]))
+
+
+__all__ = ["PowerLaw", "first_order_limit", "fit_power_law", "one_marginal_distance",
+           "one_marginal_distance_of_means", "pair_distance", "pair_distance_of_summaries",
+           "replica_summaries", "smooth_family"]

@@ -1,0 +1,93 @@
+"""The 1/N study (``[levels.statistics] n_study``): its Vlasov reference reproduces free streaming
+exactly, the replica rule and the first-order fit do what they state, validation refuses what the
+study cannot compare, and (slow) a small study measures the 1/N law."""
+
+import math
+
+import numpy as np
+import pytest
+
+from bbgky.errors import ConfigError
+from bbgky.scenarios import n_study, runner
+from bbgky.statistics.mean_field import first_order_limit
+
+L = 4 * math.pi
+
+
+def _data(epsilon=10.0, **stats):
+    return {
+        "title": "n study",
+        "system": {"dimension": 1, "particles": 16, "density": 16 / L, "temperature": 1.0, "seed": 1},
+        "interaction": {"potential": "gaussian", "scaling": "mean_field", "epsilon": epsilon},
+        "initial": {"kind": "product", "profile": {"amplitude": 0.5, "wavenumber": 0.5}},
+        "time": {"end": 1.0, "step": 0.05, "save_every": 0.5},
+        "levels": {"particles": {}, "statistics": {"n_study": [4, 8, 16], "n_study_grid": [32, 64],
+                                                   **stats}},
+    }
+
+
+def test_vlasov_reference_is_free_streaming_without_interaction():
+    """ε → 0: f(t, x, v) = f0(x − vt, v), so ⟨cos kx, f⟩ = (α/2) e^{−k²θt²/2}, ⟨cos kx · v, f⟩ =
+    −(α/2) kθt e^{−k²θt²/2}·… (sin part) and ⟨v²⟩ = θ stay exact up to the grid error."""
+    cfg = runner.validate(_data(epsilon=1e-9))
+    ref = n_study.vlasov_reference(cfg)
+    names = list(ref["names"])
+    t = ref["time"]
+    k, a = 0.5, 0.5
+    damp = np.exp(-0.5 * k * k * t * t)
+    proj = ref["projection"]
+    np.testing.assert_allclose(proj[:, names.index("cos(1k0 x)·v^0")], a / 2 * damp, atol=1e-5)
+    # ∫ sin(kx) v f0(x − vt) = (α/2) ∫ v sin(kvt) M(v) dv = (α/2) k t e^{−k²t²/2}
+    np.testing.assert_allclose(proj[:, names.index("sin(1k0 x)·v^1")], a / 2 * k * t * damp, atol=1e-5)
+    np.testing.assert_allclose(proj[:, names.index("1·v^2")], 1.0, atol=1e-5)
+    assert ref["change"][0] == 0 and ref["change"][-1] > 0.05  # the reference moves visibly
+
+
+def test_replica_rule_and_first_order_fit():
+    # s.e. at a fifth of D already: keep R; twice that: R·1.1·4 rounded up to whole batches
+    assert n_study.replicas_needed(256, [1.0, 0.5], [0.2, 0.1], 256, 4096) == 256
+    assert n_study.replicas_needed(256, [1.0, 0.5], [0.4, 0.1], 256, 4096) == 1280
+    assert n_study.replicas_needed(256, [1.0, 0.5], [4.0, 0.1], 256, 4096) == 4096  # the cap
+    n = np.array([4.0, 8, 16, 32, 64])
+    c, se = first_order_limit(n, 2.0 - 3.0 / n, 0.01 * np.ones_like(n))
+    assert abs(c - 2.0) < 1e-12 and 0 < se < 0.01
+
+
+@pytest.mark.parametrize(("change", "key"), [
+    ({"system": {"dimension": 2, "particles": 16, "density": 0.1}}, "system.dimension"),
+    ({"interaction": {"potential": "gaussian", "scaling": "physical"}}, "interaction.scaling"),
+    ({"system": {"dimension": 1, "particles": 16, "density": 4.0}}, "system.density"),  # box 4 σ
+    ({"statistics": {"n_study": [4, 16, 8]}}, "levels.statistics.n_study"),
+])
+def test_validation_refuses_what_the_study_cannot_compare(change, key):
+    data = _data()
+    for table, value in change.items():
+        if table == "statistics":
+            data["levels"]["statistics"].update(value)
+        else:
+            data[table] = {**data[table], **value}
+    if data["system"]["dimension"] == 2:
+        data["initial"]["profile"]["wavenumber"] = 2 * math.pi / math.sqrt(160)
+    with pytest.raises(ConfigError) as err:
+        runner.validate(data)
+    assert key in [k for k, _ in err.value.problems]
+
+
+def test_the_example_validates():
+    from bbgky.scenarios.examples import load
+
+    cfg = load("statistics_gaussian_core_n_study")
+    runner.check_levels(cfg)
+    assert n_study.box_side(cfg) == pytest.approx(L)
+
+
+@pytest.mark.slow
+def test_small_study_follows_the_one_over_n_law(tmp_path):
+    """N = 4, 8, 16 at t = 0.5 (ε = 10): both slopes within 0.35 of −1, t = 0 consistent with 0."""
+    data = _data(n_study_replicas=256, n_study_max_replicas=2048)
+    data["time"] = {"end": 0.5, "step": 0.05, "save_every": 0.5}
+    ds = n_study.run(runner.validate(data), tmp_path)
+    assert (tmp_path / n_study.FILE).exists() and (tmp_path / n_study.PLOT).exists()
+    assert abs(ds.attrs["slope_one_marginal"] + 1) < 0.35 and abs(ds.attrs["slope_pair"] + 1) < 0.35
+    D0, S0 = ds.marginal_distance.values[:, :, 0], ds.marginal_distance_stderr.values[:, :, 0]
+    assert np.all(D0 < 5 * S0 + 1e-12)  # product data: f_{N,1}(0) = f0, f_{N,2}(0) = f0⊗f0
