@@ -166,39 +166,78 @@ def _family(cfg: Config, x, v):
 def vlasov_reference(cfg: Config) -> dict[str, np.ndarray]:
     """⟨φ, f(t)⟩ for the family at every save of the Vlasov grid solution (f normalised to a
     probability), with how far f(t) is from f₀: ``change`` = max_φ |⟨φ, f(t)⟩ − ⟨φ, f₀⟩| and
-    ``l1_change`` = ∫|f(t) − f₀| / ∫f₀."""
+    ``l1_change`` = ∫|f(t) − f₀| / ∫f₀; and ``field`` [steps + 1, modes]: the Fourier coefficients
+    of its mean-field acceleration a = −∂ₓ(U * n) at every step (the force of the characteristics,
+    :func:`characteristics`), from the level's own
+    :func:`~bbgky.kinetic.vlasov.kernels.mean_field_acceleration`."""
     from ..driver import save_schedule
+    from ..kinetic.vlasov.kernels import mean_field_acceleration, spectral_operators
     from ..kinetic.vlasov.steppers import GridStepper
 
     vcfg = vlasov_config(cfg)
     stepper = GridStepper(vcfg)
     grid = stepper.setup.grid
+    uk, kd, _ = spectral_operators(stepper.setup.kernel, grid.n_x, grid.lengths)
     X, V = np.meshgrid(grid.x(0), grid.v(0), indexing="ij")
     phi, names = _family(cfg, X, V)
     per, saves = save_schedule(cfg.time.step, cfg.time.save_every, cfg.time.end)
     state = stepper.initial()
-    times, proj, l1 = [], [], []
+    times, proj, l1, field = [], [], [], []
     f0 = None
-    for k in range(saves + 1):
-        if k:
-            state = stepper.advance(state, per)
+    for step in range(saves * per + 1):
+        if step:
+            state = stepper.advance(state, 1)
         f = np.asarray(state.data.f)
+        density = f.sum(axis=1) * grid.dv[0]
+        field.append(np.fft.rfft(np.asarray(mean_field_acceleration(density, uk, kd)[0])) / grid.n_x[0])
+        if step % per:
+            continue
         if not np.all(np.isfinite(f)):
-            raise NumericalFailure("the n_study's Vlasov reference is not finite", step=k * per,
+            raise NumericalFailure("the n_study's Vlasov reference is not finite", step=step,
                                    time=float(state.time))
         f0 = f if f0 is None else f0
         proj.append(np.einsum("xvf,xv->f", phi, f) / f.sum())
         l1.append(np.abs(f - f0).sum() / f0.sum())
         times.append(float(state.time))
     proj = np.asarray(proj)
+    field = np.asarray(field)
+    keep = np.abs(field).max(axis=0) > 1e-15 * np.abs(field).max()  # the Gaussian kernel's tail
+    modes = int(np.nonzero(keep)[0].max()) + 1 if keep.any() else 1
     return {"time": np.asarray(times), "projection": proj, "names": np.asarray(names),
-            "change": np.abs(proj - proj[0]).max(axis=1), "l1_change": np.asarray(l1)}
+            "change": np.abs(proj - proj[0]).max(axis=1), "l1_change": np.asarray(l1),
+            "field": field[:, :modes], "box": grid.lengths[0]}
 
 
-def ensemble_batch(cfg: Config, n: int, first: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+def _acceleration(modes: np.ndarray, x: np.ndarray, box: float) -> np.ndarray:
+    """a(x) = Re Σ_m c_m e^{i k_m x}, k_m = 2πm/ℓ, from the rfft coefficients (c_m, m ≥ 1, twice)."""
+    k = 2 * np.pi * np.arange(len(modes)) / box
+    weight = np.where(np.arange(len(modes)) == 0, 1.0, 2.0) * modes
+    return np.real(np.exp(1j * x[..., None] * k) @ weight)
+
+
+def characteristics(field: np.ndarray, box: float, x, v, dt: float, steps: int):
+    """Advance the mean-field characteristics ẋ = v, v̇ = a(t, x) of the Vlasov solution (its
+    acceleration modes ``field`` at every step) by velocity Verlet, the particle level's scheme and
+    step: started from the particles' own initial states, these are the coupled mean-field
+    particles (Sznitman's coupling), i.i.d. with law f(t)."""
+    x, v = np.array(x, dtype=float), np.array(v, dtype=float)
+    a = _acceleration(field[0], x, box)
+    out = []
+    for n in range(1, steps + 1):
+        v = v + 0.5 * dt * a
+        x = x + dt * v
+        a = _acceleration(field[n], x, box)
+        v = v + 0.5 * dt * a
+        out.append((x.copy(), v.copy()))
+    return out
+
+
+def ensemble_batch(cfg: Config, n: int, first: int, count: int, ref: dict) -> dict[str, np.ndarray]:
     """Replicas ``first … first+count−1`` at N (replica r: key fold_in(replica_key(seed, r), N)),
-    run by the particle level (JAX backend, all pairs): per-replica summaries
-    ``(means [count, T, F], pairs [count, T, F, F])`` at every save (:func:`replica_summaries`)."""
+    run by the particle level (JAX backend, all pairs), each particle coupled to the mean-field
+    characteristic from its own initial state (:func:`characteristics`): per-replica summaries
+    (:func:`replica_summaries`) at every save, ``means``/``pairs`` of the particles and
+    ``mf_means``/``mf_pairs`` of their characteristics ([count, T, F] and [count, T, F, F])."""
     import jax
 
     from ..driver import save_schedule
@@ -210,28 +249,40 @@ def ensemble_batch(cfg: Config, n: int, first: int, count: int) -> tuple[np.ndar
     keys = [jax.random.fold_in(replica_key(cfg.system.seed, r), n) for r in range(first, first + count)]
     state, sim = initial_state(pcfg, "jax", keys=keys)
     per, saves = save_schedule(cfg.time.step, cfg.time.save_every, cfg.time.end)
-    means, pairs = [], []
+    out: dict[str, list] = {"means": [], "pairs": [], "mf_means": [], "mf_pairs": []}
+
+    def put(prefix, x, v):
+        m, p = replica_summaries(_family(cfg, x, v)[0])
+        out[f"{prefix}means"].append(m)
+        out[f"{prefix}pairs"].append(p)
+
+    mf = []
     for k in range(saves + 1):
         if k:
             state = sim.advance(state, per)
         fr = frames.make_frame(sim.system, state)
-        if not (np.all(np.isfinite(fr.position)) and np.all(np.isfinite(fr.velocity))):
+        x, v = fr.position[..., 0], fr.peculiar_velocity[..., 0]
+        if not (np.all(np.isfinite(x)) and np.all(np.isfinite(v))):
             raise NumericalFailure(f"the n_study ensemble at N = {n} is not finite", step=k * per,
                                    time=fr.time)
-        phi, _ = _family(cfg, fr.position[..., 0], fr.peculiar_velocity[..., 0])
-        m, p = replica_summaries(phi)
-        means.append(m)
-        pairs.append(p)
-    return np.stack(means, axis=1), np.stack(pairs, axis=1)
+        if k == 0:
+            mf = [(x, v), *characteristics(ref["field"], ref["box"], x, v, cfg.time.step, saves * per)]
+        put("", x, v)
+        put("mf_", *mf[k * per])
+    return {key: np.stack(val, axis=1) for key, val in out.items()}
 
 
-def _distances(means, pairs, ref) -> np.ndarray:
-    """``[2, 2, T]``: (D₁, D₂) × (value, s.e.) at every time."""
-    T = means.shape[1]
+def _distances(b: dict[str, np.ndarray]) -> np.ndarray:
+    """``[2, 2, T]``: (D₁, D₂) × (value, s.e.) at every time, each with the coupled mean-field
+    particles as control variate (their expectations are known exactly: ⟨φ, f(t)⟩ and a pair
+    residual of 0, since they are i.i.d.):
+    D₁ = max_φ |E[m_N − m_MF]|, D₂ = max |E[P_N − P_MF] − (E m_N E m_Nᵀ − E m_MF E m_MFᵀ)|."""
+    T = b["means"].shape[1]
     out = np.zeros((2, 2, T))
     for t in range(T):
-        out[0, :, t] = one_marginal_distance_of_means(means[:, t], ref[t])
-        out[1, :, t] = pair_distance_of_summaries(means[:, t], pairs[:, t])
+        out[0, :, t] = one_marginal_distance_of_means(b["means"][:, t] - b["mf_means"][:, t], 0.0)
+        out[1, :, t] = pair_distance_of_summaries(b["means"][:, t], b["pairs"][:, t],
+                                                  b["mf_means"][:, t], b["mf_pairs"][:, t])
     return out
 
 
@@ -256,24 +307,26 @@ def study(cfg: Config, progress: Callable[[str], None] | None = None) -> xr.Data
     data: dict[int, list] = {}
     dist: dict[int, np.ndarray] = {}
     for n in ns:
-        data[n] = [ensemble_batch(cfg, n, 0, B)]
+        data[n] = [ensemble_batch(cfg, n, 0, B, ref)]
     for round_ in range(ROUNDS + 1):
         grew = False
         for n in ns:
-            means = np.concatenate([b[0] for b in data[n]])
-            pairs = np.concatenate([b[1] for b in data[n]])
-            dist[n] = _distances(means, pairs, ref["projection"])
-            R = means.shape[0]
+            dist[n] = _distances(_merged(data[n]))
+            R = sum(b["means"].shape[0] for b in data[n])
             say(f"N = {n}: R = {R}, D1 = {dist[n][0, 0, -1]:.3g} ± {dist[n][0, 1, -1]:.2g}, "
                 f"D2 = {dist[n][1, 0, -1]:.3g} ± {dist[n][1, 1, -1]:.2g}")
             target = replicas_needed(R, dist[n][:, 0, -1], dist[n][:, 1, -1], B, cap)
             if round_ < ROUNDS and target > R:
                 for first in range(R, target, B):
-                    data[n].append(ensemble_batch(cfg, n, first, min(B, target - first)))
+                    data[n].append(ensemble_batch(cfg, n, first, min(B, target - first), ref))
                 grew = True
         if not grew:
             break
     return _dataset(cfg, ns, data, dist, ref)
+
+
+def _merged(batches: list[dict]) -> dict[str, np.ndarray]:
+    return {k: np.concatenate([b[k] for b in batches]) for k in batches[0]}
 
 
 def _dataset(cfg: Config, ns, data, dist, ref) -> xr.Dataset:
@@ -281,13 +334,17 @@ def _dataset(cfg: Config, ns, data, dist, ref) -> xr.Dataset:
     K, T, F = len(ns), len(times), len(names)
     D = np.stack([dist[n][:, 0] for n in ns])  # [K, 2, T]
     S = np.stack([dist[n][:, 1] for n in ns])
-    reps = np.array([sum(b[0].shape[0] for b in data[n]) for n in ns])
+    reps = np.array([sum(b["means"].shape[0] for b in data[n]) for n in ns])
     scaled, scaled_se = np.zeros((K, F, T)), np.zeros((K, F, T))
+    check_z = np.zeros(K)  # the coupled characteristics against the grid: E φ(Z_MF) − ⟨φ, f⟩
     for i, n in enumerate(ns):
-        means = np.concatenate([b[0] for b in data[n]])  # [R, T, F]
-        R = means.shape[0]
-        scaled[i] = (n * (means.mean(axis=0) - proj)).T
-        scaled_se[i] = (n * means.std(axis=0, ddof=1) / math.sqrt(R)).T
+        b = _merged(data[n])
+        R = b["means"].shape[0]
+        diff = b["means"] - b["mf_means"]  # [R, T, F]
+        scaled[i] = (n * diff.mean(axis=0)).T
+        scaled_se[i] = (n * diff.std(axis=0, ddof=1) / math.sqrt(R)).T
+        se = b["mf_means"][:, 1:].std(axis=0, ddof=1) / math.sqrt(R)
+        check_z[i] = np.max(np.abs(b["mf_means"][:, 1:].mean(axis=0) - proj[1:]) / se)
     slope, slope_se = np.full((2, T), np.nan), np.full((2, T), np.nan)
     for j in range(2):
         for t in range(1, T):
@@ -319,6 +376,9 @@ def _dataset(cfg: Config, ns, data, dist, ref) -> xr.Dataset:
                 "time (weighted fit of c + b/N)"}),
             "first_order_correction_stderr": (("test_function",), limit[:, 1], {
                 "units": "1", "long_name": "standard error of first_order_correction"}),
+            "characteristics_check": (("n",), check_z, {
+                "units": "1", "long_name": "max over phi and t > 0 of |mean phi(coupled mean-field "
+                "particles) - <phi, f>_grid| / its standard error (independent check of the reference)"}),
             "vlasov_projection": (("time", "test_function"), proj, {
                 "units": "1", "long_name": "<phi, f(t)> of the Vlasov grid solution (probability)"}),
             "vlasov_change": (("time",), ref["change"], {
@@ -401,6 +461,10 @@ def plot(ds: xr.Dataset, path: str | Path) -> Path:
            ylabel="distance to the Vlasov solution  [reduced units]",
            title=f"marginal distances at t = {t:.3g} σ(m/ε)^½")
     ax.legend(fontsize=8)
+    for a in (ax, bx):  # the studied N as plain tick labels
+        a.set_xscale("log")
+        a.set_xticks(n, [str(int(v)) for v in n])
+        a.minorticks_off()
     f = _most_deviating(ds)
     name = str(ds.test_function.values[f])
     y = ds.scaled_one_marginal_deviation.values[:, f, -1]
@@ -409,7 +473,7 @@ def plot(ds: xr.Dataset, path: str | Path) -> Path:
     bx.errorbar(n, y, yerr=ye, fmt="o", color="C2", capsize=3, label=f"φ = {name}")
     bx.axhline(c, color="k", lw=1, ls="--", label=f"N → ∞ fit: {c:.3f} ± {ce:.3f}")
     bx.axhspan(c - ce, c + ce, color="0.85")
-    bx.set(xscale="log", xlabel="N  [particles]", ylabel="N (⟨φ, f_N,1⟩ − ⟨φ, f⟩)  [reduced units]",
+    bx.set(xlabel="N  [particles]", ylabel="N (⟨φ, f_N,1⟩ − ⟨φ, f⟩)  [reduced units]",
            title="first-order (Bogolyubov) correction")
     bx.legend(fontsize=8)
     fig.tight_layout()

@@ -68,12 +68,20 @@ def one_marginal_distance_of_means(means, reference) -> tuple[float, float]:
     return jackknife(lambda m: np.max(np.abs(m - ref)), means)
 
 
-def pair_distance_of_summaries(means, pairs) -> tuple[float, float]:
-    """``(D₂, s.e.)`` from the per-replica summaries of :func:`replica_summaries`."""
-    def residual(m1, m2):
-        return np.max(np.abs(m2 - np.outer(m1, m1)))
+def pair_distance_of_summaries(means, pairs, control_means=None, control_pairs=None) -> tuple[float, float]:
+    """``(D₂, s.e.)`` from the per-replica summaries of :func:`replica_summaries`; optionally minus
+    the pair residual of a control sample whose residual is 0 in expectation (i.i.d. particles,
+    e.g. coupled mean-field particles), which removes most of the sampling noise."""
+    if control_means is None:
+        def residual(m1, m2):
+            return np.max(np.abs(m2 - np.outer(m1, m1)))
 
-    return jackknife(residual, means, pairs)
+        return jackknife(residual, means, pairs)
+
+    def controlled(m1, m2, c1, c2):
+        return np.max(np.abs((m2 - np.outer(m1, m1)) - (c2 - np.outer(c1, c1))))
+
+    return jackknife(controlled, means, pairs, control_means, control_pairs)
 
 
 def one_marginal_distance(phi, reference) -> tuple[float, float]:
