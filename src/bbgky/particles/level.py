@@ -25,6 +25,7 @@ for the W1 distance to the kinetic level).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import math
 from pathlib import Path
@@ -306,6 +307,17 @@ def _maxwellian_states(cfg: Config, sim: Simulation, keys: list) -> State:
     return _ensemble(states)
 
 
+@functools.partial(jax.jit, static_argnames=("n", "d", "H0", "alpha", "k_prof", "theta"))
+def _product_draw(keys, n, d, H0, alpha, k_prof, theta):
+    """Positions and velocities of product data for every key, vmapped and jitted once per shape
+    (the same numbers as one draw per key; eager draws cost R dispatches of the bisection)."""
+    def draw(k):
+        x = initial.product_positions(jax.random.fold_in(k, 1), n, np.asarray(H0), alpha, k_prof)
+        return x, initial.iid_maxwellian_velocities(jax.random.fold_in(k, 2), n, d, theta)
+
+    return jax.vmap(draw)(keys)
+
+
 def _product_states(cfg: Config, sim: Simulation, keys: list) -> State:
     """Exactly f0^{⊗N} per replica: i.i.d. positions from ``initial.profile`` (key 1 of the
     replica) and i.i.d. Maxwellian peculiar velocities (key 2), no equilibration."""
@@ -314,14 +326,9 @@ def _product_states(cfg: Config, sim: Simulation, keys: list) -> State:
     prof = cfg.initial.profile
     alpha, k_prof = (prof.amplitude, prof.wavenumber) if prof is not None else (0.0, 1.0)
     A = jnp.asarray(sysm.A_np)
-    # one jitted draw vmapped over the replica keys (the same numbers as one draw per key; an
-    # eager draw per replica costs R compilations and dispatches of the bisection)
-
-    def draw(k):
-        x = initial.product_positions(jax.random.fold_in(k, 1), n, sysm.H0_np, alpha, k_prof)
-        return x, initial.iid_maxwellian_velocities(jax.random.fold_in(k, 2), n, d, theta)
-
-    xs, ws = (np.asarray(a) for a in jax.jit(jax.vmap(draw))(jnp.stack(keys)))
+    H0 = tuple(tuple(row) for row in np.asarray(sysm.H0_np).tolist())
+    xs, ws = (np.asarray(a) for a in _product_draw(jnp.stack(keys), n, d, H0, float(alpha),
+                                                   float(k_prof), float(theta)))
     vs = ws + xs @ np.asarray(A).T
     states = [integrator.new_state(x, v, sysm, key=k, **_rotor(sysm, k, n, theta))
               for k, x, v in zip(keys, xs, vs, strict=True)]
