@@ -498,6 +498,10 @@ def summary(ds: xr.Dataset) -> list[str]:
         f"{float(ds.first_order_correction_stderr[f]):.2g} for φ = {ds.test_function.values[f]}.",
         f"Replicas per N ({ds.attrs['replica_rule']}): {reps}.",
     ]
+    if "characteristics_check" in ds:
+        lines.append("Reference check: the coupled mean-field particles reproduce the grid solution's "
+                     f"⟨φ, f(t)⟩ within {float(ds.characteristics_check.max()):.2f} standard errors "
+                     "(max over φ, t and N).")
     if not bool(np.all(ds.stderr_rule_met.values)):
         bad = [int(n) for n, ok in zip(ds.n.values, ds.stderr_rule_met.values, strict=True) if not ok]
         lines.append(f"Warning: at N = {bad} a standard error is above a fifth of its distance "
