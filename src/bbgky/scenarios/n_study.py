@@ -215,20 +215,22 @@ def _acceleration(modes: np.ndarray, x: np.ndarray, box: float) -> np.ndarray:
     return np.real(np.exp(1j * x[..., None] * k) @ weight)
 
 
-def characteristics(field: np.ndarray, box: float, x, v, dt: float, steps: int):
+def characteristics(field: np.ndarray, box: float, x, v, dt: float, steps: int, every: int = 1):
     """Advance the mean-field characteristics ẋ = v, v̇ = a(t, x) of the Vlasov solution (its
     acceleration modes ``field`` at every step) by velocity Verlet, the particle level's scheme and
     step: started from the particles' own initial states, these are the coupled mean-field
-    particles (Sznitman's coupling), i.i.d. with law f(t)."""
+    particles (Sznitman's coupling), i.i.d. with law f(t). Returns ``[(x, v)]`` at t = 0 and after
+    every ``every`` steps."""
     x, v = np.array(x, dtype=float), np.array(v, dtype=float)
     a = _acceleration(field[0], x, box)
-    out = []
+    out = [(x.copy(), v.copy())]
     for n in range(1, steps + 1):
         v = v + 0.5 * dt * a
         x = x + dt * v
         a = _acceleration(field[n], x, box)
         v = v + 0.5 * dt * a
-        out.append((x.copy(), v.copy()))
+        if n % every == 0:
+            out.append((x.copy(), v.copy()))
     return out
 
 
@@ -266,9 +268,9 @@ def ensemble_batch(cfg: Config, n: int, first: int, count: int, ref: dict) -> di
             raise NumericalFailure(f"the n_study ensemble at N = {n} is not finite", step=k * per,
                                    time=fr.time)
         if k == 0:
-            mf = [(x, v), *characteristics(ref["field"], ref["box"], x, v, cfg.time.step, saves * per)]
+            mf = characteristics(ref["field"], ref["box"], x, v, cfg.time.step, saves * per, per)
         put("", x, v)
-        put("mf_", *mf[k * per])
+        put("mf_", *mf[k])
     return {key: np.stack(val, axis=1) for key, val in out.items()}
 
 
