@@ -3,8 +3,10 @@
 System (LAMMPS ``bench/in.lj``): fcc lattice at ρ = 0.8442 (20³ unit cells, 32 000 atoms),
 velocities at T = 1.44 (LAMMPS ``velocity all create 1.44 87287 loop geom``; bbgky starts from
 the *same* positions and velocities, read back from LAMMPS), Lennard-Jones r_c = 2.5, skin 0.3,
-dt = 0.005, NVE. Each code runs 100 warm-up steps, then 100 timed steps (best of ``--repeat``,
-the codes interleaved so that machine noise hits both alike).
+dt = 0.005, NVE. Each code runs 100 warm-up steps, then ``--repeat`` (default 5) rounds of 100
+timed steps, the codes interleaved within a round so that machine noise hits both alike. Ratios
+are the median over rounds of the per-round ratio (and, for reference, the ratio of the best
+times, which estimates a quiet machine); ``os.getloadavg()`` is printed before and after.
 
 Neighbour policy, stated: LAMMPS ``neigh_modify delay 0 every 20 check no`` (rebuild every 20
 steps, unchecked — the benchmark's setting), and for reference ``every 1 check yes`` (LAMMPS'
@@ -130,7 +132,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--steps", type=int, default=100)
     ap.add_argument("--warmup", type=int, default=100)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--no-jax", action="store_true")
     args = ap.parse_args()
 
@@ -145,7 +147,7 @@ def main() -> None:
 
     steps, warm = args.steps, args.warmup
     print(f"LJ benchmark: fcc {N_CELLS}^3 x 4 = {4 * N_CELLS**3} atoms, rho {RHO}, T {T0}, rc {RC}, "
-          f"skin {SKIN}, dt {DT}; {warm} warm-up + {steps} timed steps, best of {args.repeat}")
+          f"skin {SKIN}, dt {DT}; {warm} warm-up + {steps} timed steps, {args.repeat} interleaved rounds")
     print(f"numba {numba.__version__} (threading layer chosen at first parallel call), jax {jax.__version__}")
 
     # ---- LAMMPS: initial state, step-0 energies
@@ -200,6 +202,7 @@ def main() -> None:
         lm.run(warm)
     pe_warm_lmp = lmp1.pe()
     pe_warm_lmp_chk = lmp_chk.pe()
+    load_before = os.getloadavg()
     res: dict[str, list[float]] = {k: [] for k in ("numba1", "numba2", "lmp1", "lmp2", "lmpchk")}
     builds = []
     for _ in range(args.repeat):
@@ -212,6 +215,7 @@ def main() -> None:
         res["lmp1"].append(lmp1.run(steps))
         res["lmp2"].append(lmp2.run(steps))
         res["lmpchk"].append(lmp_chk.run(steps))
+    load_after = os.getloadavg()
 
     # ---- JAX path (reference)
     jax_rate = jax_compile = None
@@ -253,11 +257,20 @@ def main() -> None:
         print(f"  {label:44s} {rate(key) / 1e6:7.3f} M   [{med(key) / 1e6:6.3f} M]")
     if jax_rate is not None:
         print(f"  {'bbgky JAX, 1 XLA thread':44s} {jax_rate / 1e6:7.3f} M   (one timed run)")
-    print("\nratios bbgky-numba / LAMMPS")
-    print(f"  1 thread : {rate('numba1') / rate('lmp1'):.2f}  (vs LAMMPS check yes: "
-          f"{rate('numba1') / rate('lmpchk'):.2f})")
-    print(f"  2 threads: {rate('numba2') / rate('lmp2'):.2f}")
-    print(f"  numba 2 threads / 1 thread: {rate('numba2') / rate('numba1'):.2f}")
+    def ratio(a, b):
+        """Throughput ratio a/b: median over rounds of the per-round ratio, and of the best times."""
+        per_round = np.asarray(res[b]) / np.asarray(res[a])
+        return (f"{np.median(per_round):.2f} (rounds {per_round.min():.2f}-{per_round.max():.2f}; "
+                f"best/best {rate(a) / rate(b):.2f})")
+
+    print(f"\nratios bbgky-numba / LAMMPS, atom-steps/s; load average (1, 5, 15 min) before "
+          f"{tuple(round(x, 2) for x in load_before)}, after {tuple(round(x, 2) for x in load_after)} "
+          f"on {os.cpu_count()} CPUs")
+    print(f"  1 thread : {ratio('numba1', 'lmp1')}")
+    print(f"  1 thread vs LAMMPS check yes: {ratio('numba1', 'lmpchk')}")
+    print(f"  2 threads vs LAMMPS omp 2: {ratio('numba2', 'lmp2')}")
+    print(f"  numba 2 threads / 1 thread: {ratio('numba2', 'numba1')}")
+    print(f"  LAMMPS omp 2 / 1 thread:    {ratio('lmp2', 'lmp1')}")
     print("\ncompile (JIT) time")
     print(f"  numba serial kernels (first call, incl. cached helpers): {compile_1:.1f} s")
     print(f"  numba threaded time loop:                                {compile_2:.1f} s")
