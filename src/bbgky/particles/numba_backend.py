@@ -827,6 +827,42 @@ def advance(state, n_steps: int, system, *, threads: int = 1, stats: Stats | Non
         status=jnp.asarray(0 if finite else NONFINITE, state.status.dtype))
 
 
+def advance_ensemble(states, n_steps: int, system, *, threads: int = 1, stats: Stats | None = None):
+    """:func:`advance` of every replica of an ensemble (leading replica axis on every leaf), one
+    replica after the other, each with its own list and rebuild criterion: the same numbers as
+    stacking :func:`advance` of each replica, with the state moved between JAX and NumPy once
+    for the ensemble rather than once per replica (that round trip, not the steps, dominated
+    ensembles of small systems)."""
+    import jax.numpy as jnp
+
+    from .state import NONFINITE
+
+    A, H0 = _system_arrays(system)
+    dtype = states.position.dtype
+    X, V, F = (np.array(a, dtype=np.float64) for a in (states.position, states.velocity, states.force))
+    basis = np.array(states.basis)
+    steps = np.asarray(states.step).astype(np.int64)
+    R = X.shape[0]
+    builds = np.zeros(R, dtype=np.int64)
+    finite = np.ones(R, dtype=bool)
+    st = stats if stats is not None else Stats()
+    for r in range(R):
+        b0 = st.builds
+        X[r], V[r], F[r], basis[r] = run_arrays(
+            X[r], V[r], F[r], step=int(steps[r]), n_steps=int(n_steps), dt=system.dt, A=A, H0=H0,
+            U=basis[r], potential=system.potential, skin=system.skin, threads=threads, stats=st)
+        builds[r] = st.builds - b0
+        finite[r] = bool(np.all(np.isfinite(X[r])) and np.all(np.isfinite(V[r])))
+    n1 = steps + int(n_steps)
+    nbr = states.nbr._replace(valid=jnp.zeros_like(states.nbr.valid),
+                              rebuilds=states.nbr.rebuilds + jnp.asarray(builds, states.nbr.rebuilds.dtype))
+    return states._replace(
+        time=jnp.asarray(n1 * system.dt, states.time.dtype), step=jnp.asarray(n1, states.step.dtype),
+        position=jnp.asarray(X, dtype), velocity=jnp.asarray(V, dtype), force=jnp.asarray(F, dtype),
+        basis=jnp.asarray(basis, states.basis.dtype), nbr=nbr,
+        status=jnp.asarray(np.where(finite, 0, NONFINITE), states.status.dtype))
+
+
 def pair_sums(system, x, w, t: float, basis):
     """``(u [N], virial [d, d], heat_pair [d], force [N, d])`` — the pair sums of
     ``pairs.pair_observables`` (same definitions), from a fresh half list."""

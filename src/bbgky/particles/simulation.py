@@ -23,7 +23,8 @@ have a leading replica axis, :mod:`.state`): basis, grid and capacities are shar
 replicas (the capacity is grown to the largest row any replica needs), the JAX backend advances
 them in one vmapped scan with the replica axis sharded over the devices
 (:func:`.integrator.shard_replicas`), the Numba backend loops over the replicas (one after the
-other; ``threads`` still parallelises each replica's force loop). Status bits are OR-ed over
+other, :func:`.numba_backend.advance_ensemble`; ``threads`` still parallelises each replica's
+force loop). Status bits are OR-ed over
 replicas, and ``observe`` returns arrays with a leading replica axis.
 """
 
@@ -211,8 +212,7 @@ class Simulation:
         if self.backend == "numba":
             if R is None:
                 return self._numba.advance(state, n, sysm, threads=self.threads)
-            return integrator.stack([self._numba.advance(integrator.replica(state, r), n, sysm,
-                                                         threads=self.threads) for r in range(R)])
+            return self._numba.advance_ensemble(state, n, sysm, threads=self.threads)
         if R is None:
             return integrator.advance(state, n, sysm)
         return integrator.advance_ensemble(integrator.shard_replicas(state), n, sysm)
