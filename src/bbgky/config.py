@@ -207,6 +207,16 @@ class Thermostat(_Table):
     damping: Positive = Field(1.0, description="friction γ (1/time) on v and ω")
 
 
+class External(_Table):
+    """``[external]``: a one-body potential at the particle level (equilibrium inhomogeneous states)."""
+
+    kind: Literal["cosine"] = Field("cosine", description="cosine: V(x) = V0 cos(k x) along the first "
+                                    "axis, force −∇V by autodiff (JAX backend)")
+    amplitude: float = Field(1.0, description="V0 (energy; either sign)")
+    wavenumber: Positive = Field(1.0, description="k; k·L/(2π) must be a positive integer (L the box "
+                                 "length)")
+
+
 class Ensemble(_Table):
     """``[ensemble]``: independent replicas of the particle system (statistics over replicas)."""
 
@@ -428,6 +438,7 @@ class Config(_Table):
     ensemble: Ensemble = Ensemble()
     output: Output = Output()
     thermostat: Thermostat | None = None
+    external: External | None = None
     levels: Levels = Levels(particles=ParticlesLevel())
 
     @model_validator(mode="after")
@@ -463,6 +474,12 @@ def cross_check(cfg: Config) -> list[tuple[str, str]]:
     d = cfg.system.dimension
     inter = cfg.interaction
     out += schedule_problems(cfg)
+    if cfg.external is not None:
+        others = [name for name in cfg.levels.enabled() if name not in ("particles", "statistics")]
+        if others:
+            out.append(("external", f"the external potential acts at the particle level only; the "
+                        f"enabled level(s) {', '.join(others)} would ignore it; allowed with [external]: "
+                        "levels.particles (and levels.statistics)"))
     if inter.scaling == "boltzmann_grad" and inter.range is None:
         out.append(("interaction.range", "required with scaling = 'boltzmann_grad' (a number > 0)"))
     if cfg.flow is not None:

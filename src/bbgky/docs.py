@@ -19,6 +19,7 @@ TABLES: list[tuple[str, type[BaseModel]]] = [
     ("[ensemble]", config.Ensemble),
     ("[output]", config.Output),
     ("[thermostat]", config.Thermostat),
+    ("[external]", config.External),
     ("[levels.particles]", config.ParticlesLevel),
     ("[levels.statistics]", config.StatisticsLevel),
     ("[levels.boltzmann]", config.BoltzmannLevel),

@@ -67,7 +67,7 @@ def check(cfg: Config) -> None:
     """Every problem of the configuration for the particle level, raised at once as a ConfigError:
     a pair potential, a cut-off that fits the cell (now and, under a flow, until time.end after
     lattice reduction), a step that resolves a Boltzmann–Grad collision, the initial state, the
-    equilibration length and the memory."""
+    equilibration length, the memory and ``[external]`` (periodic k, no flow, not Numba)."""
     inter = cfg.interaction
     out: list[tuple[str, str]] = []
     if cfg.initial.kind not in INITIAL_KINDS:
@@ -80,6 +80,7 @@ def check(cfg: Config) -> None:
         out.append(("initial.equilibration", f"{cfg.initial.equilibration:g} is {steps:.3g} steps of "
                     "time.step; allowed: at most 1e7 steps"))
     out += _memory(cfg)
+    out += _external_check(cfg)
     if inter.potential == "dipolar":  # 2D, ℓ > 0, a step resolving the rotation, a reachable accuracy
         from ..models import dipolar
 
@@ -119,11 +120,40 @@ def _product_check(cfg: Config, spec) -> list[tuple[str, str]]:
                     "product data: a bounded potential ('gaussian')"))
     prof = cfg.initial.profile
     if prof is not None and prof.amplitude > 0:
-        m = prof.wavenumber * cfg.box_length() / (2 * math.pi)
-        if abs(m - round(m)) > 1e-9 or round(m) < 1:
-            out.append(("initial.profile.wavenumber", f"k·L/(2π) = {m:.6g} is not a positive integer (box "
-                        f"length L = {cfg.box_length():.6g}); allowed: k = 2πm/L, m = 1, 2, …"))
+        out += _periodic_wavenumber(prof.wavenumber, cfg, "initial.profile.wavenumber")
     return out
+
+
+def _periodic_wavenumber(k: float, cfg: Config, key: str) -> list[tuple[str, str]]:
+    """k must be 2πm/L (m = 1, 2, …) for a cosine along the first axis to be periodic in the box."""
+    m = k * cfg.box_length() / (2 * math.pi)
+    if abs(m - round(m)) > 1e-9 or round(m) < 1:
+        return [(key, f"k·L/(2π) = {m:.6g} is not a positive integer (box length "
+                 f"L = {cfg.box_length():.6g}); allowed: k = 2πm/L, m = 1, 2, …")]
+    return []
+
+
+def _external_check(cfg: Config) -> list[tuple[str, str]]:
+    """``[external]``: a periodic cosine, in a fixed cell (no flow), on the JAX backend."""
+    ext = cfg.external
+    if ext is None:
+        return []
+    out = _periodic_wavenumber(ext.wavenumber, cfg, "external.wavenumber")
+    if cfg.flow is not None:
+        out.append(("flow", "the external potential V0 cos(k x) is fixed in the lab frame, while a flow "
+                    "deforms the periodic cell; allowed with [external]: no [flow]"))
+    if cfg.levels.particles is not None and cfg.levels.particles.backend == "numba":
+        out.append(("levels.particles.backend", "'numba' has no external potential (its kernels are pair "
+                    "forces only); allowed with [external]: 'auto' or 'jax'"))
+    return out
+
+
+def external_potential(cfg: Config):
+    """The :class:`bbgky.models.external.CosineExternal` of ``[external]`` (None without it)."""
+    from ..models.external import CosineExternal
+
+    ext = cfg.external
+    return None if ext is None else CosineExternal(float(ext.amplitude), float(ext.wavenumber))
 
 
 def _cutoff(cfg: Config) -> float:
@@ -216,7 +246,8 @@ def choose_backend(requested: str, system) -> str:
     potential = getattr(system, "potential", system)
     reason = None
     if isinstance(system, System) and not system.radial_only:
-        reason = "rotation, orientation-dependent pairs and long-range terms run on JAX only"
+        reason = ("rotation, orientation-dependent pairs, long-range terms and external potentials run on "
+                  "JAX only")
     elif isinstance(system, System) and system.thermostat:
         reason = "the Langevin thermostat runs on JAX only"
     elif potential.numba_pair is None:
@@ -249,7 +280,7 @@ def build_system(cfg: Config, H0: np.ndarray | None = None) -> System:
 
         sysm = dipolar.build_system(cfg, H0, "all_pairs", skin)
         return dataclasses.replace(sysm, method=default_method(n, H0, sysm.cutoff, skin),
-                                   thermostat=_thermostat(cfg))
+                                   thermostat=_thermostat(cfg), external=external_potential(cfg))
     kwargs = inter.potential_kwargs(n)
     mean_field = inter.scaling == "mean_field"
     if mean_field and inter.cutoff is None:
@@ -259,7 +290,7 @@ def build_system(cfg: Config, H0: np.ndarray | None = None) -> System:
     potential = make_potential(inter.potential, **kwargs)
     method = default_method(n, H0, potential.cutoff, skin, inter.scaling)
     return System.make(potential, A, H0, cfg.time.step, skin=skin, method=method,
-                       thermostat=_thermostat(cfg))
+                       thermostat=_thermostat(cfg), external=external_potential(cfg))
 
 
 def _thermostat(cfg: Config) -> tuple[float, float]:
@@ -559,4 +590,4 @@ def _ensemble_means(data: dict[str, np.ndarray], spec: dict, R: int) -> tuple[di
     return means, extra
 
 
-__all__ = ["build_system", "check", "choose_backend", "initial_state", "run"]
+__all__ = ["build_system", "check", "choose_backend", "external_potential", "initial_state", "run"]

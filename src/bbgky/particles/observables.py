@@ -19,7 +19,9 @@ Rotating particles (``system.inertia`` $I > 0$) add ``rotational_energy``
 $= \frac1N\sum_i \tfrac12 I\omega_i^2$ (included in ``internal_energy`` and in the convected energy
 of the heat flux) and ``rotational_temperature`` $= \frac1N\sum_i I\omega_i^2$ (one degree of
 freedom per particle). A long-range term (``system.long_range``) adds its energy to
-``potential_energy`` and its virial (:func:`.pairs.long_range_terms`) to the pressure tensor.
+``potential_energy`` and its virial (:func:`.pairs.long_range_terms`) to the pressure tensor. An
+external potential (``system.external``) adds $\sum_i V(x_i)$ to ``potential_energy`` only: it is a
+body force, so the pressure tensor stays the kinetic plus pair-virial (Irving–Kirkwood) stress.
 
 Along any trajectory $\frac{d}{dt}(Ne) = -V\,P : L$ exactly for the ODE (James–Qi–Wang eq. 50, third
 line; derivation in :mod:`.state`'s terms: $\dot r_{ij} = w_i - w_j + L r_{ij}$ for every image).
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
+from ..models import external
 from ..output import SPEED_MOMENT_ORDERS
 from . import pairs
 from .neighbours import cell_geometry
@@ -48,6 +51,8 @@ def observe(system: System, state: State) -> dict:
     if system.radial_only:
         return from_pair_sums(jnp, w, u, vir, heat_pair, V, L)
     e_lr, vir_lr = pairs.long_range_terms(system, x, state.orientation, t, state.basis)
+    if system.external is not None:  # one-body energy: no virial (a body force, not a stress)
+        e_lr = e_lr + external.total_energy(system.external, x)
     rot = None
     if system.rotational:
         rot = 0.5 * system.inertia * state.angular_velocity**2

@@ -40,6 +40,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from ..models import external
 from . import lattice
 from .neighbours import blocked_rows, cell_geometry, soa_minimum_image
 from .state import Neighbours, System
@@ -154,7 +155,8 @@ def oriented_energy(system: System, x, theta, t, basis, nbr: Neighbours):
 
 def forces_torques(system: System, x, theta, t, basis, nbr: Neighbours):
     r"""``(f [N, d], τ [N] or None)`` = $-(\partial E/\partial x, \partial E/\partial\theta)$,
-    E the pair energy plus ``system.long_range`` (see the module doc). θ is None for point
+    E the pair energy plus ``system.long_range`` and the external energy $\sum_i V(x_i)$
+    (``system.external``, :mod:`bbgky.models.external`) (see the module doc). θ is None for point
     particles. Radial pairs keep the chain-rule fast path of :func:`forces` (no torque)."""
     if system.oriented:
         gx, gth = jax.grad(oriented_energy, argnums=(1, 2))(system, x, theta, t, basis, nbr)
@@ -162,6 +164,8 @@ def forces_torques(system: System, x, theta, t, basis, nbr: Neighbours):
     else:
         f = forces(system, x, t, basis, nbr)
         tau = None if theta is None else jnp.zeros_like(theta)
+    if system.external is not None:  # a body force: -∇V of the one-body energy (autodiff)
+        f = f + external.forces(system.external, x)
     if system.long_range is not None:
         H = cell_geometry(system, t, basis)[0]
         if theta is None:

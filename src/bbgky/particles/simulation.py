@@ -72,7 +72,8 @@ class Simulation:
         if self.backend == "numba":
             if not self.system.radial_only:
                 raise ValueError("the Numba backend runs point particles with radial pair potentials; "
-                                 "rotation, orientation-dependent pairs and long-range terms run on JAX")
+                                 "rotation, orientation-dependent pairs, long-range terms and external "
+                                 "potentials run on JAX")
             from . import numba_backend
 
             self._numba = numba_backend

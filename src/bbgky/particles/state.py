@@ -100,6 +100,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..models.external import CosineExternal
 from ..models.oriented import OrientedPair
 from ..models.potentials import PairPotential
 
@@ -228,6 +229,7 @@ class System:
     inertia: float = 0.0
     long_range: Callable | None = None
     thermostat: tuple[float, float] = ()
+    external: CosineExternal | None = None
 
     def __post_init__(self) -> None:
         if self.oriented and not self.rotational:
@@ -256,8 +258,10 @@ class System:
 
     @property
     def radial_only(self) -> bool:
-        """Point particles, a radial pair potential, no long-range term: the original fast path."""
-        return not (self.rotational or self.oriented or self.long_range is not None)
+        """Point particles, a radial pair potential, no long-range term and no external potential:
+        the original fast path."""
+        return not (self.rotational or self.oriented or self.long_range is not None
+                    or self.external is not None)
 
     @property
     def cutoff(self) -> float:
