@@ -412,6 +412,11 @@ class StatisticsLevel(_Table):
                                "{1, cos k_m x, sin k_m x} × v^p")
     n_study_velocity_order: int = Field(2, ge=0, le=4, description="n_study: largest velocity power p "
                                         "of the test family")
+    velocity_bins: int = Field(40, ge=2, le=100_000, description="bins of the velocity marginals of "
+                               "each component of w on [−velocity_range, velocity_range]")
+    velocity_range: Positive | None = Field(
+        None, description="half-width of the velocity marginals (default: 5 sqrt(θ), θ the largest of "
+        "system.temperature and thermostat.temperature)")
 
 
 class Levels(_Table):

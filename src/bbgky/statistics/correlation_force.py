@@ -26,7 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .ensemble import mean_stderr
-from .marginals import profile_coordinate
+from .marginals import deposit, profile_coordinate
 from .pair import check_range, minimum_image
 
 
@@ -43,40 +43,55 @@ def _forces(x, y, cell, *, energy, exclude_self: bool):
     return jnp.sum(f[..., None] * dr, axis=1)
 
 
-def correlation_force(positions, cell, bins: int, energy, cutoff: float) -> dict:
-    """``{"x", "interaction", "mean_field", "correlation"}`` (each term ``(mean, s.e.)`` per bin,
-    force per unit length along the first lattice vector); ``energy``: U(r) (JAX, scalar r),
-    ``cutoff``: its range. Needs an even number R ≥ 4 of replicas (disjoint pairs)."""
+def pair_forces(positions, cell, energy, cutoff: float) -> tuple[np.ndarray, np.ndarray]:
+    """``(intra, cross)``, each ``[R, N, d]``: the interaction force on every particle from the others
+    of its replica, and from all particles of its partner replica r ^ 1 (0↔1, 2↔3, …; module
+    docstring). ``energy``: U(r) (JAX, scalar r), ``cutoff``: its range (≤ half the smallest cell
+    width). Needs an even number R ≥ 4 of replicas (disjoint pairs); one replica at a time
+    (``lax.map``), so the memory is that of one N × N pair array."""
     x = np.asarray(positions, dtype=float)
-    R, n, _ = x.shape
+    R = x.shape[0]
     if R < 4 or R % 2:
-        raise ValueError(f"correlation_force needs an even number R ≥ 4 of replicas; got {R}")
+        raise ValueError(f"the correlation force needs an even number R ≥ 4 of replicas; got {R}")
     check_range(cell, cutoff, key="interaction.cutoff")
+    intra, cross = _all_forces(jnp.asarray(x), jnp.asarray(np.asarray(cell, dtype=float)), energy=energy)
+    return np.asarray(intra), np.asarray(cross)
+
+
+@partial(jax.jit, static_argnames=("energy",))
+def _all_forces(xs, cell, *, energy):
+    partner = xs[jnp.arange(xs.shape[0]) ^ 1]
+    intra = jax.lax.map(lambda a: _forces(a, a, cell, energy=energy, exclude_self=True), xs)
+    cross = jax.lax.map(lambda ab: _forces(ab[0], ab[1], cell, energy=energy, exclude_self=False),
+                        (xs, partner))
+    return intra, cross
+
+
+def blocks(a):
+    """Means over the disjoint replica pairs (2m, 2m+1): independent blocks ``[R/2, ...]``."""
+    a = np.asarray(a)
+    return 0.5 * (a[0::2] + a[1::2])
+
+
+def correlation_force(positions, cell, bins: int, energy, cutoff: float, forces=None) -> dict:
+    """``{"x", "interaction", "mean_field", "correlation"}`` (each term ``(mean, s.e.)`` per bin,
+    force per unit length along the first lattice vector, bin averages); ``energy``: U(r) (JAX,
+    scalar r), ``cutoff``: its range. Needs an even number R ≥ 4 of replicas (disjoint pairs).
+    ``forces``: the ``(intra, cross)`` of :func:`pair_forces` when already computed."""
+    x = np.asarray(positions, dtype=float)
+    n = x.shape[1]
     cell = np.asarray(cell, dtype=float)
+    intra, cross = forces if forces is not None else pair_forces(x, cell, energy, cutoff)
     axis_dir = cell[:, 0] / np.linalg.norm(cell[:, 0])
     coord, length = profile_coordinate(x, cell)
-    h = length / bins
-    k = np.minimum((coord / h).astype(int), bins - 1)
-    H = jnp.asarray(cell)
-
-    def binned(f):
-        out = np.zeros((R, bins))
-        np.add.at(out, (np.arange(R)[:, None], k), np.asarray(f) @ axis_dir)
-        return out / h
-
-    xs = jnp.asarray(x)
-    partner = np.arange(R) ^ 1  # 0↔1, 2↔3, …
-    intra = binned(jax.vmap(lambda a: _forces(a, a, H, energy=energy, exclude_self=True))(xs))
-    cross = binned(jax.vmap(lambda a, b: _forces(a, b, H, energy=energy, exclude_self=False))(
-        xs, xs[partner]))
-    blocks = lambda a: 0.5 * (a[0::2] + a[1::2])  # noqa: E731 - independent pairs of replicas
-    factor = (n - 1) / n
+    intra = blocks(deposit(coord, length, bins, intra @ axis_dir))
+    mean_field = (n - 1) / n * blocks(deposit(coord, length, bins, cross @ axis_dir))
     return {
-        "x": (np.arange(bins) + 0.5) * h,
-        "interaction": mean_stderr(blocks(intra)),
-        "mean_field": mean_stderr(factor * blocks(cross)),
-        "correlation": mean_stderr(blocks(intra) - factor * blocks(cross)),
+        "x": (np.arange(bins) + 0.5) * length / bins,
+        "interaction": mean_stderr(intra),
+        "mean_field": mean_stderr(mean_field),
+        "correlation": mean_stderr(intra - mean_field),
     }
 
 
-__all__ = ["correlation_force"]
+__all__ = ["blocks", "correlation_force", "pair_forces"]

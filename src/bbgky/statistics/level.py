@@ -10,7 +10,14 @@ are averages over independent replicas; :mod:`.ensemble`),
   (:func:`.pair.pair_correlation_plane`) and its harmonics $g_l^{c,s}(r)$, l = 0, 2
   (:func:`.pair.pair_correlation_harmonics`);
 * the density profile $n(x)$ along the first lattice vector (:func:`.marginals.density_profile`);
-* the pair velocity covariance $K_{ij}(r)$ (:func:`.marginals.velocity_covariance`).
+* the pair velocity covariance $K_{ij}(r)$ (:func:`.marginals.velocity_covariance`);
+* the velocity marginals of each component of w (:func:`.marginals.velocity_marginals`), the bulk
+  velocity U(x) and kinetic pressure $P_{\rm kin}(x)$ along the profile axis
+  (:func:`.marginals.flow_profiles`);
+* with R ≥ 4 replicas and a radial pair potential: the correlation force C(x)
+  (:func:`.correlation_force.correlation_force`, from the first 2⌊R/2⌋ replicas) and, without a
+  flow, the momentum balance term by term (:mod:`.balance`; per-block records, so that the time
+  derivative and the time average get exact standard errors in ``finish``).
 
 Each is the mean over replicas with its standard error (``<name>_stderr``; jackknife for the
 covariance, a ratio of means). Records travel in the particle level's checkpoints, so a resumed
@@ -28,11 +35,12 @@ import xarray as xr
 
 from ..config import Config, to_toml
 from ..errors import ConfigError
+from ..models.potentials import REGISTRY
 from ..output import level_dataset, write_atomic
 from ..particles import lattice
 from ..particles.frames import Frame
-from ..particles.level import replicas
-from . import marginals, pair
+from ..particles.level import build_system, external_potential, replicas
+from . import balance, correlation_force, marginals, pair
 from .ensemble import mean_stderr
 
 #: name -> (dimensions after ``time``, units, long_name) of statistics.nc (INTERFACE.md).
@@ -46,7 +54,25 @@ VARIABLES = {
                         "vector, mean over replicas"),
     "velocity_covariance": (("r", "i", "j"), "epsilon/m", "pair covariance of peculiar velocities "
                             "<(w_a - u)_i (w_b - u)_j> of pairs at separation r"),
+    "velocity_marginal": (("i", "v"), "(epsilon/m)^-1/2", "probability density of the component w_i "
+                          "of the peculiar velocity (one-particle marginal), mean over replicas"),
+    "bulk_velocity": (("x", "i"), "(epsilon/m)^1/2", "bulk velocity U_i(x) = j_i/n along the first "
+                      "lattice vector (bin averages; jackknife over replicas)"),
+    "kinetic_pressure": (("x", "i", "j"), "epsilon sigma-1", "kinetic pressure P_kin,ij(x) = "
+                         "Pi_ij - j_i j_j/n per unit length along the first lattice vector (bin "
+                         "averages; jackknife over replicas)"),
+    "correlation_force": (("x",), "epsilon sigma-2", "correlation force C(x) = int F(x - x') "
+                          "rho_2(x, x') dx' along the first lattice vector, per unit length (bin "
+                          "averages; blocks of two replicas)"),
+    "momentum_balance": (("term", "x"), "epsilon sigma-2", "momentum balance along the first lattice "
+                         "vector, term by term (hat-smoothed, per unit length; residual = "
+                         "time_derivative + flux_divergence - external - mean_field - correlation - "
+                         "thermostat)"),
 }
+
+#: dimensions on the profile grid: renamed x -> x_profile in statistics.nc.
+_ON_PROFILE = ("density_profile", "bulk_velocity", "kinetic_pressure", "correlation_force",
+               "momentum_balance")
 
 
 def _stderr_spec(name: str) -> tuple:
@@ -108,6 +134,15 @@ class StatisticsObserver:
         self.stats = cfg.levels.statistics
         self.r_max = pair_range(cfg)
         self.d = cfg.system.dimension
+        theta = max(cfg.system.temperature, cfg.thermostat.temperature if cfg.thermostat else 0.0)
+        self.v_max = self.stats.velocity_range or 5.0 * float(np.sqrt(theta))
+        self.paired = 2 * (replicas(cfg) // 2) if replicas(cfg) >= 4 else 0  # replicas in blocks
+        self.potential = None
+        if self.paired and cfg.interaction.potential in REGISTRY:
+            self.potential = build_system(cfg).potential
+        self.balance = self.potential is not None and cfg.flow is None
+        self.friction = float(cfg.thermostat.damping) if cfg.thermostat is not None else 0.0
+        self.external = external_potential(cfg)
 
     def observe(self, frame: Frame) -> dict[str, np.ndarray]:
         s, x, cell = self.stats, frame.position, frame.cell
@@ -132,6 +167,23 @@ class StatisticsObserver:
                                                     s.covariance_bins, self.r_max)
         out["velocity_covariance"], out["velocity_covariance_stderr"] = k, k_se
         out["covariance_r"] = rc
+        w = frame.peculiar_velocity
+        v, f = marginals.velocity_marginals(w, s.velocity_bins, self.v_max)
+        put("velocity_marginal", f)
+        out["velocity_v"] = v
+        flow = marginals.flow_profiles(x, w, cell, s.profile_bins)
+        for name in ("bulk_velocity", "kinetic_pressure"):
+            out[name], out[f"{name}_stderr"] = flow[name]
+        if self.potential is not None:
+            xb, wb, pot = x[: self.paired], w[: self.paired], self.potential
+            forces = correlation_force.pair_forces(xb, cell, pot.energy, pot.cutoff)
+            cf = correlation_force.correlation_force(xb, cell, s.profile_bins, pot.energy, pot.cutoff,
+                                                     forces=forces)
+            out["correlation_force"], out["correlation_force_stderr"] = cf["correlation"]
+            if self.balance:
+                out["balance_blocks"] = balance.balance_blocks(xb, wb, cell, s.profile_bins, pot.energy,
+                                                               pot.cutoff, self.external, self.friction,
+                                                               forces=forces)
         return out
 
     def finish(self, times: np.ndarray, records: dict[str, np.ndarray], out: Path) -> xr.Dataset:
@@ -139,12 +191,19 @@ class StatisticsObserver:
         first lattice vector at t0)."""
         rec = dict(records)
         coords = {"r": rec.pop("r")[0], "x_profile": rec.pop("profile_x")[0],
-                  "r_covariance": rec.pop("covariance_r")[0]}
+                  "r_covariance": rec.pop("covariance_r")[0], "v": rec.pop("velocity_v")[0]}
+        average = None
+        if "balance_blocks" in rec:  # per-block records -> mean and s.e., with ∂t(ρU) over frames
+            per_block = balance.with_time_derivative(times, rec.pop("balance_blocks"))
+            summary = balance.summarise(per_block)
+            rec["momentum_balance"], rec["momentum_balance_stderr"] = summary["momentum_balance"]
+            average = summary["momentum_balance_average"]
         if "plane_x" in rec:
             coords["x"], coords["y"] = rec.pop("plane_x")[0], rec.pop("plane_y")[0]
         spec = {**VARIABLES, **{f"{k}_stderr": _stderr_spec(k) for k in VARIABLES}}
         # the profile and covariance have their own grids: rename their dimensions
-        rename = {"density_profile": {"x": "x_profile"}, "velocity_covariance": {"r": "r_covariance"}}
+        rename = {**{name: {"x": "x_profile"} for name in _ON_PROFILE},
+                  "velocity_covariance": {"r": "r_covariance"}}
         for base, mapping in rename.items():
             for name in (base, f"{base}_stderr"):
                 dims, units, long_name = spec[name]
@@ -154,19 +213,35 @@ class StatisticsObserver:
                  "normalization": self.stats.normalization,
                  "ensemble": f"{R} independent replicas; variables are means over replicas, "
                              "<name>_stderr their standard errors (jackknife for velocity_covariance)"}
+        if self.potential is not None:
+            attrs["blocks"] = (f"correlation_force and momentum_balance: {self.paired // 2} independent "
+                               "blocks of two replicas (2m, 2m+1); the mean field from forces between "
+                               "the two replicas of a block")
         ds = level_dataset(times, rec, level="statistics", config_toml=to_toml(self.cfg),
                            seed=self.cfg.system.seed, extra_vars=spec, attrs=attrs)
-        units = {"r": "sigma", "x_profile": "sigma", "r_covariance": "sigma", "x": "sigma", "y": "sigma"}
+        if average is not None:  # stationary balance: the average over the saved times
+            for name, values in zip(("momentum_balance_average", "momentum_balance_average_stderr"),
+                                    average, strict=True):
+                what = "standard error of: " if name.endswith("stderr") else ""
+                ds[name] = (("term", "x_profile"), values,
+                            {"units": "epsilon sigma-2", "long_name": f"{what}momentum balance averaged "
+                             "over the saved times (per block first: the s.e. includes correlation in "
+                             "time)"})
+        units = {"r": "sigma", "x_profile": "sigma", "r_covariance": "sigma", "x": "sigma", "y": "sigma",
+                 "v": "(epsilon/m)^1/2"}
         names = {"r": "pair separation |r| (bin centre)", "x_profile": "coordinate along the first "
                  "lattice vector (bin centre)", "r_covariance": "pair separation |r| of the velocity "
                  "covariance (bin centre)", "x": "flow-plane separation x (bin centre)",
-                 "y": "flow-plane separation y (bin centre)"}
+                 "y": "flow-plane separation y (bin centre)", "v": "velocity component (bin centre)"}
         ds = ds.assign_coords({k: (k, np.asarray(v), {"units": units[k], "long_name": names[k]})
                                for k, v in coords.items()})
         if "pair_correlation_harmonic" in ds:
             ds = ds.assign_coords(l=("l", np.array([0, 2]), {"long_name": "angular order l"}),
                                   part=("part", np.array([0, 1]),
                                         {"long_name": "0: cos l phi, 1: sin l phi"}))
+        if "momentum_balance" in ds:
+            ds = ds.assign_coords(term=("term", np.array(balance.TERMS), {"long_name": "term of the "
+                                  "momentum balance (docs/statistics.md)"}))
         write_atomic(ds, Path(out) / "statistics.nc")
         return ds
 

@@ -13,6 +13,13 @@ $\ell$ of that vector):
   $n^{(2)} = \mathbb E\sum_{i\ne j}\delta(x_1 - x_i)\delta(x_2 - x_j)$ (:func:`pair_density_residual`).
   The factor (N−1)/N is the tutorial's BBGKY factor: it makes $\rho_2 = 0$ **exactly** for product
   data $f_0^{\otimes N}$, whereas $n^{(2)} - n\otimes n = -n\otimes n/N$ there.
+* velocity marginals $\int f_{N,1}\,dx\,dw_{\ne i}$ of each component of w (:func:`velocity_marginals`,
+  probability densities);
+* flow profiles along the axis (:func:`flow_profiles`): momentum per unit length
+  $j(x) = \mathbb E\sum_i w_i\,\delta(x - x_i)$ (the tutorial's $\rho U$), the bulk velocity
+  $U = j/n$ and the kinetic pressure $P_{\rm kin} = \Pi - j\otimes j/n$,
+  $\Pi(x) = \mathbb E\sum_i w_i\otimes w_i\,\delta(x - x_i)$ (tutorial, "Hydrodynamic Limits":
+  $P = \int f\,(v - U)\otimes(v - U)\,dv$), per unit length like n;
 * velocity covariance of pairs binned by separation,
   $K(r) = \mathbb E\sum_{i\ne j}(w_i - \bar u)\otimes(w_j - \bar u)\,\mathbb 1_{|r_{ij}|\in k} \big/
   \mathbb E\,n_k$ (:func:`velocity_covariance`), $\bar u$ the ensemble mean of w; zero for
@@ -27,7 +34,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 
-from .ensemble import jackknife
+from .ensemble import jackknife, mean_stderr
 from .pair import _as_ensemble, _weighted_pair_histogram, check_range
 
 
@@ -46,6 +53,70 @@ def _histograms(positions, cell, bins: int, axis: int):
     counts = np.zeros((x.shape[0], bins))
     np.add.at(counts, (np.arange(x.shape[0])[:, None], k), 1.0)
     return counts, h, (np.arange(bins) + 0.5) * h
+
+
+def deposit(coord, length: float, bins: int, values=None, kernel: str = "bin") -> np.ndarray:
+    r"""``[R, bins, ...]``: $\sum_i a_i K(x_k - x_i)$ per replica, at the bin centres
+    $x_k = (k + \tfrac12)h$, $h = \ell/\text{bins}$, for particles at ``coord [R, N]`` (in [0, ℓ))
+    carrying ``values [R, N, ...]`` (1 when None). ``kernel``: ``"bin"`` — $K = \mathbb 1_{\rm bin}/h$,
+    the bin average (a histogram per unit length); ``"hat"`` — $K(z) = (1 - |z|/h)_+/h$, periodic
+    (cloud-in-cell: a particle between two centres is shared linearly between them). Both integrate
+    to 1, so $\sum_k(\cdot)h = \sum_i a_i$."""
+    x = np.asarray(coord, dtype=float)
+    R, n = x.shape
+    a = np.ones((R, n)) if values is None else np.asarray(values, dtype=float)
+    h = length / bins
+    out = np.zeros((R, bins, *a.shape[2:]))
+    rows = np.arange(R)[:, None]
+    if kernel == "bin":
+        np.add.at(out, (rows, np.minimum((x / h).astype(int), bins - 1)), a)
+    elif kernel == "hat":
+        u = x / h - 0.5
+        left = np.floor(u)
+        s = (u - left).reshape((R, n) + (1,) * (a.ndim - 2))
+        k = left.astype(int) % bins
+        np.add.at(out, (rows, k), (1 - s) * a)
+        np.add.at(out, (rows, (k + 1) % bins), s * a)
+    else:
+        raise ValueError(f"kernel must be 'bin' or 'hat', got {kernel!r}")
+    return out / h
+
+
+def velocity_marginals(w, bins: int, v_max: float) -> tuple[np.ndarray, np.ndarray]:
+    """``(v, f [R, d, bins])``: the probability density of each component $w_i$ of the one-particle
+    marginal, per replica (histogram on [−v_max, v_max] over the N particles, divided by N·Δv;
+    mass beyond ±v_max is not counted)."""
+    w = np.asarray(w, dtype=float)
+    R, n, d = w.shape
+    edges = np.linspace(-v_max, v_max, bins + 1)
+    dv = edges[1] - edges[0]
+    k = np.floor((w + v_max) / dv).astype(int)
+    inside = (k >= 0) & (k < bins)
+    f = np.zeros((R, d, bins))
+    r_idx, _, c_idx = np.nonzero(inside)
+    np.add.at(f, (r_idx, c_idx, k[inside]), 1.0)
+    return 0.5 * (edges[1:] + edges[:-1]), f / (n * dv)
+
+
+def flow_profiles(positions, w, cell, bins: int, axis: int = 0):
+    """``{"momentum", "bulk_velocity", "kinetic_pressure"}`` along the profile axis (module docstring):
+    bin averages ``[bins, d]``, ``[bins, d]``, ``[bins, d, d]``, each ``(mean, s.e.)`` — the linear
+    momentum over replicas, the ratios U = j/n and P = Π − j⊗j/n by the jackknife."""
+    x = _as_ensemble(positions)
+    w = np.asarray(w, dtype=float).reshape(x.shape)
+    coord, length = profile_coordinate(x, cell, axis)
+    n = deposit(coord, length, bins)
+    j = deposit(coord, length, bins, w)
+    pi = deposit(coord, length, bins, w[..., :, None] * w[..., None, :])
+
+    def velocity(n, j):
+        return j / np.maximum(n, 1e-300)[:, None]
+
+    def pressure(n, j, pi):
+        return pi - j[:, :, None] * j[:, None, :] / np.maximum(n, 1e-300)[:, None, None]
+
+    return {"momentum": mean_stderr(j), "bulk_velocity": jackknife(velocity, n, j),
+            "kinetic_pressure": jackknife(pressure, n, j, pi)}
 
 
 def density_profile(positions, cell, bins: int, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -97,4 +168,5 @@ def velocity_covariance(positions, peculiar_velocity, cell, bins: int, r_max: fl
     return 0.5 * (edges[1:] + edges[:-1]), value, se
 
 
-__all__ = ["density_profile", "pair_density_residual", "profile_coordinate", "velocity_covariance"]
+__all__ = ["density_profile", "deposit", "flow_profiles", "pair_density_residual", "profile_coordinate",
+           "velocity_covariance", "velocity_marginals"]
