@@ -43,6 +43,8 @@ $$ C_{\rm qe}(x) = \int F(x - x')\,\rho(x)\rho(x')\,[g(|x - x'|) - 1]\,dx' . $$
 
 from __future__ import annotations
 
+from functools import cache
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -112,6 +114,12 @@ def summarise(per_block) -> dict[str, tuple[np.ndarray, np.ndarray]]:
             "momentum_balance_average": mean_stderr(per_block.mean(axis=0), axis=0)}
 
 
+@cache
+def _derivative(energy):
+    """U'(r) elementwise on a 1-D array (jitted once per potential)."""
+    return jax.jit(jax.vmap(jax.grad(energy)))
+
+
 def axial_kernel(s, r, g, energy, dimension: int, particles: int, r_cut: float, nodes: int = 400):
     r"""$K(s) = \int d^{d-1}r_\perp\, F_x(s, r_\perp)\,[g(r) - \tfrac{N-1}{N}]$, $r = \sqrt{s^2 + r_\perp^2}$,
     $F_x = -U'(r)\,s/r$: the pair force along the axis weighted by the pair correlation, integrated
@@ -121,7 +129,7 @@ def axial_kernel(s, r, g, energy, dimension: int, particles: int, r_cut: float, 
     g = (N−1)/N beyond the last); ``r_cut``: the range of U. Gauss–Legendre in $r_\perp$."""
     s = np.asarray(s, dtype=float)
     ideal = (particles - 1) / particles
-    du = jax.vmap(jax.grad(energy))
+    du = _derivative(energy)
 
     def weight(rr):
         return np.interp(rr, r, g, left=g[0], right=ideal) - ideal
@@ -129,7 +137,8 @@ def axial_kernel(s, r, g, energy, dimension: int, particles: int, r_cut: float, 
     def fx(sv, rp):
         rr = np.sqrt(sv * sv + rp * rp)
         safe = np.maximum(rr, 1e-12)
-        return -np.asarray(du(jnp.asarray(safe))) * sv / safe * weight(rr) * (rr < r_cut)
+        dudr = np.asarray(du(jnp.asarray(safe.ravel()))).reshape(safe.shape)
+        return -dudr * sv / safe * weight(rr) * (rr < r_cut)
 
     if dimension == 1:
         return fx(s, 0.0)
