@@ -412,6 +412,8 @@ class StatisticsLevel(_Table):
                                "{1, cos k_m x, sin k_m x} × v^p")
     n_study_velocity_order: int = Field(2, ge=0, le=4, description="n_study: largest velocity power p "
                                         "of the test family")
+    average_from: float = Field(0.0, ge=0, description="momentum_balance_average: average over the "
+                                "saves at t ≥ average_from (skip the approach to equilibrium); < time.end")
     velocity_bins: int = Field(40, ge=2, le=100_000, description="bins of the velocity marginals of "
                                "each component of w on [−velocity_range, velocity_range]")
     velocity_range: Positive | None = Field(

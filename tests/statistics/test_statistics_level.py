@@ -40,13 +40,19 @@ def test_statistics_nc_has_the_interface_variables(run_dir):
         assert T == 3  # t0 and two saves
         shapes = {"pair_correlation": (T, 12), "pair_correlation_plane": (T, 8, 8),
                   "pair_correlation_harmonic": (T, 2, 2, 12), "density_profile": (T, 5),
-                  "velocity_covariance": (T, 4, D, D)}
+                  "velocity_covariance": (T, 4, D, D), "velocity_marginal": (T, D, 40),
+                  "bulk_velocity": (T, 5, D), "kinetic_pressure": (T, 5, D, D), "correlation_force": (T, 5),
+                  "momentum_balance": (T, 7, 5)}
         for name, shape in shapes.items():
             for var in (name, f"{name}_stderr"):
                 assert ds[var].shape == shape, var
                 assert ds[var].attrs["units"] and ds[var].attrs["long_name"]
         assert "[levels.statistics]" in ds.attrs["configuration"] and ds.attrs["replicas"] == R
         assert np.all(np.isfinite(ds.pair_correlation)) and np.all(ds.pair_correlation_stderr > 0)
+        assert ds.momentum_balance_average.shape == (7, 5) and list(ds.term.values)[-1] == "residual"
+        # velocity marginals are probability densities: mass 1 up to the tails beyond ±5 sqrt(θ)
+        dv = float(ds.v[1] - ds.v[0])
+        np.testing.assert_allclose(ds.velocity_marginal.sum("v") * dv, 1.0, atol=1e-3)
         # particles per unit length along x integrate to N
         n = ds.density_profile.values
         np.testing.assert_allclose(n.sum(axis=1) * float(ds.x_profile[1] - ds.x_profile[0]), N)
@@ -72,6 +78,9 @@ def test_statistics_needs_particles_and_a_range_within_the_cell():
     with pytest.raises(ConfigError) as exc:  # box side sqrt(32/0.05) ≈ 25.3: half ≈ 12.6
         runner.validate(_data(pair_range=13.0))
     assert [k for k, _ in exc.value.problems] == ["levels.statistics.pair_range"]
+    with pytest.raises(ConfigError) as exc:
+        runner.validate(_data(average_from=0.2))
+    assert [k for k, _ in exc.value.problems] == ["levels.statistics.average_from"]
     assert runner.validate(_data(pair_range=12.0)).levels.statistics.pair_range == 12.0
 
 

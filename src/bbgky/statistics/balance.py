@@ -105,13 +105,14 @@ def with_time_derivative(times, per_block) -> np.ndarray:
     return out
 
 
-def summarise(per_block) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def summarise(per_block, times, average_from: float = 0.0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """``{"momentum_balance": (mean [T, 7, bins], s.e.), "momentum_balance_average": (mean [7, bins],
-    s.e.)}`` over the independent blocks; the average is over the saved times (per block first, so
-    its standard error includes the correlation in time)."""
+    s.e.)}`` over the independent blocks; the average is over the saved times ≥ ``average_from``
+    (per block first, so its standard error includes the correlation in time)."""
     per_block = np.asarray(per_block)
+    late = np.asarray(times, dtype=float) >= average_from - 1e-9
     return {"momentum_balance": mean_stderr(per_block, axis=1),
-            "momentum_balance_average": mean_stderr(per_block.mean(axis=0), axis=0)}
+            "momentum_balance_average": mean_stderr(per_block[late].mean(axis=0), axis=0)}
 
 
 @cache

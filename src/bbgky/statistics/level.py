@@ -112,6 +112,9 @@ def check(cfg: Config) -> None:
     if cfg.levels.particles is None:
         raise ConfigError([("levels.statistics", "the statistics level observes the particle level; "
                             "add [levels.particles] (or remove [levels.statistics])")])
+    if stats.average_from >= cfg.time.end:
+        raise ConfigError([("levels.statistics.average_from", f"{stats.average_from:g} leaves no save to "
+                            f"average; allowed: 0 ≤ average_from < time.end = {cfg.time.end:g}")])
     if cfg.initial.kind == "file" or stats.pair_range is None:
         return  # a file brings its own cell: the estimators check the range on every frame
     bound, when = range_bound(cfg)
@@ -195,7 +198,7 @@ class StatisticsObserver:
         average = None
         if "balance_blocks" in rec:  # per-block records -> mean and s.e., with ∂t(ρU) over frames
             per_block = balance.with_time_derivative(times, rec.pop("balance_blocks"))
-            summary = balance.summarise(per_block)
+            summary = balance.summarise(per_block, times, self.stats.average_from)
             rec["momentum_balance"], rec["momentum_balance_stderr"] = summary["momentum_balance"]
             average = summary["momentum_balance_average"]
         if "plane_x" in rec:
@@ -225,8 +228,8 @@ class StatisticsObserver:
                 what = "standard error of: " if name.endswith("stderr") else ""
                 ds[name] = (("term", "x_profile"), values,
                             {"units": "epsilon sigma-2", "long_name": f"{what}momentum balance averaged "
-                             "over the saved times (per block first: the s.e. includes correlation in "
-                             "time)"})
+                             f"over the saves at t >= {self.stats.average_from:g} (per block first: the "
+                             "s.e. includes correlation in time)"})
         units = {"r": "sigma", "x_profile": "sigma", "r_covariance": "sigma", "x": "sigma", "y": "sigma",
                  "v": "(epsilon/m)^1/2"}
         names = {"r": "pair separation |r| (bin centre)", "x_profile": "coordinate along the first "
