@@ -17,7 +17,8 @@ replicas, saves every time unit. Two runs:
    largest |C|/s.e. over bins, and the amplitude of its sin(kx) component with its s.e.); the
    closure C_qe from the homogeneous g(r) and the trap's density profile against the measured C.
 
-Run: ``PYTHONPATH=src python validation/statistics_cosine_trap.py [R] [t_end]`` (defaults 64, 40).
+Run: ``PYTHONPATH=src python validation/statistics_cosine_trap.py [R] [t_end]`` (defaults 64, 60;
+measured results in docs/statistics.md).
 """
 
 from __future__ import annotations
@@ -70,9 +71,8 @@ def run(replicas: int, t_end: float, trap: bool) -> xr.Dataset:
 
 
 def sine_amplitude(x, values, stderr):
-    """The sin(kx) component (2/B) Σ c_b sin(k x_b) and its s.e. (bins independent: an upper bound
-    is not needed — blocks are independent, bins of one block are not, so this s.e. is only
-    indicative; the per-bin z is the strict check)."""
+    """The sin(kx) component (2/B) Σ_b c_b sin(k x_b) of a profile on B points, and its s.e. treating
+    the points as independent (they are not quite: the per-point |z| is the strict check)."""
     s = np.sin(K * x)
     return 2 / len(x) * np.sum(values * s), 2 / len(x) * np.sqrt(np.sum((stderr * s) ** 2))
 
@@ -91,7 +91,7 @@ def main() -> None:
 
     mean, err = trap.momentum_balance_average.values, trap.momentum_balance_average_stderr.values
     print(f"\ntrap momentum balance (time average over the saves at t ≥ {AVERAGE_FROM:g}, "
-          f"{trap.attrs['blocks'].split(' ')[2]} blocks): max over x")
+          f"{replicas // 2} blocks): max over x")
     print(f"{'term':16s} {'max |term|':>11s} {'s.e. there':>11s} {'max |z|':>8s}")
     for k, term in enumerate(TERMS):
         i = int(np.argmax(np.abs(mean[k])))

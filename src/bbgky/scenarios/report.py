@@ -338,7 +338,7 @@ def studies_section(studies: dict[str, xr.Dataset], out: Path) -> Section:
 def statistics_section(cfg: Config, out: Path) -> Section | None:
     """g(r) at the last save from ``statistics.nc`` (``[levels.statistics]``), with its ±2 s.e.
     band over replicas and the ideal-gas value of the configured normalisation."""
-    from ..statistics.plots import plot_pair_correlation
+    from ..statistics.plots import plot_momentum_balance, plot_pair_correlation
 
     path = out / "statistics.nc"
     if not path.is_file():
@@ -347,6 +347,11 @@ def statistics_section(cfg: Config, out: Path) -> Section | None:
         last = ds.isel(time=-1)
         r, g, se = last.r.values, last.pair_correlation.values, last.pair_correlation_stderr.values
         t, R, norm = float(last.time), int(ds.attrs["replicas"]), str(ds.attrs["normalization"])
+        balance = None
+        if "momentum_balance_average" in ds:
+            balance = (ds.x_profile.values, [str(v) for v in ds.term.values],
+                       ds.momentum_balance_average.values, ds.momentum_balance_average_stderr.values,
+                       ds.momentum_balance_average.attrs["long_name"])
     n = cfg.system.particles
     ideal = 1.0 if norm == "finite_size" else (n - 1) / n
     plot_pair_correlation(r, g, se, out / "pair_correlation.png", expected=ideal,
@@ -355,7 +360,16 @@ def statistics_section(cfg: Config, out: Path) -> Section | None:
     text = [f"Pair correlation at t = {t:.4g} from {R} replicas ({norm} normalisation; an ideal gas "
             f"gives {ideal:.4g}, the dashed line). First peak g = {pm(g[k], se[k])} at r = {r[k]:.3g}. "
             "All estimators are in statistics.nc."]
-    return Section("Pair correlation (statistics level)", text, images=["pair_correlation.png"])
+    images = ["pair_correlation.png"]
+    if balance is not None:
+        x, terms, mean, err, what = balance
+        plot_momentum_balance(x, terms, mean, err, out / "momentum_balance.png")
+        z = np.abs(mean[-1] / np.maximum(err[-1], 1e-300))
+        c = np.abs(mean[terms.index("correlation")] / np.maximum(err[terms.index("correlation")], 1e-300))
+        text.append(f"Momentum balance ({what}): residual within {z.max():.2f} s.e. in every bin (0 "
+                    f"expected); correlation force C up to {c.max():.2f} s.e. from 0.")
+        images.append("momentum_balance.png")
+    return Section("Pair correlation (statistics level)", text, images=images)
 
 
 def _guarded(heading: str, build, *args) -> Section | None:

@@ -34,6 +34,28 @@ def plot_pair_correlation(r, g, stderr, path, *, expected: float | None = None, 
     return Path(path)
 
 
+def plot_momentum_balance(x, terms, mean, stderr, path, *, title: str = "momentum balance") -> Path:
+    """Every term of the momentum balance against x (``mean``/``stderr`` ``[term, x]``), the
+    residual with its ±2 s.e. band."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5.6, 3.6))
+    for name, m, se in zip(terms, mean, stderr, strict=True):
+        if name == "residual":
+            ax.fill_between(x, m - 2 * se, m + 2 * se, color="k", alpha=0.15, label="residual ±2 s.e.")
+            ax.plot(x, m, "k.-", lw=1.0)
+        else:
+            ax.plot(x, m, lw=1.2, label=name)
+    ax.axhline(0.0, color="k", lw=0.5)
+    ax.set_xlabel("x")
+    ax.set_ylabel("force per unit length")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return Path(path)
+
+
 def plot_pair_correlation_plane(x, y, g, path, *, title: str = "g(r⃗) in the flow plane") -> Path:
     """Heat map of g(r⃗) (NaN outside r_max left blank)."""
     plt = _pyplot()
