@@ -350,8 +350,7 @@ def statistics_section(cfg: Config, out: Path) -> Section | None:
         balance = None
         if "momentum_balance_average" in ds:
             balance = (ds.x_profile.values, [str(v) for v in ds.term.values],
-                       ds.momentum_balance_average.values, ds.momentum_balance_average_stderr.values,
-                       ds.momentum_balance_average.attrs["long_name"])
+                       ds.momentum_balance_average.values, ds.momentum_balance_average_stderr.values)
     n = cfg.system.particles
     ideal = 1.0 if norm == "finite_size" else (n - 1) / n
     plot_pair_correlation(r, g, se, out / "pair_correlation.png", expected=ideal,
@@ -362,12 +361,14 @@ def statistics_section(cfg: Config, out: Path) -> Section | None:
             "All estimators are in statistics.nc."]
     images = ["pair_correlation.png"]
     if balance is not None:
-        x, terms, mean, err, what = balance
+        x, terms, mean, err = balance
         plot_momentum_balance(x, terms, mean, err, out / "momentum_balance.png")
         z = np.abs(mean[-1] / np.maximum(err[-1], 1e-300))
         c = np.abs(mean[terms.index("correlation")] / np.maximum(err[terms.index("correlation")], 1e-300))
-        text.append(f"Momentum balance ({what}): residual within {z.max():.2f} s.e. in every bin (0 "
-                    f"expected); correlation force C up to {c.max():.2f} s.e. from 0.")
+        text.append(f"Momentum balance along x, averaged over the saves at t ≥ "
+                    f"{cfg.levels.statistics.average_from:g} (docs/statistics.md): the residual is within "
+                    f"{z.max():.2f} s.e. in every bin (0 expected); the correlation force C reaches "
+                    f"{c.max():.2f} s.e. from 0.")
         images.append("momentum_balance.png")
     return Section("Pair correlation (statistics level)", text, images=images)
 
