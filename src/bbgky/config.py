@@ -414,6 +414,9 @@ class StatisticsLevel(_Table):
                                         "of the test family")
     average_from: float = Field(0.0, ge=0, description="momentum_balance_average: average over the "
                                 "saves at t ≥ average_from (skip the approach to equilibrium); < time.end")
+    closure_reference: str | None = Field(
+        None, description="statistics.nc of a homogeneous run of the same system: its g(r) (saves at t "
+        "≥ its average_from) gives the quasi-equilibrium closure correlation_force_closure(time, x)")
     velocity_bins: int = Field(40, ge=2, le=100_000, description="bins of the velocity marginals of "
                                "each component of w on [−velocity_range, velocity_range]")
     velocity_range: Positive | None = Field(

@@ -84,6 +84,17 @@ def test_statistics_needs_particles_and_a_range_within_the_cell():
     assert runner.validate(_data(pair_range=12.0)).levels.statistics.pair_range == 12.0
 
 
+def test_closure_reference_is_checked(run_dir, tmp_path):
+    """A homogeneous statistics.nc of the same potential is accepted as the closure's g(r); a missing
+    file or a trapped run is refused with the key."""
+    ok = runner.validate(_data(closure_reference=str(run_dir / "statistics.nc")))
+    assert ok.levels.statistics.closure_reference.endswith("statistics.nc")
+    for path in (tmp_path / "missing.nc", run_dir / "particles.nc"):
+        with pytest.raises(ConfigError) as exc:
+            runner.validate(_data(closure_reference=str(path)))
+        assert [k for k, _ in exc.value.problems] == ["levels.statistics.closure_reference"]
+
+
 def test_statistics_refused_by_the_cli_with_exit_2(tmp_path):
     from typer.testing import CliRunner
 

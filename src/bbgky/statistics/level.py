@@ -28,6 +28,7 @@ compare): use ``[ensemble] replicas`` ≥ 2 for error bars.
 from __future__ import annotations
 
 import itertools
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -115,6 +116,11 @@ def check(cfg: Config) -> None:
     if stats.average_from >= cfg.time.end:
         raise ConfigError([("levels.statistics.average_from", f"{stats.average_from:g} leaves no save to "
                             f"average; allowed: 0 ≤ average_from < time.end = {cfg.time.end:g}")])
+    if stats.closure_reference is not None:
+        if cfg.flow is not None:
+            raise ConfigError([("levels.statistics.closure_reference", "the closure is built along the "
+                                "axis of a fixed cell; allowed: no [flow] with closure_reference")])
+        _reference_pair_correlation(cfg)  # raises a ConfigError naming the key
     if cfg.initial.kind == "file" or stats.pair_range is None:
         return  # a file brings its own cell: the estimators check the range on every frame
     bound, when = range_bound(cfg)
@@ -124,6 +130,32 @@ def check(cfg: Config) -> None:
         raise ConfigError([("levels.statistics.pair_range", f"{stats.pair_range:g} exceeds half the "
                             f"smallest cell width {bound:.6g}{at}; allowed: 0 < pair_range ≤ {bound:.6g} "
                             "(or more particles / a shorter time.end)")])
+
+
+def _reference_pair_correlation(cfg: Config) -> tuple[np.ndarray, np.ndarray]:
+    """``(r, g)`` of ``levels.statistics.closure_reference``: the homogeneous g(r) averaged over its
+    saves at t ≥ its ``average_from``, converted to the "exact" normalisation at this run's N (the
+    closure uses g − (N−1)/N: :func:`.balance.axial_kernel`)."""
+    key, path = "levels.statistics.closure_reference", cfg.levels.statistics.closure_reference
+    allowed = ("allowed: the statistics.nc of a homogeneous run (no [external]) of the same potential, "
+               "with a pair range reaching the interaction cut-off")
+    try:
+        with xr.open_dataset(path) as ds:
+            late = ds.time.values >= float(ds.attrs.get("average_from", 0.0)) - 1e-9
+            r, g = ds.r.values, ds.pair_correlation.values[late].mean(axis=0)
+            norm = str(ds.attrs["normalization"])
+            ref_cfg = tomllib.loads(str(ds.attrs["configuration"]))
+            n_ref = int(ref_cfg["system"]["particles"])
+    except Exception as exc:  # any reader error: the file is not what the key needs
+        raise ConfigError([(key, f"{path!r} cannot be read as a statistics.nc ({type(exc).__name__}); "
+                            f"{allowed}")]) from None
+    if "external" in ref_cfg or ref_cfg.get("interaction", {}).get("potential") != cfg.interaction.potential:
+        raise ConfigError([(key, f"{path!r} is not a homogeneous run of potential "
+                            f"{cfg.interaction.potential!r}; {allowed}")])
+    if norm == "exact":  # to the ideal-gas value 1, then to this run's (N−1)/N
+        g = g * n_ref / (n_ref - 1)
+    n = cfg.system.particles
+    return r, g * (n - 1) / n
 
 
 class StatisticsObserver:
@@ -146,6 +178,9 @@ class StatisticsObserver:
         self.balance = self.potential is not None and cfg.flow is None
         self.friction = float(cfg.thermostat.damping) if cfg.thermostat is not None else 0.0
         self.external = external_potential(cfg)
+        self.reference = None
+        if self.stats.closure_reference is not None and self.balance:
+            self.reference = _reference_pair_correlation(cfg)
 
     def observe(self, frame: Frame) -> dict[str, np.ndarray]:
         s, x, cell = self.stats, frame.position, frame.cell
@@ -189,6 +224,17 @@ class StatisticsObserver:
                                                                forces=forces)
         return out
 
+    def _closure(self, x: np.ndarray, n: np.ndarray) -> np.ndarray:
+        """C_qe at every save (:func:`.balance.quasi_equilibrium_force`) from the mean density
+        profile ``n [T, bins]`` and the reference g(r)."""
+        length = self.cfg.box_length()
+        area = length ** (self.d - 1)  # the cross-section V/ℓ of the cubic cell (no flow)
+        r, g = self.reference
+        pot = self.potential
+        return np.stack([balance.quasi_equilibrium_force(x, nt, length, area, r, g, pot.energy, self.d,
+                                                         self.cfg.system.particles, pot.cutoff)
+                         for nt in n])
+
     def finish(self, times: np.ndarray, records: dict[str, np.ndarray], out: Path) -> xr.Dataset:
         """Write ``out/statistics.nc`` (coordinates from the first frame; the profile axis is the
         first lattice vector at t0)."""
@@ -203,7 +249,13 @@ class StatisticsObserver:
             average = summary["momentum_balance_average"]
         if "plane_x" in rec:
             coords["x"], coords["y"] = rec.pop("plane_x")[0], rec.pop("plane_y")[0]
+        if self.reference is not None and "correlation_force" in rec:
+            rec["correlation_force_closure"] = self._closure(coords["x_profile"], rec["density_profile"])
         spec = {**VARIABLES, **{f"{k}_stderr": _stderr_spec(k) for k in VARIABLES}}
+        spec["correlation_force_closure"] = (("x_profile",), "epsilon sigma-2", "quasi-equilibrium "
+                                             "closure C_qe(x) = int F(x - x') rho(x) rho(x') [g(|x - x'|) - "
+                                             "1] dx' from the density profile and the g(r) of "
+                                             "closure_reference (no s.e.: a function of the mean profile)")
         # the profile and covariance have their own grids: rename their dimensions
         rename = {**{name: {"x": "x_profile"} for name in _ON_PROFILE},
                   "velocity_covariance": {"r": "r_covariance"}}
@@ -212,8 +264,9 @@ class StatisticsObserver:
                 dims, units, long_name = spec[name]
                 spec[name] = (tuple(mapping.get(dim, dim) for dim in dims), units, long_name)
         R = replicas(self.cfg)
-        attrs = {"replicas": R, "pair_range": self.r_max, "pair_bins": self.stats.pair_bins,
-                 "normalization": self.stats.normalization,
+        attrs = {"replicas": R, "particles": self.cfg.system.particles, "pair_range": self.r_max,
+                 "pair_bins": self.stats.pair_bins, "normalization": self.stats.normalization,
+                 "average_from": self.stats.average_from,
                  "ensemble": f"{R} independent replicas; variables are means over replicas, "
                              "<name>_stderr their standard errors (jackknife for velocity_covariance)"}
         if self.potential is not None:
