@@ -45,7 +45,8 @@ def test_smoothed_balance_is_exact_along_a_trajectory():
     per_block = balance.with_time_derivative(np.array([0.0, h, 2 * h]), np.stack(frames))[1]
     terms = dict(zip(balance.TERMS, np.moveaxis(per_block, 1, 0), strict=True))
     scale = max(np.abs(terms[k]).max() for k in ("flux_divergence", "external", "mean_field"))
-    assert np.abs(terms["residual"]).max() < 2e-3 * scale, (np.abs(terms["residual"]).max(), scale)
+    # measured 8.0e-7 of the scale: the O(h²) error of the central difference
+    assert np.abs(terms["residual"]).max() < 2e-5 * scale, (np.abs(terms["residual"]).max(), scale)
     for k in ("time_derivative", "flux_divergence", "external", "mean_field", "correlation"):
         assert np.abs(terms[k]).max() > 0.05 * scale, k  # every term matters
 
