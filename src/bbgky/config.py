@@ -132,6 +132,9 @@ class Interaction(_Table):
         "charges", description="dipolar: finite charges, point dipoles p = qℓ, or none (Φ only)")
     accuracy: float = Field(1e-5, description="dipolar: Ewald relative accuracy δ in [1e-13, 1) "
                             "(Gaussian tails e^{-s²} = δ)")
+    ewald_method: Literal["ewald", "pme"] = Field(
+        "ewald", description="dipolar: reciprocal sum by Ewald (O(N·K)) or smooth particle-mesh "
+        "Ewald (FFT grid and B-spline order chosen for the same accuracy)")
     applied_field: list[float] = Field([0.0, 0.0], description="dipolar: uniform applied field E0 "
                                        "(adds −M·E0)")
 
