@@ -185,6 +185,11 @@ class Initial(_Table):
     equilibration: float = Field(
         2.0, ge=0, description="particles: equilibration time at θ0 before t = 0 (lattice start)")
     path: str | None = Field(None, description="file: particle file (extended XYZ, LAMMPS data)")
+    angles: Literal["uniform", "aligned"] = Field(
+        "uniform", description="rotating particles (dipolar): angles uniform on [0, 2π) or all "
+        "equal to initial.angle (a file's angles, when it has them, take precedence)")
+    angle: float = Field(0.0, description="aligned: the common angle θ0 (rad) of the directors "
+                         "d = (cos θ0, sin θ0)")
 
 
 class ParticlesLevel(_Table):

@@ -214,9 +214,9 @@ def check(cfg) -> list[tuple[str, str]]:
                     f"{inter.accuracy})"))
     if len(inter.applied_field) != 2:
         out.append(("interaction.applied_field", "must have 2 components"))
-    if cfg.initial.kind not in ("maxwellian", "lattice"):
+    if cfg.initial.kind not in ("maxwellian", "lattice", "file"):
         out.append(("initial.kind", f"{cfg.initial.kind!r}: the dipolar model starts from "
-                    "'maxwellian' or 'lattice'"))
+                    "'maxwellian', 'lattice' or 'file'"))
     if out:
         return out
     model = DipolarModel.from_config(inter)
