@@ -132,6 +132,9 @@ class Interaction(_Table):
         "charges", description="dipolar: finite charges, point dipoles p = qℓ, or none (Φ only)")
     accuracy: float = Field(1e-5, description="dipolar: Ewald relative accuracy δ in [1e-13, 1) "
                             "(Gaussian tails e^{-s²} = δ)")
+    ewald_method: Literal["ewald", "pme"] = Field(
+        "ewald", description="dipolar: reciprocal sum by Ewald (O(N·K)) or smooth particle-mesh "
+        "Ewald (FFT grid and B-spline order chosen for the same accuracy)")
     applied_field: list[float] = Field([0.0, 0.0], description="dipolar: uniform applied field E0 "
                                        "(adds −M·E0)")
 
@@ -182,6 +185,11 @@ class Initial(_Table):
     equilibration: float = Field(
         2.0, ge=0, description="particles: equilibration time at θ0 before t = 0 (lattice start)")
     path: str | None = Field(None, description="file: particle file (extended XYZ, LAMMPS data)")
+    angles: Literal["uniform", "aligned"] = Field(
+        "uniform", description="rotating particles (dipolar): angles uniform on [0, 2π) or all "
+        "equal to initial.angle (a file's angles, when it has them, take precedence)")
+    angle: float = Field(0.0, description="aligned: the common angle θ0 (rad) of the directors "
+                         "d = (cos θ0, sin θ0)")
 
 
 class ParticlesLevel(_Table):

@@ -102,10 +102,21 @@ def short_range_pair_energy(dr, theta_i, theta_j, exponent, cutoff):
                      - short_range_phi(cutoff**2, dtheta, exponent), 0.0)
 
 
+#: ``accuracy`` δ is the target for the relative RMS error of the molecules' electrostatic forces
+#: and torques. A molecular force is the small difference of the forces on its two sites (and a
+#: dipole's force decays fast), so its relative error exceeds the per-charge figures: measured
+#: (tests/test_particle_mesh.py: N 100, ρ 0.5, q 2, ℓ 0.3) it is ≈ 3.4 × the Ewald tail
+#: e^{-s²} and 15–25 × the SPME estimate R (SPME errors vary on the grid spacing, shorter than
+#: ℓ, so they cancel less between the two sites). The splitting therefore asks these fractions
+#: of δ.
+EWALD_TAIL_FRACTION = 0.1
+MESH_ERROR_FRACTION = 0.02
+
+
 @dataclass(frozen=True)
 class DipolarModel:
     """Parameters of the model ([interaction] keys: charge, bond_length, permittivity,
-    core_exponent, electrostatics, accuracy, inertia; mass m = 1)."""
+    core_exponent, electrostatics, accuracy, ewald_method, inertia; mass m = 1)."""
 
     charge: float = 1.0
     bond_length: float = 0.3
@@ -113,6 +124,7 @@ class DipolarModel:
     core_exponent: float = 12.0
     electrostatics: str = "charges"
     accuracy: float = 1e-5
+    ewald_method: str = "ewald"
     short_range_cutoff: float = 3.0
     mass: float = 1.0
     inertia: float | None = None
@@ -134,12 +146,15 @@ class DipolarModel:
         return self.bond_length if self.electrostatics == "charges" else 0.0
 
     def ewald(self, cell, *, r_cut: float | None = None, alpha: float | None = None,
-              deforming: bool = False, key: str = "interaction.accuracy") -> es.EwaldParameters:
+              deforming: bool = False, key: str = "interaction.accuracy",
+              particles: int | None = None) -> es.EwaldParameters:
         """Ewald parameters for ``cell``: real-space cut-off ``r_cut`` (default the short-range
         cut-off) limited so that molecules within $r_c + \\ell$ stay inside half the smallest
         cell width (the minimum image suffices). ``deforming``: the (reduced) cell of a flow
         changes; widths are taken 2/3 as wide and the reciprocal box is sized for lattice
-        vectors 1.5× as long (LLL-reduced sheared cells stay within both)."""
+        vectors 1.5× as long (LLL-reduced sheared cells stay within both). ``ewald_method =
+        "pme"``: the reciprocal sum on a particle-mesh grid chosen for the same accuracy
+        (``particles``: N, for the cost model of :func:`.particle_mesh.choose_mesh`)."""
         if deforming:
             cell = 1.5 * np.asarray(cell, float)
             widths = es.perpendicular_widths(cell) / 2.25
@@ -151,10 +166,17 @@ class DipolarModel:
                                 f"bond length {self.bond_length} does not fit half the cell width "
                                 f"{0.5 * widths.min():.4g}")])
         r_cut = min(self.short_range_cutoff if r_cut is None else r_cut, limit)
-        s = math.sqrt(math.log(1 / self.accuracy)) if self.accuracy < 1 else 0.0
+        tail = max(EWALD_TAIL_FRACTION * self.accuracy, es.MIN_ACCURACY)
+        s = math.sqrt(math.log(1 / tail)) if tail < 1 else 0.0
         if alpha is None and s > 0:
             alpha = s / r_cut
-        return es.ewald_parameters(cell, self.accuracy, alpha=alpha, max_r_cut=limit, key=key)
+        sites = None
+        if particles is not None:
+            sites = 2 * particles if self.electrostatics == "charges" else particles
+        return es.ewald_parameters(cell, tail, alpha=alpha, max_r_cut=limit, key=key,
+                                   method=self.ewald_method, sites=sites,
+                                   mesh_accuracy=MESH_ERROR_FRACTION * self.accuracy,
+                                   dipoles=self.electrostatics == "point_dipoles")
 
     @classmethod
     def from_config(cls, inter) -> DipolarModel:
@@ -162,7 +184,8 @@ class DipolarModel:
         return cls(charge=inter.charge, bond_length=inter.bond_length,
                    permittivity=inter.permittivity, core_exponent=inter.core_exponent,
                    electrostatics=inter.electrostatics, accuracy=inter.accuracy,
-                   inertia=inter.inertia, applied_field=tuple(inter.applied_field))
+                   ewald_method=inter.ewald_method, inertia=inter.inertia,
+                   applied_field=tuple(inter.applied_field))
 
 
 #: rotation resolved when a thermal rotor turns at most this angle (rad) per step.
@@ -191,9 +214,9 @@ def check(cfg) -> list[tuple[str, str]]:
                     f"{inter.accuracy})"))
     if len(inter.applied_field) != 2:
         out.append(("interaction.applied_field", "must have 2 components"))
-    if cfg.initial.kind not in ("maxwellian", "lattice"):
+    if cfg.initial.kind not in ("maxwellian", "lattice", "file"):
         out.append(("initial.kind", f"{cfg.initial.kind!r}: the dipolar model starts from "
-                    "'maxwellian' or 'lattice'"))
+                    "'maxwellian', 'lattice' or 'file'"))
     if out:
         return out
     model = DipolarModel.from_config(inter)
@@ -207,7 +230,8 @@ def check(cfg) -> list[tuple[str, str]]:
                     f"cut-off {model.short_range_cutoff}; more particles or a higher density"))
     elif model.electrostatics != "none":
         try:
-            model.ewald(side * np.eye(2), deforming=cfg.flow is not None)
+            model.ewald(side * np.eye(2), deforming=cfg.flow is not None,
+                        particles=cfg.system.particles)
         except ConfigError as exc:
             out += exc.problems
     return out

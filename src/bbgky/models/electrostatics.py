@@ -62,6 +62,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..errors import ConfigError
+from . import particle_mesh
 
 EULER_GAMMA = 0.57721566490153286061
 #: the smallest relative accuracy a float64 Ewald sum is asked for.
@@ -139,7 +140,9 @@ class EwaldParameters:
     ``images``: the integer image range $|m_a| \\le$ images[a] of the real-space sums that do not
     use a neighbour list; ``modes``: the integer box $|m_a| \\le$ modes[a] that holds every
     reciprocal vector with $|\\mathbf k| \\le k_c$ (masked to the disc at run time, so the same box
-    serves a cell that deforms without lengthening its lattice vectors).
+    serves a cell that deforms without lengthening its lattice vectors). ``mesh``: None for the
+    Ewald reciprocal sum, or ``((K1, K2), order)`` for its particle-mesh (SPME) evaluation
+    (:mod:`.particle_mesh`).
     """
 
     alpha: float
@@ -148,11 +151,13 @@ class EwaldParameters:
     accuracy: float
     images: tuple[int, int]
     modes: tuple[int, int]
+    mesh: tuple[tuple[int, int], int] | None = None
 
     def tree_flatten(self):
         # the floats are traced (one compilation serves every alpha); the integer ranges fix
         # array shapes and are static
-        return (self.alpha, self.r_cut, self.k_cut), (self.accuracy, self.images, self.modes)
+        return (self.alpha, self.r_cut, self.k_cut), (self.accuracy, self.images, self.modes,
+                                                       self.mesh)
 
     @classmethod
     def tree_unflatten(cls, aux, children):
@@ -171,12 +176,17 @@ def perpendicular_widths(cell) -> np.ndarray:
 
 
 def ewald_parameters(cell, accuracy: float = 1e-12, *, alpha: float | None = None,
-                     max_r_cut: float | None = None, key: str = "interaction.accuracy"
+                     max_r_cut: float | None = None, key: str = "interaction.accuracy",
+                     method: str = "ewald", sites: int | None = None,
+                     mesh_accuracy: float | None = None, dipoles: bool = False
                      ) -> EwaldParameters:
     """Choose $\\alpha$, $r_c = s/\\alpha$ and $k_c = 2\\alpha s$ ($s^2 = \\ln 1/\\delta$).
 
     Default $\\alpha$: the real-space cut-off at half the smallest cell width (``max_r_cut``
-    lowers it), which keeps the real-space sum to the nearest images. Raises ``ConfigError``
+    lowers it), which keeps the real-space sum to the nearest images. ``method = "pme"``: the
+    reciprocal sum on the SPME grid that :func:`.particle_mesh.choose_mesh` picks for the same
+    target (``mesh_accuracy``, default ``accuracy``; ``sites``: the number of charges, for its
+    cost model; ``dipoles``: the sum is over point dipoles). Raises ``ConfigError``
     naming ``key`` for a target that cannot be met (see the module docstring).
     """
     if not (MIN_ACCURACY <= accuracy < 1):
@@ -195,9 +205,16 @@ def ewald_parameters(cell, accuracy: float = 1e-12, *, alpha: float | None = Non
     images = tuple(math.ceil(r_cut / w + 0.5) for w in widths)
     lengths = np.linalg.norm(H, axis=0)
     modes = tuple(math.ceil(k_cut * L / (2 * np.pi)) for L in lengths)
+    mesh = None
+    if method == "pme":
+        target = accuracy if mesh_accuracy is None else mesh_accuracy
+        mesh = particle_mesh.choose_mesh(H, alpha, target, sites, dipoles)
+        if mesh is None:
+            raise ConfigError([(key, f"accuracy {target:g} needs a particle-mesh grid finer "
+                                f"than {particle_mesh.MAX_GRID}² in this cell")])
     params = EwaldParameters(float(alpha), float(r_cut), float(k_cut), float(accuracy), images,
-                             modes)
-    if params.n_modes > MAX_MODES:
+                             modes, mesh)
+    if mesh is None and params.n_modes > MAX_MODES:
         raise ConfigError([(key, f"accuracy {accuracy:g} needs {params.n_modes} reciprocal vectors "
                           f"in this cell (at most {MAX_MODES}); relax the target or use a less "
                           "elongated cell")])
@@ -233,7 +250,11 @@ def structure_sums(positions, charges, cell, params: EwaldParameters, dipoles=No
     \\mathbf r = 2\\pi\\mathbf m\\cdot\\mathbf s$): $S(m_1, m_2) = \\sum_j a_j
     e^{2\\pi i m_1 s_{j1}}e^{2\\pi i m_2 s_{j2}}$ over the whole box of ``params.modes`` is one
     complex matrix product of two ``[M, 2M_a + 1]`` tables of phase factors — O(M(M_1 + M_2))
-    exponentials instead of O(M K) sines and cosines."""
+    exponentials instead of O(M K) sines and cosines. With ``params.mesh`` the same sum by
+    particle mesh (:func:`.particle_mesh.mesh_structure_sums`)."""
+    if params.mesh is not None:
+        return particle_mesh.mesh_structure_sums(positions, charges, cell, params.alpha,
+                                                 *params.mesh, dipoles=dipoles)
     H = jnp.asarray(cell)
     Hinv = jnp.linalg.inv(H)
     area = jnp.abs(jnp.linalg.det(H))

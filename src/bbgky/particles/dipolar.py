@@ -54,7 +54,7 @@ def build_system(cfg, H0: np.ndarray, method: str, skin: float) -> System:
     model = model_dp.DipolarModel.from_config(cfg.interaction)
     params = None
     if model.electrostatics != "none":
-        params = model.ewald(H0, deforming=cfg.flow is not None)
+        params = model.ewald(H0, deforming=cfg.flow is not None, particles=cfg.system.particles)
     return System.make(model_dp.oriented_pair(model, params), cfg.velocity_gradient(), H0,
                        cfg.time.step, skin=skin, method=method,
                        inertia=model.moment_of_inertia,

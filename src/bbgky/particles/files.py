@@ -10,7 +10,10 @@ Conventions (reduced units; numbers are written and read back unchanged):
   velocities gives ``None``;
 * atoms are written as argon (``Ar``, LAMMPS type 1); the species is not used by bbgky.
 
-Extended XYZ files also carry ``time`` and the velocity gradient ``A`` in their comment line.
+Extended XYZ files also carry ``time`` and the velocity gradient ``A`` in their comment line, and,
+for rotating 2D particles (the dipolar solvent), the per-atom arrays ``orientation`` (the angle θ
+of the director d = (cos θ, sin θ), rad) and ``angular_velocity`` (ω). LAMMPS data files
+(atom style atomic) have no orientations: a rotating system read from one draws its angles.
 """
 
 from __future__ import annotations
@@ -43,8 +46,9 @@ def _velocity_factor() -> float:
 
 
 def write_particles(path: str | Path, positions, cell, velocities=None, *, fmt: str | None = None,
-                    info: dict | None = None) -> Path:
-    """Write ``positions [N, d]``, ``cell [d, d]`` (columns) and optional ``velocities [N, d]``."""
+                    info: dict | None = None, orientation=None, angular_velocity=None) -> Path:
+    """Write ``positions [N, d]``, ``cell [d, d]`` (columns) and optional ``velocities [N, d]``;
+    ``orientation [N]`` and ``angular_velocity [N]`` (extended XYZ only)."""
     from ase import Atoms
 
     path = Path(path)
@@ -66,10 +70,15 @@ def write_particles(path: str | Path, positions, cell, velocities=None, *, fmt: 
 
         if V is not None:
             atoms.new_array("vel", V)
+        for name, a in (("orientation", orientation), ("angular_velocity", angular_velocity)):
+            if a is not None:
+                atoms.new_array(name, np.asarray(a, dtype=float).reshape(n))
         for k, v in (info or {}).items():
             atoms.info[k] = v
         ase.io.write(path, atoms, format="extxyz")
     else:
+        if orientation is not None:
+            raise ValueError(f"{path.name}: orientations need an extended XYZ file (.xyz/.extxyz)")
         from ase.io.lammpsdata import write_lammps_data
 
         atoms.pbc = True
@@ -102,8 +111,25 @@ def read_particles(path: str | Path, dimension: int, *, fmt: str | None = None):
     return x, H, v
 
 
+def read_rotors(path: str | Path, *, fmt: str | None = None):
+    """``(orientation [N], angular_velocity [N] or None)`` of an extended XYZ file that has them,
+    else None (LAMMPS data files never do)."""
+    import ase.io
+
+    path = Path(path)
+    if _format(path, fmt) != "extxyz":
+        return None
+    atoms = ase.io.read(path, format="extxyz")
+    if "orientation" not in atoms.arrays:
+        return None
+    omega = atoms.arrays.get("angular_velocity")
+    return (np.asarray(atoms.arrays["orientation"], float),
+            None if omega is None else np.asarray(omega, float))
+
+
 def write_state(path: str | Path, state, system, *, fmt: str | None = None) -> Path:
-    """Write a :class:`~.state.State`: positions wrapped into its cell, peculiar velocities w."""
+    """Write a :class:`~.state.State`: positions wrapped into its cell, peculiar velocities w, and
+    for rotating particles the angles θ and angular velocities ω (extended XYZ)."""
     from . import lattice
 
     A = system.A_np
@@ -117,7 +143,11 @@ def write_state(path: str | Path, state, system, *, fmt: str | None = None) -> P
     s = x @ np.linalg.inv(H).T
     x = (s - np.floor(s)) @ H.T
     info = {"time": t, "velocity_gradient": " ".join(repr(float(a)) for a in A.ravel())}
-    return write_particles(path, x, H, w, fmt=fmt, info=info)
+    rot = {}
+    if getattr(state, "orientation", None) is not None:
+        rot = {"orientation": np.asarray(state.orientation, float),
+               "angular_velocity": np.asarray(state.angular_velocity, float)}
+    return write_particles(path, x, H, w, fmt=fmt, info=info, **rot)
 
 
-__all__ = ["read_particles", "write_particles", "write_state"]
+__all__ = ["read_particles", "read_rotors", "write_particles", "write_state"]

@@ -20,7 +20,8 @@ Random numbers: replica r of ``[ensemble] replicas`` uses the key ``fold_in(PRNG
 ``fold_in(key, 2)`` and, for rotating particles, :func:`rotor_state` ``fold_in(key, 3)``. The
 replicas of an ensemble start from the same lattice and are equilibrated together (vmapped).
 
-**Rotating particles** (``System.inertia`` $I > 0$): angles uniform on $[0, 2\pi)$, angular
+**Rotating particles** (``System.inertia`` $I > 0$): angles uniform on $[0, 2\pi)$ (or all equal,
+``[initial] angles = "aligned"``), angular
 velocities $\omega_i \sim \mathcal N(0, \theta_0/I)$ rescaled so that the rotational temperature
 $\frac1N\sum_i I\omega_i^2$ is exactly $\theta_0$ (equipartition, one degree of freedom each).
 
@@ -105,12 +106,15 @@ def rescale(w, theta: float):
     return w * jnp.sqrt(theta / now)
 
 
-def rotor_state(key, n: int, theta: float, inertia: float, dtype=None) -> dict:
-    """``{"orientation": [n], "angular_velocity": [n]}``: uniform angles and Maxwellian ω at
-    rotational temperature exactly θ (module doc)."""
+def rotor_state(key, n: int, theta: float, inertia: float, dtype=None,
+                aligned: float | None = None) -> dict:
+    """``{"orientation": [n], "angular_velocity": [n]}``: uniform angles (``aligned``: all equal
+    to that angle) and Maxwellian ω at rotational temperature exactly θ (module doc)."""
     dtype = dtype or jnp.result_type(float)
     ka, kw = jax.random.split(key)
     angle = jax.random.uniform(ka, (n,), dtype=dtype, maxval=2 * math.pi)
+    if aligned is not None:
+        angle = jnp.full((n,), aligned, dtype)
     omega = jax.random.normal(kw, (n,), dtype=dtype)
     omega = omega * jnp.sqrt(theta / (inertia * jnp.mean(omega * omega)))
     return {"orientation": angle, "angular_velocity": omega}

@@ -334,7 +334,8 @@ def _maxwellian_states(cfg: Config, sim: Simulation, keys: list) -> State:
     states = []
     for k, x in zip(keys, xs, strict=True):
         w = initial.maxwellian_velocities(jax.random.fold_in(k, 2), n, d, theta)
-        states.append(integrator.new_state(x, w + x @ A.T, sysm, key=k, **_rotor(sysm, k, n, theta)))
+        states.append(integrator.new_state(x, w + x @ A.T, sysm, key=k,
+                                           **_rotor(sysm, k, n, theta, cfg.initial)))
     return _ensemble(states)
 
 
@@ -361,16 +362,18 @@ def _product_states(cfg: Config, sim: Simulation, keys: list) -> State:
     xs, ws = (np.asarray(a) for a in _product_draw(jnp.stack(keys), n, d, H0, float(alpha),
                                                    float(k_prof), float(theta)))
     vs = ws + xs @ np.asarray(A).T
-    states = [integrator.new_state(x, v, sysm, key=k, **_rotor(sysm, k, n, theta))
+    states = [integrator.new_state(x, v, sysm, key=k, **_rotor(sysm, k, n, theta, cfg.initial))
               for k, x, v in zip(keys, xs, vs, strict=True)]
     return _ensemble(states)
 
 
-def _rotor(sysm: System, key, n: int, theta: float) -> dict:
-    """Initial angles and angular velocities of rotating particles (keys 3, 4 of the replica)."""
+def _rotor(sysm: System, key, n: int, theta: float, init=None) -> dict:
+    """Initial angles and angular velocities of rotating particles (keys 3, 4 of the replica);
+    ``init``: the ``[initial]`` table (``angles = "aligned"``: all at ``initial.angle``)."""
     if not sysm.rotational:
         return {}
-    return initial.rotor_state(jax.random.fold_in(key, 3), n, theta, sysm.inertia)
+    aligned = init.angle if init is not None and init.angles == "aligned" else None
+    return initial.rotor_state(jax.random.fold_in(key, 3), n, theta, sysm.inertia, aligned=aligned)
 
 
 def _ensemble(states: list[State]) -> State:
@@ -380,7 +383,7 @@ def _ensemble(states: list[State]) -> State:
 
 
 def _file_state(cfg: Config, keys: list) -> tuple[State, System]:
-    from .files import read_particles
+    from .files import read_particles, read_rotors
 
     path = cfg.initial.path
     if not path:
@@ -398,13 +401,22 @@ def _file_state(cfg: Config, keys: list) -> tuple[State, System]:
                             f"{len(keys)} replicas would be the same system; allowed: 1 (or a file "
                             "without velocities: each replica then draws its own)")])
     sysm = build_system(cfg, H0=H0)
+    rotors = read_rotors(path) if sysm.rotational else None
+    if rotors is not None and len(keys) > 1:
+        raise ConfigError([("ensemble.replicas", f"the file {path} gives the angles, so all "
+                            f"{len(keys)} replicas would start alike; allowed: 1")])
     A = sysm.A_np
     states = []
     for k in keys:
         wk = w if w is not None else np.asarray(initial.maxwellian_velocities(
             jax.random.fold_in(k, 2), n, d, cfg.system.temperature))
+        rot = _rotor(sysm, k, n, cfg.system.temperature, cfg.initial)
+        if rotors is not None:  # the file's angles; its angular velocities when it has them
+            rot["orientation"] = jnp.asarray(rotors[0])
+            if rotors[1] is not None:
+                rot["angular_velocity"] = jnp.asarray(rotors[1])
         states.append(integrator.new_state(jnp.asarray(x), jnp.asarray(wk + x @ A.T), sysm, key=k,
-                                           **_rotor(sysm, k, n, cfg.system.temperature)))
+                                           **rot))
     return _ensemble(states), sysm
 
 
