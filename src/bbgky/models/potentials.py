@@ -134,21 +134,24 @@ def build_expression(name: str, *, sigma: float = 1.0, epsilon: float = 1.0,
     return sp.simplify(_shift(U, rc, mode)) if mode != "none" else U, rc, mode
 
 
+def numba_pair_source(expression: sp.Expr) -> str:
+    """Python source (``import math`` only) of ``pair(r2) -> (U(r), −U'(r)/r)`` for the symbolic
+    U(r), written in s = r² so that the kernel needs no square root branch. The one text both the
+    in-process kernel (:attr:`PairPotential.numba_pair`) and the cached force kernels of the particle
+    level's Numba backend (:func:`bbgky.particles.numba_backend.kernels`) compile."""
+    f_over_r = sp.simplify(-sp.diff(expression, r) / r)
+    s = sp.Symbol("s", positive=True)
+    u_code, f_code = (sp.pycode(e.subs(r, sp.sqrt(s))) for e in (expression, f_over_r))
+    return f"def pair(s):\n    return ({u_code}, {f_code})\n"
+
+
 @cache
-def _numba_pair(expr_str: str, rc: float):
+def _numba_pair(expr_str: str):
     import numba
 
-    expr = sp.sympify(expr_str, locals={"r": r})
-    f_over_r = sp.simplify(-sp.diff(expr, r) / r)
-    s = sp.Symbol("s", positive=True)  # s = r², so the kernel takes r² without a branch
-    u_fn = numba.njit(sp.lambdify(s, expr.subs(r, sp.sqrt(s)), "math"), fastmath=False)
-    f_fn = numba.njit(sp.lambdify(s, f_over_r.subs(r, sp.sqrt(s)), "math"), fastmath=False)
-
-    @numba.njit(inline="always")
-    def pair(r2):
-        return u_fn(r2), f_fn(r2)
-
-    return pair
+    namespace = {"math": math}
+    exec(numba_pair_source(sp.sympify(expr_str, locals={"r": r})), namespace)
+    return numba.njit(inline="always")(namespace["pair"])
 
 
 def make_potential(name: str, *, sigma: float = 1.0, epsilon: float = 1.0,
@@ -168,7 +171,7 @@ def make_potential(name: str, *, sigma: float = 1.0, epsilon: float = 1.0,
         safe = jnp.where(inside, x, rc)  # keeps gradients finite where the pair is masked
         return jnp.where(inside, raw(safe), 0.0)
 
-    pair = _numba_pair(sp.srepr(expr), rc) if numba else None
+    pair = _numba_pair(sp.srepr(expr)) if numba else None
     return PairPotential(name, rc, mode, scaling, energy, pair, expr)
 
 
@@ -209,5 +212,5 @@ def from_function(fn: Callable, cutoff: float, *, cutoff_mode: str = "shifted",
 __all__ = [
     "KINETIC_ONLY", "REGISTRY", "SCALINGS", "PairPotential", "PotentialSpec", "build_expression",
     "collision_time",
-    "from_function", "make_potential",
+    "from_function", "make_potential", "numba_pair_source",
 ]

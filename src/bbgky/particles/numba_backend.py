@@ -29,9 +29,11 @@ flux, forces).
   obeys ``|r_ij(t)| ≥ σ_min(M)|r_ij(t_b)| − δ_i − δ_j``, so the list is rebuilt when
   ``σ_min(M) r_ℓ − (δ₍₁₎ + δ₍₂₎) < r_c``, with ``σ_min(M) ≥ 1 − ‖M − I‖_F`` (for a fixed cell:
   the two largest displacements exceed the skin).
-* **Forces** ``f_i = Σ_j (−U'(r)/r)(x_i − x_j)`` from the potential's symbolic Numba kernel
-  :attr:`bbgky.models.potentials.PairPotential.numba_pair` (never typed by hand), ``fastmath``
-  off, float64. Per particle the listed pairs inside ``r_c`` are gathered into a buffer without
+* **Forces** ``f_i = Σ_j (−U'(r)/r)(x_i − x_j)`` from the potential's symbolic pair kernel
+  (:func:`bbgky.models.potentials.numba_pair_source`, never typed by hand), ``fastmath`` off,
+  float64. The kernels that call it (:mod:`.pair_kernels`) are generated per potential into the
+  user's cache folder and compiled with ``cache=True`` (:func:`kernels`): a second run loads them.
+  Per particle the listed pairs inside ``r_c`` are gathered into a buffer without
   branching, the pair kernel runs over the buffer (a loop LLVM vectorises), then forces are
   scattered — about twice as fast as the branchy loop.
 * **Threads.** ``threads=2``: the force loop runs over two ranges of the half list balanced by
@@ -46,7 +48,6 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import numba
 import numpy as np
@@ -319,116 +320,6 @@ def _build_threads(x, s, H, cstart, ncell, rows, reach2, rnd_axes, rlist2, nbr_t
     return start, counts, ok
 
 
-def _make_force_kernels(pair):
-    """Force / energy kernels specialised on one pair function ``pair(r2) -> (U, −U'/r)``."""
-
-    @njit(cache=False)
-    def forces_range(x, S, start, nbr, code, rc2, f, lo, hi):
-        """Add the forces of the pairs listed under i in [lo, hi) to f. Per i: gather the pairs
-        inside r_c into a buffer without branching, evaluate the pair kernel over the buffer (a
-        loop LLVM vectorises), then scatter."""
-        mx = 0
-        for i in range(lo, hi):
-            mx = max(mx, start[i + 1] - start[i])
-        bj = np.empty(mx + 1, dtype=np.int64)
-        bx = np.empty(mx + 1)
-        by = np.empty(mx + 1)
-        bz = np.empty(mx + 1)
-        br = np.empty(mx + 1)
-        bf = np.empty(mx + 1)
-        for i in range(lo, hi):
-            xi0, xi1, xi2 = x[i, 0], x[i, 1], x[i, 2]
-            m = 0
-            for p in range(start[i], start[i + 1]):
-                j = nbr[p]
-                c = code[p]
-                dx = x[j, 0] - xi0 + S[c, 0]
-                dy = x[j, 1] - xi1 + S[c, 1]
-                dz = x[j, 2] - xi2 + S[c, 2]
-                r2 = dx * dx + dy * dy + dz * dz
-                bj[m] = j
-                bx[m] = dx
-                by[m] = dy
-                bz[m] = dz
-                br[m] = r2
-                m += 1 if r2 < rc2 else 0
-            for k in range(m):
-                bf[k] = pair(br[k])[1]
-            fi0 = 0.0
-            fi1 = 0.0
-            fi2 = 0.0
-            for k in range(m):
-                j = bj[k]
-                fr = bf[k]
-                fx = fr * bx[k]
-                fy = fr * by[k]
-                fz = fr * bz[k]
-                fi0 -= fx
-                fi1 -= fy
-                fi2 -= fz
-                f[j, 0] += fx
-                f[j, 1] += fy
-                f[j, 2] += fz
-            f[i, 0] += fi0
-            f[i, 1] += fi1
-            f[i, 2] += fi2
-
-    @njit(cache=False)
-    def forces(x, S, start, nbr, code, rc2, f):
-        f[:] = 0.0
-        forces_range(x, S, start, nbr, code, rc2, f, 0, x.shape[0])
-
-    @njit(cache=False, parallel=True)
-    def forces_threads(x, S, start, nbr, code, rc2, f, fbuf, bounds):
-        nt = fbuf.shape[0]
-        for t in prange(nt):
-            fbuf[t, :, :] = 0.0
-            forces_range(x, S, start, nbr, code, rc2, fbuf[t], bounds[t], bounds[t + 1])
-        n = x.shape[0]
-        for i in range(n):
-            for a in range(3):
-                acc = 0.0
-                for t in range(nt):
-                    acc += fbuf[t, i, a]
-                f[i, a] = acc
-
-    @njit(cache=False)
-    def pair_sums(x, w, S, start, nbr, code, rc2):
-        """Per-particle energy u_i = ½Σ_j U, virial Σ_{i<j} r_ij ⊗ f_ij, pair heat flux
-        ½Σ_{i≠j} r_ij (f_ij · w_i) and forces (r_ij = x_i − x_j, f_ij the force on i from j)."""
-        n = x.shape[0]
-        u = np.zeros(n)
-        W = np.zeros((3, 3))
-        q = np.zeros(3)
-        f = np.zeros((n, 3))
-        d = np.empty(3)
-        for i in range(n):
-            for p in range(start[i], start[i + 1]):
-                j = nbr[p]
-                c = code[p]
-                for a in range(3):
-                    d[a] = x[j, a] - x[i, a] + S[c, a]
-                r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2]
-                if r2 < rc2:
-                    e, fr = pair(r2)
-                    u[i] += 0.5 * e
-                    u[j] += 0.5 * e
-                    # r_ij = −d, f_ij = −fr d: r_ij ⊗ f_ij = fr d ⊗ d; both orders of the pair
-                    # give ½ fr d (d · (w_i + w_j)) to the heat flux
-                    dw = 0.0
-                    for a in range(3):
-                        dw += d[a] * (w[i, a] + w[j, a])
-                    for a in range(3):
-                        for b in range(3):
-                            W[a, b] += fr * d[a] * d[b]
-                        q[a] += 0.5 * fr * d[a] * dw
-                        f[i, a] -= fr * d[a]
-                        f[j, a] += fr * d[a]
-        return u, W, q, f
-
-    return forces, forces_threads, pair_sums
-
-
 @njit(cache=True)
 def _shifts(H, out):
     for c in range(27):
@@ -500,48 +391,6 @@ def _cell_grid(H, rlist, nsub):
     return ncell, reach
 
 
-def _make_segment(forces, forces_threads, threaded):
-    """The time loop between two neighbour-list builds, specialised on the force kernel (the
-    threaded variant is compiled only when asked for: parallel compilation is slow)."""
-
-    @njit(cache=False)
-    def segment(x, v, f, step0, k0, k1, mid, dt, A, B, rc, rlist, start, nbr, code,
-                xref, Hb_inv, fbuf, bounds):
-        """Run steps k0 … k1−1 (step k goes from t = (step0 + k) dt to (step0 + k + 1) dt);
-        return (steps done, True if it stopped for a rebuild after a drift). ``mid``: the list
-        was just rebuilt after a drift (finish that step first)."""
-        n = x.shape[0]
-        H = np.empty((3, 3))
-        S = np.empty((27, 3))
-        rc2 = rc * rc
-        half = 0.5 * dt
-        k = k0
-        while k < k1:
-            if not mid:
-                for i in range(n):
-                    for a in range(3):
-                        v[i, a] += half * f[i, a]
-                        x[i, a] += dt * v[i, a]
-                _lattice((step0 + k + 1) * dt, A, B, H)
-                if _needs_rebuild(x, xref, H, Hb_inv, rc, rlist):
-                    return k, True
-            else:
-                _lattice((step0 + k + 1) * dt, A, B, H)
-                mid = False
-            _shifts(H, S)
-            if threaded:
-                forces_threads(x, S, start, nbr, code, rc2, f, fbuf, bounds)
-            else:
-                forces(x, S, start, nbr, code, rc2, f)
-            for i in range(n):
-                for a in range(3):
-                    v[i, a] += half * f[i, a]
-            k += 1
-        return k, False
-
-    return segment
-
-
 @dataclass
 class Stats:
     """What the fast path did (benchmarks, tests): steps, list builds, listed pairs at the last
@@ -555,34 +404,87 @@ class Stats:
 
 
 class Kernels:
-    """The compiled kernels of one pair potential; the time loops are made on first use."""
+    """The compiled kernels of one pair potential: the module :mod:`.pair_kernels` generated for its
+    pair function (``forces``, ``forces_threads``, ``pair_sums``, the two time loops)."""
 
-    def __init__(self, pair):
-        self.forces, self.forces_threads, self.pair_sums = _make_force_kernels(pair)
-        self._segments: dict[bool, Any] = {}
+    def __init__(self, module):
+        self.forces, self.forces_threads = module.forces, module.forces_threads
+        self.pair_sums = module.pair_sums
+        self._segments = {False: module.segment, True: module.segment_threads}
 
     def segment_for(self, threaded: bool):
-        if threaded not in self._segments:
-            self._segments[threaded] = _make_segment(self.forces, self.forces_threads, threaded)
         return self._segments[threaded]
 
 
-_KERNELS: dict[int, Kernels] = {}
+_KERNELS: dict[str, Kernels] = {}
 
 #: bins per list radius (1: list-wide bins and a 3×3×3 stencil — measured faster than r_ℓ/2 bins).
 NSUB = 1
 
 
 def kernels(potential) -> Kernels:
-    """Numba kernels for a registered potential (compiled on first use, kept per pair kernel)."""
-    pair = potential.numba_pair
-    if pair is None:
+    """Numba kernels for a registered potential: the template :mod:`.pair_kernels` with the
+    potential's pair function (:func:`bbgky.models.potentials.numba_pair_source`), written once as
+    a module in the user's cache folder and imported, so that Numba's ``cache=True`` keeps the
+    machine code across runs (kept per pair source within a run)."""
+    from ..models.potentials import numba_pair_source
+
+    if potential.numba_pair is None or potential.expression is None:
         raise ValueError(f"potential {potential.name!r} has no Numba pair kernel: user-defined "
                          "potentials run on the JAX backend only")
-    key = id(pair)
-    if key not in _KERNELS:
-        _KERNELS[key] = Kernels(pair)
-    return _KERNELS[key]
+    source = numba_pair_source(potential.expression)
+    if source not in _KERNELS:
+        _KERNELS[source] = Kernels(_generated_module(source))
+    return _KERNELS[source]
+
+
+def _generated_module(pair_source: str):
+    """Import ``pair_kernels_<hash>.py``: :mod:`.pair_kernels` with its ``pair`` placeholder
+    replaced by ``pair_source`` (``@njit(inline="always")``). The hash covers the pair source, the
+    template and this file (whose helpers are compiled into the kernels: Numba checks only the
+    generated file's time stamp), so a changed bbgky never loads stale machine code. Written
+    atomically, and only when absent: rewriting it would invalidate Numba's cache. The folder is
+    ``<cache>/kernels`` (:func:`bbgky.caches.cache_dir`), or a temporary one when that is not
+    writable or ``BBGKY_NO_CACHE`` is set."""
+    import hashlib
+    import importlib.util
+    import os
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from .. import caches
+
+    here = Path(__file__).resolve().parent
+    template = (here / "pair_kernels.py").read_text()
+    begin, end = "# -- pair: begin", "# -- pair: end"
+    head, rest = template.split(begin)
+    text = (head + "import math\n\n\n@njit(inline=\"always\")\n" + pair_source
+            + rest[rest.index(end) + len(end):])
+    digest = hashlib.sha256((text + (here / "numba_backend.py").read_text()).encode()).hexdigest()[:20]
+    name = f"pair_kernels_{digest}"
+    if name in sys.modules:
+        return sys.modules[name]
+    folder = None if os.environ.get("BBGKY_NO_CACHE") else caches.cache_dir() / "kernels"
+    path = None
+    if folder is not None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{name}.py"
+            if not path.is_file():
+                tmp = folder / f".{name}.{os.getpid()}.tmp"
+                tmp.write_text(text)
+                os.replace(tmp, path)
+        except OSError:  # no writable cache folder: compile from a temporary copy, uncached
+            path = None
+    if path is None:
+        path = Path(tempfile.mkdtemp(prefix="bbgky-kernels-")) / f"{name}.py"
+        path.write_text(text)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def _pad3(a) -> np.ndarray:
