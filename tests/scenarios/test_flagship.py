@@ -18,6 +18,7 @@ def test_small_flagship_runs_every_level_and_reports_each_reduction(tmp_path):
     raw["initial"]["equilibration"] = 0.0
     raw["levels"]["particles"].update(velocity_samples=64, backend="jax")
     raw["levels"]["boltzmann"].update(samples=1000, replicas=2, velocity_samples=64)
+    raw["ensemble"]["replicas"] = 2
     res = run(validate(raw), tmp_path)
     assert list(res.datasets) == ["particles", "boltzmann", "navier_stokes", "euler"]
     text = res.report.read_text()
@@ -25,6 +26,11 @@ def test_small_flagship_runs_every_level_and_reports_each_reduction(tmp_path):
     pairs = {r[0] for r in rows}
     assert pairs == {"particles → boltzmann", "boltzmann → navier_stokes", "navier_stokes → euler"}
     assert all(r[7] for r in rows)  # every row has its verdict sentence
+    theta = next(r for r in rows if r[0] == "particles → boltzmann" and r[1].startswith("θ"))
+    assert theta[5] != "—"  # its 1σ, from the particle replicas and the DSMC replicas
+    assert "Particle noise (one realisation" not in text and "slot reserved" not in text
+    assert "## Pair correlation (statistics level)" in text and "Flow distortion" in text
+    assert (tmp_path / "pair_correlation_plane.png").is_file() and (tmp_path / "statistics.nc").is_file()
     for heading in ("Particles ↔ kinetic (Boltzmann–Grad)", "Error against the local Knudsen number",
                     "Glossary", "References"):
         assert f"## {heading}" in text
@@ -37,6 +43,7 @@ def test_small_flagship_runs_every_level_and_reports_each_reduction(tmp_path):
 
 
 def test_examples_list_their_levels_and_run_time():
-    assert examples.levels("flagship_wca_shear") == ["particles", "boltzmann", "navier_stokes", "euler"]
+    assert examples.levels("flagship_wca_shear") == ["particles", "statistics", "boltzmann", "navier_stokes",
+                                                     "euler"]
     assert "s" in examples.run_time("flagship_wca_shear")
     assert all(examples.run_time(name) != "?" for name in examples.names())

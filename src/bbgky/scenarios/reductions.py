@@ -369,7 +369,7 @@ def section(cfg, datasets: dict[str, xr.Dataset]) -> Section | None:
     ]
     notes = sorted({r.noise_note for r in rows_ if r.noise_note})
     text += [n[0].upper() + n[1:] + "." for n in notes]
-    if "particles" in datasets and "statistics" not in datasets:
+    if "particles" in datasets and getattr(cfg.levels, "statistics", None) is None:
         text.append(
             "Statistics level (g(r), g(r⃗) under shear, the correlation force): slot reserved between "
             "particles and the kinetic level; not run here."

@@ -337,20 +337,23 @@ def studies_section(studies: dict[str, xr.Dataset], out: Path) -> Section:
 
 def statistics_section(cfg: Config, out: Path) -> Section | None:
     """g(r) at the last save from ``statistics.nc`` (``[levels.statistics]``), with its ±2 s.e.
-    band over replicas and the ideal-gas value of the configured normalisation."""
-    from ..statistics.plots import plot_momentum_balance, plot_pair_correlation
+    band over replicas and the ideal-gas value of the configured normalisation; the momentum
+    balance where it was measured; under a flow, the map of g(r⃗) in the flow plane and the size of
+    its l = 2 harmonic (the distortion of the pair correlation by the flow, which the Boltzmann
+    level's molecular chaos drops)."""
+    from ..statistics.plots import plot_momentum_balance, plot_pair_correlation, plot_pair_correlation_plane
 
     path = out / "statistics.nc"
     if not path.is_file():
         return None
     with xr.open_dataset(path) as ds:
-        last = ds.isel(time=-1)
-        r, g, se = last.r.values, last.pair_correlation.values, last.pair_correlation_stderr.values
+        last = ds.isel(time=-1).load()
         t, R, norm = float(last.time), int(ds.attrs["replicas"]), str(ds.attrs["normalization"])
         balance = None
         if "momentum_balance_average" in ds:
             balance = (ds.x_profile.values, [str(v) for v in ds.term.values],
                        ds.momentum_balance_average.values, ds.momentum_balance_average_stderr.values)
+    r, g, se = last.r.values, last.pair_correlation.values, last.pair_correlation_stderr.values
     n = cfg.system.particles
     ideal = 1.0 if norm == "finite_size" else (n - 1) / n
     plot_pair_correlation(r, g, se, out / "pair_correlation.png", expected=ideal,
@@ -370,6 +373,20 @@ def statistics_section(cfg: Config, out: Path) -> Section | None:
                     f"{z.max():.2f} s.e. in every bin (0 expected); the correlation force C reaches "
                     f"{c.max():.2f} s.e. from 0.")
         images.append("momentum_balance.png")
+    if cfg.flow is not None and "pair_correlation_plane" in last:
+        plot_pair_correlation_plane(last.x.values, last.y.values, last.pair_correlation_plane.values,
+                                    out / "pair_correlation_plane.png",
+                                    title=f"g(r⃗) in the flow plane at t = {t:.4g}  [x, y in σ]")
+        images.append("pair_correlation_plane.png")
+        if "pair_correlation_harmonic" in last and 2 in last.l.values:
+            h = last.pair_correlation_harmonic.sel(l=2)
+            he = last.pair_correlation_harmonic_stderr.sel(l=2)
+            part = int(np.argmax(np.nanmax(np.abs(h.values), axis=1)))
+            j = int(np.nanargmax(np.abs(h.values[part])))
+            text.append(f"Flow distortion: the l = 2 harmonic g_2^{'cs'[part]}(r) of g(r⃗) (cos/sin 2φ "
+                        f"in the flow plane) peaks at {pm(h.values[part, j], he.values[part, j])} at r = "
+                        f"{float(h.r[j]):.3g}; in equilibrium it is 0. Molecular chaos (the Boltzmann "
+                        "level) keeps no pair correlation at all.")
     return Section("Pair correlation (statistics level)", text, images=images)
 
 
