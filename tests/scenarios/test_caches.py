@@ -26,3 +26,25 @@ def test_enable_points_jax_at_the_user_cache_and_can_be_turned_off(tmp_path, mon
         assert "site-packages" not in str(tmp_path) and "src/bbgky" not in str(caches.cache_dir())
     finally:
         jax.config.update("jax_compilation_cache_dir", before)
+
+
+def test_force_kernels_are_generated_per_potential_into_the_cache_and_cached_by_numba(tmp_path, monkeypatch):
+    """The particle level's force kernels: one generated module per pair source, in
+    ``<cache>/kernels``, its kernels ``cache=True`` (Numba's on-disk cache, not its null cache), its
+    pair function the potential's own (same values as ``numba_pair``)."""
+    import numpy as np
+
+    from bbgky.models.potentials import make_potential, numba_pair_source
+    from bbgky.particles import numba_backend
+
+    monkeypatch.setenv("BBGKY_CACHE_DIR", str(tmp_path))
+    wca = make_potential("wca", scaling="boltzmann_grad", range_=0.1)
+    lj = make_potential("lj", cutoff=2.5)
+    mods = [numba_backend._generated_module(numba_pair_source(p.expression)) for p in (wca, lj)]
+    files = sorted(p.name for p in (tmp_path / "kernels").glob("pair_kernels_*.py"))
+    assert len(files) == 2 and {m.__name__ + ".py" for m in mods} == set(files)
+    assert mods[0] is numba_backend._generated_module(numba_pair_source(wca.expression))
+    assert type(mods[0].forces._cache).__name__ == "FunctionCache"
+    for pot, mod in zip((wca, lj), mods, strict=True):
+        r2 = 0.9 * pot.cutoff_squared
+        assert np.allclose(mod.pair(r2), pot.numba_pair(r2), rtol=1e-14)
