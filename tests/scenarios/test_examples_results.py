@@ -46,6 +46,10 @@ ELSEWHERE = {
         "particles/test_dipolar_level.py::test_nve_run_conserves_energy_and_writes_dipolar_outputs",
     "particles_2d_rotor_gas":
         "test_dipolar_model.py::test_dielectric_estimator_on_independent_rotors",
+    "statistics_cosine_trap":
+        "statistics/test_balance_equilibrium.py::test_trapped_balance_closes",
+    "statistics_gaussian_core_n_study":
+        "statistics/test_n_study.py::test_small_study_follows_the_one_over_n_law",
 }
 
 #: example -> changes to its configuration (tables merged key by key) that make it small
