@@ -33,6 +33,8 @@ import scipy.fft as sfft
 
 jax.config.update("jax_enable_x64", True)
 
+from _common import memory_line  # noqa: E402
+
 from bbgky.kinetic.boltzmann import dsmc as ds  # noqa: E402
 from bbgky.kinetic.boltzmann import dsmc_numba as dn  # noqa: E402
 from bbgky.kinetic.boltzmann import spectral as sp  # noqa: E402
@@ -132,70 +134,146 @@ def bench_dsmc(n, t_end, repeats):
 
 
 # ----------------------------------------------------------------------------------------------
-# Spectral Q: NumPy/SciPy reference of the same algorithm
+# Spectral Q: the formulation before issue 14 (the "before" column), and its FFTs alone
 # ----------------------------------------------------------------------------------------------
-class NumpyQ:
+class BaselineQ:
+    """The fast spectral Q⁺, Q⁻ as formulated before issue 14, kept verbatim for the before/after
+    measurement: full-spectrum complex transforms, the phase e^{iπk·a/L} rebuilt from 1D exponentials
+    inside the loop for every σ, complex S-transforms. Same results to round-off (printed)."""
+
     def __init__(self, col: sp.SpectralCollision):
-        self.col = col
-        self.gain = np.asarray(col._gain)              # [nr, n_l, N, N, N]
-        self.loss = np.asarray(col._loss)
-        self.shift = np.asarray(col._shift)            # [nr, M/2, 3]
-        self.modes_sigma = np.asarray(col._modes_sigma)  # [J, M/2]: w_p Ỹ_j(σ_p)
-        self.modes_k = np.asarray(col._modes_k)        # [J, N, N, N]: Ỹ_j(k̂)
-        self.lidx = np.asarray(col._lidx)
-        self.k = np.asarray(col._k1)
-        self.nyq = np.asarray(col._nyq)
-        self.L = col.grid.extent
-        self.workers = os.cpu_count()
+        grid, kern = col.grid, col.kernel
+        d, L = grid.dimension, grid.extent
+        rho, wr = sp.radial_rule(col.nr, col.R)
+        sig, ws = sp.sphere_half_rule(col.sphere_degree, d)
+        kk = grid.wavenumbers
+        kvec = np.stack(np.meshgrid(*[kk] * d, indexing="ij"))
+        kabs = np.sqrt((kvec**2).sum(0))
+        khat = (kvec / np.where(kabs > 0, kabs, 1.0)).reshape(d, -1).T
+        y_sigma = [sp.harmonics(l, sig, d) for l in col.orders]
+        self.lidx = jnp.asarray(np.concatenate([np.full(len(y), i) for i, y in enumerate(y_sigma)]))
+        self.modes_sigma = jnp.asarray(ws * np.concatenate(y_sigma))
+        self.modes_k = jnp.asarray(np.concatenate([sp.harmonics(l, khat, d) for l in col.orders])
+                                   .reshape(-1, *grid.shape))
+        r = rho.reshape(-1, *[1] * d)
+        weight = (wr * rho ** (d - 1) * kern.radial(rho)).reshape(r.shape)
+        z = np.pi * r * kabs[None] / (2 * L)
+        self.gain = jnp.asarray(np.stack([weight * kern.funk_hecke(l) * (-1) ** (l // 2)
+                                          * sp.plane_wave_coefficient(l, z, d) for l in col.orders], axis=1))
+        self.loss = jnp.asarray((weight * kern.sphere_integral * sp.shell_average(2 * z, d)).sum(axis=0))
+        self.k1, self.shift = jnp.asarray(kk), jnp.asarray(0.5 * rho[:, None, None] * sig[None, :, :])
+        nyq = np.ones(grid.n)
+        nyq[grid.n // 2] = 0.0
+        self.nyq = jnp.asarray(sp._outer([nyq] * d))
+        self.grid, self.nr = grid, col.nr
 
-    def __call__(self, f):
-        fh = sfft.fftn(f, workers=self.workers) * self.nyq
-        acc = np.zeros_like(fh)
-        for q in range(self.shift.shape[0]):
-            S = np.zeros((len(self.lidx), *f.shape))
-            for p in range(self.shift.shape[1]):
-                a = self.shift[q, p]
-                e = [np.exp(1j * np.pi * self.k * a[d] / self.L) for d in range(3)]
-                ph = e[0][:, None, None] * e[1][None, :, None] * e[2][None, None, :]
-                z = sfft.ifftn(fh * (ph + 1j * np.conj(ph)), workers=self.workers)
-                S += self.modes_sigma[:, p, None, None, None] * (z.real * z.imag)
-            Sh = sfft.fftn(S, axes=(1, 2, 3), workers=self.workers)
-            acc += np.sum(self.gain[q][self.lidx] * self.modes_k * Sh, axis=0)
-        gain = sfft.ifftn(acc, workers=self.workers).real
-        loss = f * sfft.ifftn(fh * self.loss, workers=self.workers).real
-        return gain - loss
+    def gain_loss(self, f):
+        L, d = self.grid.extent, self.grid.dimension
+        fh = jnp.fft.fftn(f) * self.nyq
+        axes = tuple(range(1, d + 1))
+
+        def radial(acc, q):
+            def one(a):
+                ph = sp._outer([jnp.exp(1j * jnp.pi * self.k1 * a[i] / L) for i in range(d)])
+                z = jnp.fft.ifftn(fh * (ph + 1j * jnp.conj(ph)))
+                return z.real * z.imag
+
+            S = jnp.tensordot(self.modes_sigma, jax.vmap(one)(self.shift[q]), axes=1)
+            Sh = jnp.fft.fftn(S, axes=axes)
+            return acc + jnp.sum(self.gain[q][self.lidx] * self.modes_k * Sh, axis=0), None
+
+        acc, _ = jax.lax.scan(radial, jnp.zeros_like(fh), jnp.arange(self.nr))
+        return jnp.fft.ifftn(acc).real, f * jnp.fft.ifftn(fh * self.loss).real
 
 
-def bench_spectral(n, nr, degree, repeats, peak):
+def fft_floor(col: sp.SpectralCollision):
+    """The transforms of one Q alone, in JAX (jitted) and in scipy.fft (``workers`` = CPU count):
+    per radial node one batched complex inverse FFT of M/2 arrays and one batched real FFT of J
+    arrays; one complex and one real forward FFT of f and two real inverse FFTs. The batch inputs
+    depend on the loop carry so that XLA cannot hoist them out of the loop."""
+    shape, nr, half = col.grid.shape, col.nr, col._shift.shape[1]
+    J, axes = int(col._lidx.shape[0]), tuple(range(1, col.grid.dimension + 1))
+    scale = jnp.arange(1.0, half + 1).reshape(-1, *[1] * len(shape))
+
+    def jax_ffts(f):
+        fh = jnp.fft.fftn(f)
+        fr = jnp.fft.rfftn(f)
+
+        def radial(acc, q):
+            w = jnp.fft.ifftn((fh + 1e-300 * acc.ravel()[0]) * (scale + q), axes=axes)
+            return acc + jnp.fft.rfftn(w[:J].real, axes=axes).sum(0), None
+
+        acc, _ = jax.lax.scan(radial, jnp.zeros_like(fr), jnp.arange(nr, dtype=float))
+        return jnp.fft.irfftn(acc, shape) + jnp.fft.irfftn(fr, shape)
+
+    workers = os.cpu_count()
+    batch = np.ones((half, *shape), complex)
+
+    def scipy_ffts(f):
+        fh, fr = sfft.fftn(f, workers=workers), sfft.rfftn(f, workers=workers)
+        acc = np.zeros_like(fr)
+        for _ in range(nr):
+            w = sfft.ifftn(batch * fh, axes=axes, workers=workers)
+            acc += sfft.rfftn(w[:J].real, axes=axes, workers=workers).sum(0)
+        return sfft.irfftn(acc, shape, workers=workers) + sfft.irfftn(fr, shape, workers=workers)
+
+    return jax.jit(jax_ffts), scipy_ffts
+
+
+def spectral_flops(col: sp.SpectralCollision, n: int) -> tuple[float, float]:
+    """(before, after) FFT flop counts of one Q at 5 N^d log₂ N^d per complex transform, a real one
+    counted as half: before N_ρ(M/2 + J) + 3 complex; after N_ρ M/2 + 1 complex and N_ρ J + 3 real."""
+    d = col.grid.dimension
+    one = 5 * n**d * math.log2(n**d)
+    half, J = col._shift.shape[1], int(col._lidx.shape[0])
+    return (col.nr * (half + J) + 3) * one, (col.nr * half + 1 + (col.nr * J + 3) / 2) * one
+
+
+def bench_spectral(n, nr, degree, repeats, peak, kerns):
     grid = sp.Grid(n, 8.0)
     x = grid.mesh()
-    f = (2 * np.pi) ** -1.5 * np.exp(-(x**2).sum(0) / 2)
-    for kern in [kernels.maxwell(), kernels.hard_sphere(), kernels.maxwell(angular=(1.0, 0.0, 1.0))]:
+    f = (2 * np.pi) ** -1.5 * np.exp(-(x**2).sum(0) / 2) * (1 + 0.1 * x[0] + 0.05 * x[1] * x[2])
+    fj = jnp.asarray(f)
+    for kern in kerns:
         col = sp.SpectralCollision(grid, kern, radial_points=nr, sphere_degree=degree, conserve=False)
-        jq = jax.jit(lambda g, c=col: c.gain_loss(g))
-        fj = jnp.asarray(f)
+        after, before = jax.jit(col.gain_loss), jax.jit(BaselineQ(col).gain_loss)
+        jfft, sfft_ = fft_floor(col)
         start = time.perf_counter()
-        jax.block_until_ready(jq(fj))
+        jax.block_until_ready(after(fj))
         compile_s = time.perf_counter() - start
-        nq = NumpyQ(col)
-        tj, tn = [], []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            g, lo = jax.block_until_ready(jq(fj))
-            tj.append(time.perf_counter() - start)
-            start = time.perf_counter()
-            ref = nq(f)
-            tn.append(time.perf_counter() - start)
-        diff = float(np.abs(np.asarray(g - lo) - ref).max())
-        m_half = col._shift.shape[1]
-        ffts = nr * (m_half + len(col._lidx)) + 3
-        flops = ffts * 5 * n**3 * math.log2(n**3)
-        t_j, t_n = float(np.median(tj)), float(np.median(tn))
-        rate = flops / t_j / 1e9
+        jax.block_until_ready((before(fj), jfft(fj)))
+        sfft_(f)
+        times = {"before": [], "after": [], "jax_fft": [], "scipy_fft": []}
+        loads = [os.getloadavg()[0]]
+        for _ in range(repeats):  # interleaved
+            for key, fn, arg in (("before", before, fj), ("after", after, fj), ("jax_fft", jfft, fj),
+                                 ("scipy_fft", sfft_, f)):
+                start = time.perf_counter()
+                jax.block_until_ready(fn(arg))
+                times[key].append(time.perf_counter() - start)
+            loads.append(os.getloadavg()[0])
+        g1, l1 = after(fj)
+        g0, l0 = before(fj)
+        diff = float(jnp.abs((g1 - l1) - (g0 - l0)).max() / jnp.abs(g0 - l0).max())
+        t = {k: float(np.median(v)) for k, v in times.items()}
+        floor = min(t["jax_fft"], t["scipy_fft"])
+        fl_before, fl_after = spectral_flops(col, n)
+        rate = fl_after / t["after"] / 1e9
         label = kern.name if kern.isotropic else f"{kern.name} b ∝ {kern.angular}"
-        print(f"| {label} | {n} | {nr} | {col.sphere_points} | {t_j:.3f} | {t_n:.3f} | {t_n / t_j:.2f} | "
-              f"{flops / 1e9:.2f} | {rate:.1f} ({100 * rate / peak:.0f} % of {peak:g}) "
-              f"| {compile_s:.1f} | {diff:.1e} |", flush=True)
+        print(f"| {label} | {n} | {nr} | {col.sphere_points} | {t['before']:.3f} | {t['after']:.3f} | "
+              f"{t['jax_fft']:.3f} | {t['scipy_fft']:.3f} | {t['after'] / floor:.2f} | "
+              f"{t['before'] / t['after']:.2f} | {fl_before / 1e9:.2f} / {fl_after / 1e9:.2f} | "
+              f"{rate:.1f} ({100 * rate / peak:.1f} %) | {compile_s:.1f} | {diff:.1e} | "
+              f"{min(loads):.1f}–{max(loads):.1f} |", flush=True)
+
+
+def spectral_memory(n, nr, degree):
+    """XLA's compiled memory of one jitted Q (arguments + outputs + temporaries + constants, bytes)."""
+    grid = sp.Grid(n, 8.0)
+    col = sp.SpectralCollision(grid, kernels.maxwell(), radial_points=nr, sphere_degree=degree)
+    mem = jax.jit(col).lower(jnp.zeros(grid.shape)).compile().memory_analysis()
+    consts = sum(a.nbytes for a in (col._phases, col._gain, col._loss, col._modes_k))
+    return mem.argument_size_in_bytes + mem.output_size_in_bytes + mem.temp_size_in_bytes + consts
 
 
 def main():
@@ -203,25 +281,37 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--peak-gflops", type=float, default=2 * 2.5 * 16,
                     help="nominal FP64 peak of the machine (default: 2 cores × 2.5 GHz × 16 flop/cycle)")
-    ap.add_argument("--repeat", type=int, default=3, help="interleaved DSMC repetitions (median reported)")
+    ap.add_argument("--repeat", type=int, default=3, help="interleaved repetitions (median reported)")
     ap.add_argument("--dsmc-only", action="store_true", help="skip the spectral benchmark")
+    ap.add_argument("--spectral-only", action="store_true", help="skip the DSMC benchmark")
+    ap.add_argument("--no-n64", action="store_true", help="spectral at N = 32 only")
     args = ap.parse_args()
     print(f"JAX {jax.__version__} on {jax.devices()[0].platform}, Numba {numba.__version__}, "
-          f"{os.cpu_count()} CPU(s)\n")
-    if args.quick:
-        bench_dsmc(20_000, 0.05, 1)
-    else:
-        bench_dsmc(1_000_000, 0.05, args.repeat)
-    if args.dsmc_only:
-        return
-    print("| kernel | N | N_ρ | M | JAX s/Q | NumPy s/Q | ratio | GFLOP/Q | JAX GFLOP/s | compile s "
-          "| max diff |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    if args.quick:
-        bench_spectral(16, 8, 5, 1, args.peak_gflops)
-    else:
-        bench_spectral(32, 16, 11, 3, args.peak_gflops)
-        bench_spectral(64, 32, 11, 1, args.peak_gflops)
+          f"{os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.2f}\n")
+    if not args.spectral_only:
+        if args.quick:
+            bench_dsmc(20_000, 0.05, 1)
+        else:
+            bench_dsmc(1_000_000, 0.05, args.repeat)
+    if not args.dsmc_only:
+        print("| kernel | N | N_ρ | M | before s/Q | after s/Q | JAX FFTs s | scipy FFTs s | after / fastest "
+              "FFTs | speed-up | GFLOP/Q before / after | after GFLOP/s (of peak) | compile s | max rel diff "
+              "| load |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        maxwell_aniso = kernels.maxwell(angular=(1.0, 0.0, 1.0))
+        if args.quick:
+            bench_spectral(16, 8, 5, 1, args.peak_gflops, [kernels.maxwell()])
+        else:
+            bench_spectral(32, 16, 11, args.repeat, args.peak_gflops,
+                           [kernels.maxwell(), kernels.hard_sphere(), maxwell_aniso])
+            if not args.no_n64:
+                bench_spectral(64, 32, 11, max(1, args.repeat // 2), args.peak_gflops, [kernels.maxwell()])
+        sizes = [(16, 8), (32, 16)] if args.quick else [(32, 16), (48, 24), (64, 32)]
+        print("\nspectral Q memory (XLA compiled: arguments, outputs, temporaries + the multipliers), "
+              "Maxwell, Lebedev 11:")
+        for n, nr in sizes:
+            print(f"  N = {n:3d}, N_ρ = {nr:2d}: {spectral_memory(n, nr, 11) / 2**20:8.1f} MiB")
+    print(memory_line())
 
 
 if __name__ == "__main__":

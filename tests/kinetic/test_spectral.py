@@ -209,3 +209,64 @@ def test_anisotropic_stress_production_is_exact(angular, d, lam, degree):
     print(angular, d, "Λ =", kern.angular_moment, "stress identity errors", errors)
     assert kern.angular_moment == pytest.approx(lam, rel=1e-12)
     assert max(errors) < 3e-6
+
+
+# ---- the optimised operator against the plain formulation ---------------------------------------
+
+
+def reference_gain_loss(f, grid, kern, *, radial_points, sphere_degree):
+    """The plain formulation (module docstring of spectral.py), in NumPy on the full spectrum: per
+    radial node q and half-sphere point σ_p the two real shifts f(u ± ρσ/2) by separate inverse FFTs
+    of f̂ e^{±iπk·a/L} (Nyquist mode dropped), H = f₊f₋, S_{q,j} = Σ_p w_p Ỹ_j(σ_p) H, and
+    Q⁺ = Re IFFT[Σ_{q,j} w_q ρ_q^{d−1+γ} b_l (−1)^{l/2} c_l(πρ_q|k|/2L) Ỹ_j(k̂) FFT(S_{q,j})];
+    Q⁻ = f Re IFFT[f̂ Φ̂]. No real-to-complex transforms, no symmetrised multipliers, no phase trick."""
+    d, L, n = grid.dimension, grid.extent, grid.n
+    rho, wr = sp.radial_rule(radial_points, L)
+    sig, ws = sp.sphere_half_rule(sphere_degree, d)
+    k = grid.wavenumbers
+    kvec = np.stack(np.meshgrid(*[k] * d, indexing="ij"))
+    kabs = np.sqrt((kvec**2).sum(0))
+    khat = (kvec / np.where(kabs > 0, kabs, 1.0)).reshape(d, -1).T
+    keep = np.ones(grid.shape)
+    for i in range(d):
+        keep[(slice(None),) * i + (n // 2,)] = 0.0
+    fh = np.fft.fftn(f) * keep
+    orders = list(range(0, len(np.trim_zeros(np.asarray(kern.angular), "b")), 2))
+    acc = np.zeros(grid.shape, complex)
+    loss_hat = np.zeros(grid.shape)
+    for q in range(radial_points):
+        weight = wr[q] * rho[q] ** (d - 1) * float(kern.radial(rho[q]))
+        z = np.pi * rho[q] * kabs / (2 * L)
+        loss_hat += weight * kern.sphere_integral * sp.shell_average(2 * z, d)
+        H = []
+        for s in sig:
+            phase = np.exp(1j * np.pi * np.tensordot(s * rho[q] / 2, kvec, axes=1) / L)
+            H.append(np.fft.ifftn(fh * phase).real * np.fft.ifftn(fh / phase).real)
+        for l in orders:
+            m = weight * kern.funk_hecke(l) * (-1) ** (l // 2) * sp.plane_wave_coefficient(l, z, d)
+            for ys, yk in zip(sp.harmonics(l, sig, d), sp.harmonics(l, khat, d), strict=True):
+                S = np.tensordot(ws * ys, np.asarray(H), axes=1)
+                acc += m * yk.reshape(grid.shape) * np.fft.fftn(S)
+    return np.fft.ifftn(acc).real, f * np.fft.ifftn(fh * loss_hat).real
+
+
+@pytest.mark.parametrize("kernel,d,n,degree", [
+    (kernels.maxwell(), 3, 12, 5), (kernels.hard_sphere(), 3, 12, 7),
+    (kernels.maxwell((1, 4, 6, 4, 1)), 3, 10, 9), (kernels.vhs(1.0, 0.75, dimension=2), 2, 16, 8),
+    (kernels.maxwell((1.0, 0.0, 1.0), dimension=2), 2, 16, 8)],
+    ids=["maxwell", "hard_sphere", "maxwell_forward", "vhs_2d", "1+x2_2d"])
+def test_fast_gain_loss_equals_plain_formulation(kernel, d, n, degree):
+    """The optimised Q⁺, Q⁻ (precomputed separable phases, one complex transform per σ for both shifts,
+    real-to-complex S-transforms on the half spectrum with the multiplier symmetrised on the Nyquist
+    planes) equal the plain formulation to round-off (≤ 1e-12 relative; measured ~3e-16), on a
+    non-Gaussian f that is neither even nor smooth at the grid scale."""
+    grid = sp.Grid(n, 6.0, d)
+    x = grid.mesh()
+    rng = np.random.default_rng(3)
+    f = np.exp(-0.5 * (x**2).sum(0)) * (1 + 0.3 * np.tanh(x[0]) + 0.2 * x[1] * x[-1] / (1 + x[1] ** 2))
+    f += 0.01 * rng.random(grid.shape)
+    col = sp.SpectralCollision(grid, kernel, radial_points=5, sphere_degree=degree, conserve=False)
+    gain, loss = (np.asarray(a) for a in col.gain_loss(jnp.asarray(f)))
+    ref_gain, ref_loss = reference_gain_loss(f, grid, kernel, radial_points=5, sphere_degree=degree)
+    assert np.abs(gain - ref_gain).max() <= 1e-12 * np.abs(ref_gain).max()
+    assert np.abs(loss - ref_loss).max() <= 1e-12 * np.abs(ref_loss).max()

@@ -194,6 +194,7 @@ class SpectralCollision:
         self.nr = radial_points if radial_points is not None else grid.n
         rho, wr = radial_rule(self.nr, self.R)
         sig, ws = sphere_half_rule(sphere_degree, d)
+        self.sphere_degree = sphere_degree
         self.sphere_points = len(sig) * 2
         kk = grid.wavenumbers
         kvec = np.stack(np.meshgrid(*[kk] * d, indexing="ij"))
@@ -204,49 +205,61 @@ class SpectralCollision:
         y_sigma = [harmonics(l, sig, d) for l in self.orders]
         self._lidx = jnp.asarray(np.concatenate([np.full(len(y), i) for i, y in enumerate(y_sigma)]))
         self._modes_sigma = jnp.asarray(ws * np.concatenate(y_sigma))
-        self._modes_k = jnp.asarray(np.concatenate([harmonics(l, khat, d) for l in self.orders])
-                                    .reshape(-1, *grid.shape))
-        # radial multipliers w_q ρ_q^{d−1} ρ_q^γ b_l (−1)^{l/2} j_l(πρ_q|k|/2L) [nr, n_l, N^d] and Φ̂(k)
+        # The gain is real: Q⁺ = Re IFFT[Σ_q m_q Ŝ_q], and with S_q real that equals the real inverse
+        # transform of Σ_q ½(m_q(k) + m_q(−k)) Ŝ_q(k) (−k taken modulo N). The symmetrised multiplier
+        # differs from m only on the Nyquist planes (there −k aliases to a k̂ that is not −k̂); it lets the
+        # S-transforms and the final inverse be real-to-complex, on the half spectrum k_d ≥ 0.
+        half = (..., slice(0, grid.n // 2 + 1))
+        modes_k = np.concatenate([harmonics(l, khat, d) for l in self.orders]).reshape(-1, *grid.shape)
+        self._modes_k = jnp.asarray(_even_part(modes_k, d)[half])
+        # radial multipliers w_q ρ_q^{d−1} ρ_q^γ b_l (−1)^{l/2} j_l(πρ_q|k|/2L) [nr, n_l, half spectrum]
+        # and Φ̂(k) (functions of |k|, already even)
         r = rho.reshape(-1, *[1] * d)
         weight = (wr * rho ** (d - 1) * kernel.radial(rho)).reshape(r.shape)
         z = np.pi * r * kabs[None] / (2 * L)
         self._gain = jnp.asarray(np.stack([
             weight * kernel.funk_hecke(l) * (-1) ** (l // 2) * plane_wave_coefficient(l, z, d)
-            for l in self.orders], axis=1))
+            for l in self.orders], axis=1)[half])
+        # the Nyquist index −N/2 (even N) is dropped so that the shifts of f stay real; odd N has none
+        nyq = np.where((np.arange(grid.n) == grid.n // 2) & (grid.n % 2 == 0), 0.0, 1.0)
         loss = weight * kernel.sphere_integral * shell_average(2 * z, d)
-        self._loss = jnp.asarray(loss.sum(axis=0))
-        # 1D phase factors e^{±iπ k a/L} for a = ρ_q σ_p / 2, per axis
+        self._loss = jnp.asarray((loss.sum(axis=0) * _outer([nyq] * d))[half])
+        # 1D phase factors e^{iπ k a_i/L} for a = ρ_q σ_p / 2, per axis [nr, M/2, d, N], once per grid
         a = 0.5 * rho[:, None, None] * sig[None, :, :]  # [nr, M/2, d]
-        self._k1 = jnp.asarray(kk)
-        self._shift = jnp.asarray(a)
-        nyq = np.ones(grid.n)
-        nyq[grid.n // 2] = 0.0  # the Nyquist mode is dropped so that the shifts stay real
-        self._nyq = jnp.asarray(_outer([nyq] * d))
+        self._shift = a
+        self._phases = jnp.asarray(nyq * np.exp(1j * np.pi * a[..., None] * grid.wavenumbers / L))
         self.conserve = conserve
         self._proj = _conservation_projector(grid, projection)
 
-    def _phase(self, a):
-        """e^{iπ k·a/L} as an outer product of d 1D factors, a: [d]."""
-        L = self.grid.extent
-        return _outer([jnp.exp(1j * jnp.pi * self._k1 * a[i] / L) for i in range(self.grid.dimension)])
-
     def gain_loss(self, f):
-        fh = jnp.fft.fftn(f) * self._nyq
-        axes = tuple(range(1, self.grid.dimension + 1))
+        r"""(Q⁺, Q⁻) of f on the grid. Per radial node q, the M/2 shifted products
+        $H_{\rho_q\sigma_p} = f(u + a)\,f(u - a)$, $a = \rho_q\sigma_p/2$, come from one batched complex
+        inverse FFT: with $\theta = \pi k\cdot a/L$ and $w = \mathrm{IFFT}[\hat f\,(\cos\theta + \sin\theta)]
+        = \tfrac12(f_+ + f_-) - \tfrac i2(f_+ - f_-)$, $f_\pm = f(u \pm a)$, one has
+        $\mathrm{Re}(w^2) = f_+ f_-$ (the phase $e^{i\theta}$ is an outer product of d precomputed 1D
+        factors). Their σ-sums $S_{q,j}$ are taken in physical space, the J sums go through one batched
+        real FFT and are accumulated with the multipliers on the half spectrum; one real inverse FFT at
+        the end."""
+        d = self.grid.dimension
+        axes = tuple(range(1, d + 1))
+        real = jnp.result_type(f, jnp.float32)
+        fh = jnp.fft.fftn(f)
+        phases = self._phases.astype(fh.dtype)
+        modes_sigma, modes_k = self._modes_sigma.astype(real), self._modes_k.astype(real)
+        gain_q = self._gain.astype(real)
 
         def radial(acc, q):
-            def one(a):
-                ph = self._phase(a)
-                z = jnp.fft.ifftn(fh * (ph + 1j * jnp.conj(ph)))
-                return z.real * z.imag  # H_{ρσ} at σ = 2a/ρ
+            e = phases[q]  # [M/2, d, N]
+            ph = _outer([e[:, i] for i in range(d)], batch=True)
+            w = jnp.fft.ifftn(fh * (ph.real + ph.imag), axes=axes)
+            S = jnp.tensordot(modes_sigma, w.real**2 - w.imag**2, axes=1)  # [J, N^d]
+            Sh = jnp.fft.rfftn(S, axes=axes)
+            return acc + jnp.sum(gain_q[q][self._lidx] * modes_k * Sh, axis=0), None
 
-            S = jnp.tensordot(self._modes_sigma, jax.vmap(one)(self._shift[q]), axes=1)  # [J, N^d]
-            Sh = jnp.fft.fftn(S, axes=axes)
-            return acc + jnp.sum(self._gain[q][self._lidx] * self._modes_k * Sh, axis=0), None
-
-        acc, _ = jax.lax.scan(radial, jnp.zeros_like(fh), jnp.arange(self.nr))
-        gain = jnp.fft.ifftn(acc).real
-        loss = f * jnp.fft.ifftn(fh * self._loss).real
+        acc = jnp.zeros(self._loss.shape, fh.dtype)
+        acc, _ = jax.lax.scan(radial, acc, jnp.arange(self.nr))
+        gain = jnp.fft.irfftn(acc, self.grid.shape)
+        loss = f * jnp.fft.irfftn(jnp.fft.rfftn(f) * self._loss.astype(real), self.grid.shape)
         return gain, loss
 
     def __call__(self, f):
@@ -255,12 +268,19 @@ class SpectralCollision:
         return self._proj(q) if self.conserve else q
 
 
-def _outer(factors):
-    """Outer product of 1D arrays, [len(f0), len(f1), …]."""
+def _outer(factors, batch=False):
+    """Outer product of 1D arrays, [len(f0), len(f1), …]; ``batch``: of [B, n] arrays row by row,
+    [B, len(f0), len(f1), …]."""
     out = factors[0]
     for f in factors[1:]:
-        out = out[..., None] * f
+        out = out[..., None] * (f.reshape(f.shape[0], *[1] * (out.ndim - 1), -1) if batch else f)
     return out
+
+
+def _even_part(a, d):
+    """½(a(k) + a(−k)) over the last d axes, −k taken modulo N (index j ↦ −j mod N)."""
+    flipped = np.roll(np.flip(a, axis=tuple(range(-d, 0))), 1, axis=tuple(range(-d, 0)))
+    return 0.5 * (a + flipped)
 
 
 def _conservation_projector(grid: Grid, weight: str = "uniform"):

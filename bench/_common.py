@@ -1,0 +1,33 @@
+"""Shared by the benchmarks: the peak memory line every ``bench/`` script prints at its end.
+
+* ``ru_maxrss`` — peak resident set size of the process (``resource.getrusage(RUSAGE_SELF)``;
+  kilobytes on Linux, bytes on macOS): everything, NumPy, Numba, XLA buffers and the interpreter;
+* JAX live buffers — bytes of the arrays JAX holds at the moment of the call (``jax.live_arrays``),
+  reported only where JAX is already imported.
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+
+
+def peak_rss_bytes() -> int:
+    """Peak resident set size of this process so far, in bytes."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
+def jax_live_bytes() -> int | None:
+    """Bytes held by live JAX arrays now, or None when JAX is not imported."""
+    jax = sys.modules.get("jax")
+    if jax is None:
+        return None
+    return sum(a.nbytes for a in jax.live_arrays())
+
+
+def memory_line() -> str:
+    """One line for the end of a benchmark's output."""
+    live = jax_live_bytes()
+    extra = f"; JAX live buffers now {live / 2**20:.1f} MiB" if live is not None else ""
+    return f"peak resident memory (ru_maxrss) {peak_rss_bytes() / 2**20:.0f} MiB{extra}"
