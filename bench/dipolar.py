@@ -32,6 +32,7 @@ import time
 import jax
 import jax.numpy as jnp
 import numpy as np
+from _common import memory_line
 
 from bbgky.models import dipolar as dp
 from bbgky.models import electrostatics as es
@@ -180,3 +181,4 @@ def main():
 
 if __name__ == "__main__":
     main()
+    print(memory_line())

@@ -46,6 +46,7 @@ jax.config.update("jax_enable_x64", True)
 
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
+from _common import memory_line  # noqa: E402
 
 from bbgky.models.potentials import make_potential  # noqa: E402
 from bbgky.particles import initial, integrator  # noqa: E402
@@ -201,3 +202,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    print(memory_line())

@@ -43,6 +43,7 @@ import sys
 import time
 
 import numpy as np
+from _common import memory_line
 
 sys.path.insert(0, os.path.dirname(__file__))
 from cpu_time import Timer
@@ -308,3 +309,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    print(memory_line())

@@ -26,6 +26,7 @@ import jax
 jax.config.update("jax_enable_x64", True)
 
 import numpy as np  # noqa: E402
+from _common import memory_line  # noqa: E402
 
 from bbgky.models.collision_integrals import neufeld_omega22, omega_star, omega_star_reference  # noqa: E402
 
@@ -111,3 +112,4 @@ def tables() -> None:
 
 if __name__ == "__main__":
     main()
+    print(memory_line())

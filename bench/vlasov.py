@@ -25,6 +25,7 @@ import time
 
 import numpy as np
 import scipy.fft as sfft
+from _common import memory_line
 from scipy import ndimage
 
 WORKERS = os.cpu_count() or 1
@@ -248,3 +249,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    print(memory_line())

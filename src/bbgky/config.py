@@ -159,7 +159,9 @@ class Time(_Table):
     """``[time]``: the run's time span, step and save interval."""
 
     end: Positive = Field(10.0, description="final time")
-    step: Positive = Field(0.005, description="time step dt")
+    step: Positive = Field(0.005, description="time step dt; the grid Boltzmann methods (spectral, bgk) "
+                           "choose their step from the collision rate and the flow when it is omitted "
+                           "(docs/boltzmann.md), the value then only sets the save grid")
     save_every: Positive = Field(0.1, description="interval between saved observables")
 
 

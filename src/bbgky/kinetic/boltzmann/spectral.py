@@ -336,6 +336,37 @@ SCHEMES = {
 }
 
 
+#: stability radius of each scheme on the negative real and the imaginary axis (the smaller one,
+#: rounded down: heun 2 (real axis; imaginary axis only with damping), ssprk3 √3 ≈ 2.5 real /
+#: 1.73 imaginary → 2.5 with the collision damping, rk4 2.785 real / 2.83 imaginary → 2.7)
+STABILITY = {"heun": 2.0, "ssprk3": 2.5, "rk4": 2.7}
+
+#: (rate + |L|) Δt of the automatic step per scheme (validation/boltzmann_spectral_step.py)
+ACCURACY = {"heun": 0.02, "ssprk3": 0.06, "rk4": 0.2}
+
+#: the automatic step is at most this fraction of the stability bound: the fastest transport modes
+#: resolved too (RK4 at a* = 1, N = 16: time-step error 4e-6 at ¼ of the bound, 7e-5 at ½, 1e-3 at 1)
+RESOLVED = 0.5
+
+
+def stable_step(scheme: str, grid: Grid, flow_rate: float, collision_rate: float) -> float:
+    r"""Largest explicit step: $\Delta t\,(2|L|\,\pi N/2 + \nu_{max}) \le R_{scheme}$ (``STABILITY``).
+    The transport term $\nabla_\xi\cdot((\dot c/c + L)\xi G)$ has Fourier-collocation eigenvalues up to
+    $|\dot c/c\,I + L|\,\xi_{max} k_{max}$ with $|\dot c/c\,I + L| \le 2|L|$ and
+    $\xi_{max} k_{max} = L_{box}\cdot\pi N/(2L_{box}) = \pi N/2$; the collision operator damps at
+    most at its loss rate ``collision_rate`` $= \rho c^\gamma\,\Sigma(g)$ at the largest relevant g."""
+    return STABILITY[scheme] / (flow_rate * math.pi * grid.n + collision_rate)
+
+
+def automatic_step(scheme: str, grid: Grid, flow_rate: float, collision_rate: float) -> float:
+    r"""The step used when none is configured:
+    $\Delta t = \min(\tfrac12\,\Delta t_{stable},\ a_{scheme}/(\nu + |L|))$ — half the stability bound
+    (:func:`stable_step`; ``RESOLVED``) and the relaxation and the flow each resolved in $1/a$ steps
+    (``ACCURACY``). Measured on the shear-table cases with RK4: validation/boltzmann_spectral_step.py."""
+    return min(RESOLVED * stable_step(scheme, grid, flow_rate, collision_rate),
+               ACCURACY[scheme] / (collision_rate + flow_rate))
+
+
 class SpectralState(NamedTuple):
     t: jax.Array        # time
     step: jax.Array     # steps taken

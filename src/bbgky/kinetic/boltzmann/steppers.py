@@ -59,6 +59,10 @@ def _material_mass(rho: float, A: np.ndarray, t: float) -> float:
 # grid methods: spectral, bgk
 # ----------------------------------------------------------------------------------------------
 
+#: steps between two evaluations of the step size of the grid methods
+RATE_CHECK = 16
+
+
 class GridStepper(core.Stepper):
     """The fast spectral method or BGK on the N^d grid that follows θ(t) (:mod:`.spectral`)."""
 
@@ -79,10 +83,12 @@ class GridStepper(core.Stepper):
         self.solver = _spectral.HomoEnergeticSolver(grid, self.collision, A, cfg.system.density, kern.gamma,
                                                     scheme=b.scheme)
         self.dt = cfg.time.step
+        #: time.step omitted: the step follows the collision frequency and the flow
+        #: (:func:`.spectral.automatic_step`); given: that step, subdivided only where unstable
+        self.auto_step = "step" not in cfg.time.model_fields_set
         self.order = self.solver.order
         self.conserves = {"mass": 0.0, "momentum": 0.0, "energy": 0.0} if not np.any(A) else {"mass": 0.0}
         self._x = grid.mesh()
-        self._stable = {"heun": 2.0, "ssprk3": 2.5, "rk4": 2.7}[b.scheme]
         self._radial = _profile.RadialMarginal(grid)
 
     def initial(self) -> core.State:
@@ -90,25 +96,38 @@ class GridStepper(core.Stepper):
         data = self.solver.init(G0, 0.0, math.log(c0))
         return core.new_state(data, 0.0, core.seed_key(self.cfg.system.seed))
 
-    def substeps(self, data) -> int:
-        """Explicit stability: Δt·(|L| L_box k_max + collision rate) ≤ stable limit (per sub-step)."""
-        grid, d, A = self.grid, self.d, self.A
+    def rates(self, data) -> tuple[float, float]:
+        """(|L(t)|₂, collision rate) at the state: the BGK frequency ν = ρθ/μ(θ), or the spectral loss
+        rate ρ c^γ Σ(4√θ) (the total rate at four thermal speeds)."""
+        grid, d = self.grid, self.d
         t = float(data.t)
-        L = flows.flow_gradient(A, t)
-        rho = flows.density(self.cfg.system.density, A, t)
+        rho = flows.density(self.cfg.system.density, self.A, t)
         c = math.exp(float(data.log_c))
         theta_G = float(jnp.sum(jnp.asarray(self._x**2).sum(0) * data.G) * grid.cell) / d
         if self.method == "bgk":
             rate = float(self.collision.frequency(rho, c**2 * theta_G))
         else:
-            rate = rho * self.kernel.total_rate(c * math.sqrt(theta_G) * 4.0)
-        nyquist = math.pi * grid.n / 2
-        speed = np.linalg.norm(L, 2) * (1 + 1) * nyquist  # |(ċ/c + L)| ≤ 2|L|; ξ·k ≤ L_box·πN/(2L_box)
-        return max(1, math.ceil(self.dt * (speed + rate) / self._stable))
+            rate = rho * float(self.kernel.total_rate(c * math.sqrt(theta_G) * 4.0))
+        return float(np.linalg.norm(flows.flow_gradient(self.A, t), 2)), rate
+
+    def step_size(self, data) -> float:
+        """The integration step from this state on: automatic (``time.step`` omitted), else time.step
+        divided into the fewest equal parts that are stable (:func:`.spectral.stable_step`)."""
+        scheme = self.solver.scheme
+        flow, rate = self.rates(data)
+        if self.auto_step:
+            return _spectral.automatic_step(scheme, self.grid, flow, rate)
+        return self.dt / max(1, math.ceil(self.dt / _spectral.stable_step(scheme, self.grid, flow, rate)))
 
     def advance(self, state: core.State, n: int) -> core.State:
-        m = self.substeps(state.data)
-        data = self.solver.advance(state.data, n * m, self.dt / m)
+        """n time.step intervals in equal steps of at most :meth:`step_size`, re-evaluated every
+        ``RATE_CHECK`` steps (the collision rate grows with θ under a flow)."""
+        data, remaining = state.data, n * self.dt
+        while remaining > 1e-12 * n * self.dt:
+            m = max(1, math.ceil(remaining / self.step_size(data) - 1e-9))
+            k = min(m, RATE_CHECK)
+            data = self.solver.advance(data, k, remaining / m)
+            remaining -= k * (remaining / m)
         return state.replace(data=data, time=data.t, step=state.step + n, status=data.status)
 
     def observe(self, state: core.State) -> dict[str, np.ndarray]:
@@ -160,7 +179,10 @@ class GridStepper(core.Stepper):
     def attrs(self) -> dict:
         b = self.cfg.levels.boltzmann
         out = {"grid_points": b.grid, "velocity_extent_sqrt_theta": b.velocity_extent,
-               "time_scheme": f"{b.scheme} (order {self.solver.order})"}
+               "time_scheme": f"{b.scheme} (order {self.solver.order})",
+               "time_step_rule": "automatic: min(stable, accurate) from the collision rate and |L| "
+                                 "(docs/boltzmann.md)" if self.auto_step else
+                                 "time.step, subdivided where the explicit scheme would be unstable"}
         if self.method == "spectral":
             out.update({"truncation_R_over_L": b.truncation, "radial_points": self.collision.nr,
                         "sphere_points": self.collision.sphere_points,
