@@ -26,14 +26,14 @@ For isotropic scattering only l = 0 remains, $b_0 j_0 = 4\pi b\,\mathrm{sinc}$: 
 convolution with the uniform measure of a sphere. $H_{\rho\sigma}$ is formed in physical space from
 two Fourier shifts of f (one complex inverse FFT gives both real shifts), σ runs over half of a
 Lebedev rule (M points, M/2 used) and ρ over Gauss–Legendre nodes; the σ-sums $S_{q,lm}$ are taken
-in physical space, so one evaluation costs $N_\rho(M/2 + J + 1)$ FFTs of size $N^3$, J the number of
-(l, m) pairs: J = 1 isotropic, 6 for b ∝ 1 + cos²θ, 15 for a quartic b. The rule must integrate
+in physical space, so one evaluation costs $N_\rho M/2 + 1$ complex and $N_\rho J + 3$ real-to-complex
+FFTs of size $N^3$ (``gain_loss``), J the number of (l, m) pairs: J = 1 isotropic, 6 for
+b ∝ 1 + cos²θ, 15 for a quartic b. The rule must integrate
 $\tilde Y_{lm}(\sigma) H_{\rho\sigma}$, a degree l higher than H alone: a kernel of degree n needs the
 Lebedev degree that suffices for isotropic b plus n (measured on the Maxwell-molecule identity
 $\int\xi\otimes\xi\,Q = -\nu(P - pI)$ at N = 32, L = R = 9, non-Gaussian f: error 1.4e-5, 6e-7 at
 degree 9, 11 for isotropic b; 1.1e-4, 2.1e-5, 2.2e-6 at 11, 13, 15 for b ∝ (1 + cos θ)⁴). Measured
-cost at N = 32, N_ρ = 16 (2 shared CPU cores): 0.36 s per Q isotropic at degree 11, 0.59 s for
-b ∝ 1 + cos²θ at degree 13 (0.84 s and 0.89 s at the same degree 17).
+cost: docs/performance.md (``bench/boltzmann.py``: a Q against its FFTs alone).
 The loss term is $f\,(f * \Phi)$ with
 $\hat\Phi(k) = \sum_q w_q \rho_q^{2+\gamma} b_0\,4\pi\,\mathrm{sinc}(\pi\rho_q|k|/L)$ (only
 $b_0 = \int b\,d\sigma$ enters). Conservation: the constrained $L^2$ projection of Gamba &
@@ -298,9 +298,9 @@ def _conservation_projector(grid: Grid, weight: str = "uniform"):
     Pj = jnp.asarray((D[:, None] * C.T) @ G)
     shape = grid.shape
 
-    def proj(q):
+    def proj(q):  # in the precision of q (float32 on accelerators)
         flat = q.reshape(-1)
-        return (flat - Pj @ (Cj @ flat)).reshape(shape)
+        return (flat - Pj.astype(q.dtype) @ (Cj.astype(q.dtype) @ flat)).reshape(shape)
 
     return proj
 
@@ -345,7 +345,8 @@ STABILITY = {"heun": 2.0, "ssprk3": 2.5, "rk4": 2.7}
 ACCURACY = {"heun": 0.02, "ssprk3": 0.06, "rk4": 0.2}
 
 #: the automatic step is at most this fraction of the stability bound: the fastest transport modes
-#: resolved too (RK4 at a* = 1, N = 16: time-step error 4e-6 at ¼ of the bound, 7e-5 at ½, 1e-3 at 1)
+#: resolved too (RK4, shear a* = 1, N = 16, bound 0.103: time-step error 3.8e-6, 7.0e-5, 1.1e-3 at
+#: Δt = 1/32, 1/16, 1/8; docs/boltzmann.md)
 RESOLVED = 0.5
 
 

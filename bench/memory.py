@@ -1,0 +1,147 @@
+"""Peak memory per problem size, and the largest problem that fits in a memory budget.
+
+Each level runs in its own child process, its sizes in increasing order through
+``bbgky.scenarios.runner.level_runner`` (the level alone: no report); the process's peak resident
+set size (ru_maxrss) is read after each run:
+
+* particle level: WCA gas, ρ = 0.1, numba backend, 20 steps, at several N;
+* DSMC: hard spheres, ``samples`` × 1 replica, numba backend, at several simulator counts;
+* spectral: Maxwell molecules, BKW relaxation, Lebedev 11, N_ρ = N/2, one RK4 step, at several N.
+
+A straight-line fit of the peak against the size unit (N, simulators, N³: the spectral batch of
+M/2 complex grids dominates) over all but the smallest run (which carries the compilation) gives
+the bytes per unit and the fixed cost (interpreter, JAX, Numba), and from them the largest size
+within ``--budget-gb`` (default 24).
+
+Run: ``.venv/bin/python bench/memory.py [--quick]`` (minutes on 2 cores: each level compiles once).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+
+import numpy as np
+from _common import memory_line, peak_rss_bytes
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def config(level: str, size: int) -> str:
+    head = 'title = "memory"\n'
+    if level == "particles":
+        return head + f"""[system]
+dimension = 3
+particles = {size}
+density = 0.1
+temperature = 1.0
+[interaction]
+potential = "wca"
+[time]
+end = 0.1
+step = 0.005
+save_every = 0.1
+[levels.particles]
+backend = "numba"
+velocity_samples = 100
+"""
+    if level == "dsmc":
+        return head + f"""[interaction]
+potential = "hard_sphere"
+[time]
+end = 0.1
+step = 0.05
+save_every = 0.1
+[levels.boltzmann]
+method = "dsmc"
+backend = "numba"
+samples = {size}
+replicas = 1
+velocity_samples = 100
+"""
+    return head + f"""[interaction]
+potential = "maxwell"
+[initial]
+kind = "bkw"
+start = 6.5
+[time]
+end = 0.1
+step = 0.1
+save_every = 0.1
+[levels.boltzmann]
+method = "spectral"
+grid = {size}
+velocity_extent = 8.0
+sphere_degree = 11
+"""
+
+
+def measure_level(level: str, sizes: list[int]) -> None:
+    """Child process: run the level at each size (increasing), print "size peak_bytes wall_s"."""
+    from bbgky.scenarios import runner
+
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            cfg = runner.validate(tomllib.loads(config(level, n)))
+            start = time.perf_counter()
+            runner.level_runner("particles" if level == "particles" else "boltzmann")(cfg, Path(tmp))
+            print(n, peak_rss_bytes(), time.perf_counter() - start, flush=True)
+
+
+def peaks_of(level: str, sizes: list[int]) -> list[tuple[int, float, float]]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    out = subprocess.run([sys.executable, __file__, "--child", level, *map(str, sizes)], env=env,
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"{level} failed: {out.stderr[-3000:]}")
+    rows = [line.split() for line in out.stdout.splitlines() if line.strip()]
+    return [(int(a), float(b), float(c)) for a, b, c in rows]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--budget-gb", type=float, default=24.0)
+    ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        measure_level(args.child[0], [int(n) for n in args.child[1:]])
+        return
+    budget = args.budget_gb * 2**30
+    sizes = {"particles": [20_000, 80_000, 320_000], "dsmc": [250_000, 1_000_000, 4_000_000],
+             "spectral": [24, 32, 48]}
+    if args.quick:
+        sizes = {"particles": [1_000, 2_000, 4_000], "dsmc": [10_000, 20_000, 40_000],
+                 "spectral": [12, 14, 16]}
+    unit = {"particles": ("particles", 1), "dsmc": ("simulators", 1), "spectral": ("N³", 3)}
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPU(s); budget {args.budget_gb:g} GiB")
+    print("| level | size | peak RSS MiB | wall s |")
+    print("|---|---|---|---|")
+    fits = {}
+    for level, ns in sizes.items():
+        peaks = []
+        for n, peak, wall in peaks_of(level, ns):
+            peaks.append(peak)
+            print(f"| {level} | {n:,} | {peak / 2**20:.0f} | {wall:.1f} |", flush=True)
+        x = np.asarray(ns, float) ** unit[level][1]
+        slope, fixed = np.polyfit(x[1:], peaks[1:], 1)  # the smallest run carries the compilation
+        fits[level] = (slope, fixed)
+    print(f"\n| level | bytes per {'/'.join(u for u, _ in unit.values())} | fixed MiB | largest size in "
+          f"{args.budget_gb:g} GiB |")
+    print("|---|---|---|---|")
+    for level, (slope, fixed) in fits.items():
+        name, power = unit[level]
+        largest = ((budget - fixed) / slope) ** (1 / power)
+        shown = f"N ≈ {largest:.0f}" if level == "spectral" else f"{largest:.3g} {name}"
+        print(f"| {level} | {slope:.0f} per {name} | {fixed / 2**20:.0f} | {shown} |")
+    print(memory_line())
+
+
+if __name__ == "__main__":
+    main()
