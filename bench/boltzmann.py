@@ -256,13 +256,16 @@ def bench_spectral(n, nr, degree, repeats, peak, kerns):
         g0, l0 = before(fj)
         diff = float(jnp.abs((g1 - l1) - (g0 - l0)).max() / jnp.abs(g0 - l0).max())
         t = {k: float(np.median(v)) for k, v in times.items()}
+        best = {k: float(np.min(v)) for k, v in times.items()}  # the least disturbed on a loaded machine
         floor = min(t["jax_fft"], t["scipy_fft"])
         fl_before, fl_after = spectral_flops(col, n)
         rate = fl_after / t["after"] / 1e9
         label = kern.name if kern.isotropic else f"{kern.name} b ∝ {kern.angular}"
         print(f"| {label} | {n} | {nr} | {col.sphere_points} | {t['before']:.3f} | {t['after']:.3f} | "
-              f"{t['jax_fft']:.3f} | {t['scipy_fft']:.3f} | {t['after'] / floor:.2f} | "
-              f"{t['before'] / t['after']:.2f} | {fl_before / 1e9:.2f} / {fl_after / 1e9:.2f} | "
+              f"{t['jax_fft']:.3f} | {t['scipy_fft']:.3f} | {t['after'] / floor:.2f} "
+              f"({best['after'] / min(best['jax_fft'], best['scipy_fft']):.2f}) | "
+              f"{t['before'] / t['after']:.2f} ({best['before'] / best['after']:.2f}) | "
+              f"{fl_before / 1e9:.2f} / {fl_after / 1e9:.2f} | "
               f"{rate:.1f} ({100 * rate / peak:.1f} %) | {compile_s:.1f} | {diff:.1e} | "
               f"{min(loads):.1f}–{max(loads):.1f} |", flush=True)
 
@@ -295,8 +298,8 @@ def main():
             bench_dsmc(1_000_000, 0.05, args.repeat)
     if not args.dsmc_only:
         print("| kernel | N | N_ρ | M | before s/Q | after s/Q | JAX FFTs s | scipy FFTs s | after / fastest "
-              "FFTs | speed-up | GFLOP/Q before / after | after GFLOP/s (of peak) | compile s | max rel diff "
-              "| load |")
+              "FFTs (best of) | speed-up (best of) | GFLOP/Q before / after | after GFLOP/s (of peak) "
+              "| compile s | max rel diff | load |")
         print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         maxwell_aniso = kernels.maxwell(angular=(1.0, 0.0, 1.0))
         if args.quick:
