@@ -196,7 +196,7 @@ def check(cfg: Config) -> None:
                              "isotropic disk): use method = 'dsmc'"))
     if kern is not None and b.method == "dsmc" and not problems:
         problems += _dsmc_length(cfg, kern)
-    problems += _memory(cfg)
+    problems += _memory(cfg, kern)
     if b.method in ("spectral", "bgk") and not problems:
         problems += _initial_box_problems(cfg)
     if problems:
@@ -218,11 +218,20 @@ def _dsmc_length(cfg: Config, kern) -> list[tuple[str, str]]:
     return []
 
 
-def _memory(cfg: Config) -> list[tuple[str, str]]:
+def _memory(cfg: Config, kern=None) -> list[tuple[str, str]]:
     """Estimated bytes. DSMC: ~8 d-vectors per simulator and replica plus the saved velocity
-    samples; spectral/BGK: ~64 complex arrays of grid^d points (distribution, FFTs, kernel weights)."""
+    samples; BGK: ~64 complex arrays of grid^d points; spectral: 300 + 33·M/2 bytes per grid point
+    (the batch of M/2 shifted complex grids and their transforms dominate: XLA's compiled memory of
+    one RK4 step is 1088 B per point at M/2 = 25 and 2070 B at 55; docs/performance.md)."""
     b = cfg.levels.boltzmann
     d = cfg.system.dimension
+    if b.method == "spectral" and getattr(kern, "shape", 1) is None:
+        try:
+            half = len(_spectral.sphere_half_rule(sphere_degree(b, kern, cfg.velocity_gradient()), d)[0])
+        except ValueError:  # a degree beyond the Lebedev table is reported by the solver itself
+            half = 64
+        estimate = (300.0 + 33.0 * half) * float(b.grid) ** d + (saves(cfg) + 1) * 800
+        return memory_problem("levels.boltzmann.grid", estimate, f"the spectral grid ({b.grid}^{d})")
     if b.method == "dsmc":
         kept = min(b.velocity_samples, b.samples) * min(2, b.replicas)
         estimate = 8.0 * b.samples * b.replicas * d * 8 + (saves(cfg) + 1) * (kept * d * 8 + 800)
