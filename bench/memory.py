@@ -114,7 +114,7 @@ def main() -> None:
         measure_level(args.child[0], [int(n) for n in args.child[1:]])
         return
     budget = args.budget_gb * 2**30
-    sizes = {"particles": [20_000, 80_000, 320_000], "dsmc": [250_000, 1_000_000, 4_000_000],
+    sizes = {"particles": [5_000, 10_000, 20_000], "dsmc": [250_000, 1_000_000, 4_000_000],
              "spectral": [24, 32, 48]}
     if args.quick:
         sizes = {"particles": [1_000, 2_000, 4_000], "dsmc": [10_000, 20_000, 40_000],
