@@ -22,6 +22,7 @@ import numba
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
+from _common import memory_line
 from cpu_time import Timer, load
 
 
@@ -85,3 +86,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    print(memory_line())
