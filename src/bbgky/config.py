@@ -441,10 +441,11 @@ class Config(_Table):
         return self
 
     def velocity_gradient(self) -> np.ndarray:
-        """A (d×d); zero without a ``[flow]`` table."""
+        """A (d×d, read-only, resolved once per flow by :func:`bbgky.models.flows.velocity_gradient`);
+        zero without a ``[flow]`` table."""
         d = self.system.dimension
         if self.flow is None:
-            return np.zeros((d, d))
+            return flows.velocity_gradient("none", d)
         return flows.velocity_gradient(self.flow.kind, d, self.flow.rate, self.flow.matrix)
 
     def box_length(self) -> float:

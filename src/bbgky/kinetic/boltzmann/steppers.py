@@ -52,7 +52,7 @@ def _example(method: dict, time: dict | None = None) -> dict:
 
 def _material_mass(rho: float, A: np.ndarray, t: float) -> float:
     """ρ det(I + tA): the mass of a material volume, constant in every homo-energetic flow."""
-    return rho * float(np.linalg.det(np.eye(A.shape[0]) + t * A))
+    return rho * float(flows.volume_ratio(A, t))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -231,7 +231,7 @@ class DSMCStepper(core.Stepper):
         t_end = saves * per * dt
         # ρ(t)/ρ0 bound over the run, for the Maxwell-molecule capacity
         ts = np.linspace(0, t_end, 257)
-        dens = max(1.0 / np.linalg.det(flows.deformation(A, t)) for t in ts)
+        dens = max(flows.density(1.0, A, t) for t in ts)
         cfg_d = _dsmc.DSMCConfig(n=b.samples, A=tuple(map(tuple, A)), rho0=cfg.system.density, dt_max=dt,
                                  p_max=b.collision_fraction, density_bound=float(dens) * 1.01)
         self.ens = _dsmc.Ensemble(_dsmc.DSMC(kern, cfg_d), self.backend)
