@@ -25,7 +25,7 @@ from pydantic import (
 
 from .errors import ConfigError
 from .models import flows
-from .models.potentials import REGISTRY
+from .models.potentials import REGISTRY, ScaledParameters, scale_parameters
 
 Positive = Annotated[float, Field(gt=0)]
 
@@ -141,6 +141,14 @@ class Interaction(_Table):
         return dict(sigma=self.sigma, epsilon=self.epsilon, cutoff=self.cutoff,
                     cutoff_mode=self.cutoff_mode, scaling=self.scaling, range_=self.range,
                     particles=particles, **extra)
+
+    def scaled_parameters(self, particles: int) -> ScaledParameters:
+        """σ, ε, cut-off and extra parameters after the interaction scaling
+        (:func:`bbgky.models.potentials.scale_parameters`, the one place it is computed)."""
+        extra = {k: getattr(self, k) for k in REGISTRY[self.potential].extra} \
+            if self.potential in REGISTRY else {}
+        return scale_parameters(self.potential, sigma=self.sigma, epsilon=self.epsilon, cutoff=self.cutoff,
+                                scaling=self.scaling, range_=self.range, particles=particles, **extra)
 
 
 class Flow(_Table):
@@ -447,6 +455,17 @@ class Config(_Table):
         if self.flow is None:
             return flows.velocity_gradient("none", d)
         return flows.velocity_gradient(self.flow.kind, d, self.flow.rate, self.flow.matrix)
+
+    def initial_temperature_tensor(self) -> np.ndarray:
+        """θ0 (d×d), the one initial-temperature law of every level: ``initial.temperature_tensor``
+        with ``initial.kind = "anisotropic"``, else ``system.temperature`` × I."""
+        if self.initial.kind == "anisotropic" and self.initial.temperature_tensor is not None:
+            return np.asarray(self.initial.temperature_tensor, float)
+        return self.system.temperature * np.eye(self.system.dimension)
+
+    def initial_temperature(self) -> float:
+        """θ0 = tr(θ0 tensor)/d (:meth:`initial_temperature_tensor`)."""
+        return float(np.trace(self.initial_temperature_tensor())) / self.system.dimension
 
     def box_length(self) -> float:
         """Side of the initial cubic periodic cell, (N/ρ0)^(1/d)."""

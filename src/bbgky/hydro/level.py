@@ -48,13 +48,6 @@ def save_times(cfg: Config) -> np.ndarray:
     return per * cfg.time.step * np.arange(saves + 1)
 
 
-def initial_temperature(cfg: Config) -> float:
-    """θ0: system.temperature, or the mean of the diagonal of an anisotropic temperature tensor."""
-    if cfg.initial.kind == "anisotropic" and cfg.initial.temperature_tensor is not None:
-        return float(np.trace(np.asarray(cfg.initial.temperature_tensor, float))) / cfg.system.dimension
-    return float(cfg.system.temperature)
-
-
 def transport_choice(cfg: Config) -> str:
     """The resolved ``transport`` of [levels.navier_stokes]: potential | hard_sphere | maxwell | vhs."""
     hl = cfg.levels.navier_stokes or HydroLevel()
@@ -114,17 +107,10 @@ def viscosity_of(cfg: Config):
     name = inter.potential
     if _potential_problems(name):
         raise ConfigError(_potential_problems(name))
-    extra = {k: getattr(inter, k) for k in REGISTRY[name].extra}
-    sigma, epsilon = inter.sigma, inter.epsilon
-    if inter.scaling == "boltzmann_grad":
-        eps = float(inter.range)
-        sigma, epsilon = sigma * eps, epsilon / eps
-        if "screening_length" in extra:
-            extra["screening_length"] *= eps
-    elif inter.scaling == "mean_field":
-        epsilon = epsilon / cfg.system.particles
+    scaled = inter.scaled_parameters(cfg.system.particles)
+    sigma, epsilon, extra = scaled.sigma, scaled.epsilon, scaled.extra
     mu = viscosity_function(name, sonine_order=order, sigma=sigma, epsilon=epsilon, **extra)
-    t_star = initial_temperature(cfg) / epsilon
+    t_star = cfg.initial_temperature() / epsilon
     trunc = float(transport_potential(mu.pot, np.array([t_star]), order)[5][0])
     return mu, (f"potential {name} (σ = {sigma:g}, ε = {epsilon:g}, {extra or 'no extra parameters'}), "
                 f"untruncated, Chapman–Enskog Sonine order {order} with Ω^(2,2)* (truncation estimate "
@@ -175,5 +161,5 @@ def run(cfg: Config, out: str | Path, *, resume: bool = False, progress=None,
     return ds
 
 
-__all__ = ["EXTRA_VARS", "LEVELS", "check", "describe", "initial_temperature", "run", "save_times", "solve",
+__all__ = ["EXTRA_VARS", "LEVELS", "check", "describe", "run", "save_times", "solve",
            "transport_choice", "viscosity_of"]

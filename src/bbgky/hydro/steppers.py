@@ -17,7 +17,7 @@ from ..config import Config
 from ..errors import ConfigError
 from ..models import flows
 from . import homoenergetic
-from .level import initial_temperature, viscosity_of
+from .level import viscosity_of
 
 
 def _example(level: str, time: dict | None = None) -> dict:
@@ -38,7 +38,7 @@ class ClosureStepper(core.Stepper):
         self.cfg, self.closure = cfg, closure
         self.A = cfg.velocity_gradient()
         self.d = self.A.shape[0]
-        self.rho0, self.theta0 = float(cfg.system.density), initial_temperature(cfg)
+        self.rho0, self.theta0 = float(cfg.system.density), cfg.initial_temperature()
         self.dt = cfg.time.step
         self.conserves = {"mass": 0.0}
         if closure == "euler":

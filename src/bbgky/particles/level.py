@@ -128,14 +128,7 @@ def _product_check(cfg: Config, spec) -> list[tuple[str, str]]:
 
 def _cutoff(cfg: Config) -> float:
     """The cut-off radius of the configured pair potential (times the Boltzmann–Grad range)."""
-    inter = cfg.interaction
-    spec = REGISTRY[inter.potential]
-    rc = inter.cutoff
-    if rc is None:
-        rc = spec.default_cutoff(inter.sigma, inter.epsilon, **{k: getattr(inter, k) for k in spec.extra})
-    if inter.scaling == "boltzmann_grad" and inter.range is not None:
-        rc *= inter.range
-    return float(rc)
+    return cfg.interaction.scaled_parameters(cfg.system.particles).cutoff
 
 
 def _thin_cell(cfg: Config, rc: float) -> list[tuple[str, str]]:

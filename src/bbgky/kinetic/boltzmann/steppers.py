@@ -32,7 +32,6 @@ from .level import (
     build_kernel,
     dsmc_backend,
     initial_grid_distribution,
-    initial_temperature_tensor,
     save_schedule,
     sphere_degree,
 )
@@ -251,7 +250,7 @@ class DSMCStepper(core.Stepper):
 
             sampler.second_moment = d * theta0
         else:
-            sampler = _dsmc.maxwellian_sampler(initial_temperature_tensor(cfg))
+            sampler = _dsmc.maxwellian_sampler(cfg.initial_temperature_tensor())
         key = core.seed_key(cfg.system.seed)
         data = self.ens.init(key, sampler, self.b.replicas)
         return core.new_state(data, 0.0, key, numpy=self.backend == "numba")
@@ -356,7 +355,7 @@ class MomentStepper(core.Stepper):
         self.conserves = {"mass": 0.0, "energy": 0.0} if not np.any(self.A) else {"mass": 0.0}
 
     def initial(self) -> core.State:
-        P0 = self.rho0 * initial_temperature_tensor(self.cfg)
+        P0 = self.rho0 * self.cfg.initial_temperature_tensor()
         data = {"P": P0, "M": _fourth_initial(self.fm, self.cfg)}
         return core.new_state(data, 0.0, core.seed_key(self.cfg.system.seed), numpy=True)
 
@@ -406,10 +405,10 @@ def _fourth_initial(fm: _moments.FourthMomentSystem, cfg: Config) -> np.ndarray:
     W = np.prod(np.stack(np.meshgrid(*[wz] * d, indexing="ij")).reshape(d, -1), axis=0)
     if cfg.initial.kind == "bkw":
         K = _bkw_K(cfg)
-        theta = cfg.system.temperature
+        theta = cfg.initial_temperature()
         x = math.sqrt(K * theta) * Z
         return fm.moments_of(x, W * _dsmc.bkw_weight(K, (x**2).sum(1) / theta, d))
-    return fm.moments_of(Z @ np.linalg.cholesky(initial_temperature_tensor(cfg)).T, W)
+    return fm.moments_of(Z @ np.linalg.cholesky(cfg.initial_temperature_tensor()).T, W)
 
 
 @core.register("boltzmann", "moments", examples={"default": _example({"method": "moments"})})
