@@ -20,6 +20,7 @@ The registered steppers of :mod:`.steppers` advance the closure from save to sav
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -84,6 +85,15 @@ def _potential_problems(name: str) -> list[tuple[str, str]]:
              "levels.navier_stokes.transport = 'hard_sphere' | 'maxwell' | 'vhs'")]
 
 
+@lru_cache(maxsize=8)
+def _potential_truncation(name: str, extra: tuple, order: int, t_star: float) -> float:
+    """|f(N) − f(N−1)|/f(N) of the Chapman–Enskog viscosity at T* (reduced units): seconds of
+    quadrature, so computed once per configuration although the check, ``describe`` and the
+    stepper each resolve the viscosity (μ itself is rebuilt: its table grows with use)."""
+    pot = viscosity_function(name, sonine_order=order, **dict(extra)).pot
+    return float(transport_potential(pot, np.array([t_star]), order)[5][0])
+
+
 def viscosity_of(cfg: Config):
     """(μ(θ) callable, a sentence saying where it comes from)."""
     hl = cfg.levels.navier_stokes or HydroLevel()
@@ -111,7 +121,7 @@ def viscosity_of(cfg: Config):
     sigma, epsilon, extra = scaled.sigma, scaled.epsilon, scaled.extra
     mu = viscosity_function(name, sonine_order=order, sigma=sigma, epsilon=epsilon, **extra)
     t_star = cfg.initial_temperature() / epsilon
-    trunc = float(transport_potential(mu.pot, np.array([t_star]), order)[5][0])
+    trunc = _potential_truncation(name, tuple(sorted(extra.items())), order, t_star)
     return mu, (f"potential {name} (σ = {sigma:g}, ε = {epsilon:g}, {extra or 'no extra parameters'}), "
                 f"untruncated, Chapman–Enskog Sonine order {order} with Ω^(2,2)* (truncation estimate "
                 f"|f(N) − f(N−1)|/f(N) = {trunc:.1e} at the initial T* = {t_star:.4g})")

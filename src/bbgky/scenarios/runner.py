@@ -126,14 +126,17 @@ def observers_of(cfg: Config, level: str) -> tuple:
 
 
 def run(cfg: Config, out: Path | None = None, *, resume: bool = False,
-        progress: Progress | None = None, report: bool = True) -> RunResult:
-    """Run every enabled level in float64, write ``<level>.nc`` files and the report."""
+        progress: Progress | None = None, report: bool = True, checked: bool = False) -> RunResult:
+    """Run every enabled level in float64, write ``<level>.nc`` files and the report. ``checked``:
+    the caller has already run :func:`check_levels` on this configuration (the CLI does, before it
+    picks the output folder), so the checks run once per run."""
     caches.enable()  # compiled kernels persist in the user's cache folder (a second run starts fast)
     enable_float64()
     out = Path(out) if out is not None else default_out(cfg)
     enabled = cfg.levels.enabled()
     runners = {name: level_runner(name) for name in LEVELS if name in enabled}  # fail before running
-    check_levels(cfg)
+    if not checked:
+        check_levels(cfg)
     if resume:
         resume_problems(cfg, out)
         _end_dependent(cfg, out)
