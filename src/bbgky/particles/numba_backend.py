@@ -639,7 +639,7 @@ class _Engine:
         self.Hdot = self.A3 @ self.B3
 
     def H(self, t: float) -> np.ndarray:
-        return (np.eye(3) + t * self.A3) @ self.B3
+        return flows.deformation(self.A3, t, np) @ self.B3
 
     def build(self, t: float) -> None:
         """Wrap, (if needed) reduce the basis, sort by cell and build the half list at time t."""
