@@ -104,8 +104,9 @@ class System(_Table):
     seed: int = Field(1, ge=0, description="seed of every random key of the run")
 
 
-PotentialName = Literal["lj", "wca", "ipl", "gaussian", "yukawa", "coulomb", "hard_sphere", "maxwell",
-                        "dipolar"]
+#: the registered pair potentials (:data:`bbgky.models.potentials.REGISTRY`: a new one is accepted here
+#: without an edit), then the long-range, kinetic-only and dipolar models.
+PotentialName = Literal[(*REGISTRY, "coulomb", "hard_sphere", "maxwell", "dipolar")]
 
 
 class Interaction(_Table):

@@ -17,21 +17,15 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from .. import caches
+from .. import caches, core
 from ..config import Config, to_toml
 from ..driver import resume_problems, write_manifest
 from ..errors import ConfigError, NumericalFailure
 from ..output import write_atomic_text
 from ..precision import enable_float64
 
-#: level name -> (module, keyword arguments of its ``run``). Order: bottom of the hierarchy first.
-LEVELS: dict[str, tuple[str, dict]] = {
-    "particles": ("bbgky.particles.level", {}),
-    "vlasov": ("bbgky.kinetic.vlasov.level", {}),
-    "boltzmann": ("bbgky.kinetic.boltzmann.level", {}),
-    "navier_stokes": ("bbgky.hydro.level", {"level": "navier_stokes"}),
-    "euler": ("bbgky.hydro.level", {"level": "euler"}),
-}
+#: level name -> (module, keyword arguments of its ``run``): :data:`bbgky.core.LEVELS`.
+LEVELS = core.LEVELS
 
 #: enabled tables that are not levels of their own: they observe a level (its ``run`` gets their
 #: frame observers, from their module's ``observer(cfg)``) and have their own ``check(cfg)``.
