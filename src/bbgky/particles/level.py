@@ -267,7 +267,7 @@ def _maxwellian_states(cfg: Config, sim: Simulation, keys: list) -> State:
     (and, for rotating particles, uniform angles and Maxwellian angular velocities)."""
     sysm = sim.system
     d, n = cfg.system.dimension, cfg.system.particles
-    theta = cfg.system.temperature
+    theta = cfg.initial_temperature()
     x0 = jnp.asarray(initial.lattice_sites(n, d, float(sysm.H0_np[0, 0])))
     xs = [x0] * len(keys)
     if cfg.initial.kind == "maxwellian" and cfg.initial.equilibration > 0:

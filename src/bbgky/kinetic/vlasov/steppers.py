@@ -271,7 +271,7 @@ class HomogeneousStepper(core.Stepper):
         self.A = cfg.velocity_gradient()
         self.dt, _, _ = schedule(cfg)
         self.h = HomogeneousMeanField(tuple(lv.grid[d:]), lv.velocity_max, self.A, self.dt)
-        self.rho0, self.theta0 = cfg.system.density, cfg.system.temperature
+        self.rho0, self.theta0 = cfg.system.density, cfg.initial_temperature()
         # the mass of a material volume, ρ det(I + tA), to the interpolation error (1.1e-5 on the
         # registered 32² example)
         self.conserves = {"mass": 5e-5}
