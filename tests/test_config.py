@@ -88,3 +88,32 @@ def test_boltzmann_grad_step_must_resolve_a_collision():
     found = problems({**base, "time": {"step": 0.005}})
     assert "time.step" in found and "≤ 0.00048" in found["time.step"]
     validate({**base, "time": {"step": 0.0004}})
+
+
+def test_one_initial_temperature_law_for_the_kinetic_and_hydro_levels():
+    """θ0 comes from ``Config.initial_temperature_tensor`` alone: the Boltzmann grid's initial law
+    has covariance θ0 (in units of c0² = tr θ0 / d) and the hydrodynamic levels start from
+    tr(θ0)/d; a tensor given without kind = 'anisotropic' is not the initial law."""
+    import numpy as np
+
+    from bbgky import core
+    from bbgky.kinetic.boltzmann.level import initial_grid_distribution
+    from bbgky.kinetic.boltzmann.spectral import Grid
+
+    T = [[1.3, 0.1, 0.0], [0.1, 1.0, 0.0], [0.0, 0.0, 0.7]]
+    cfg = validate({"system": {"density": 0.8, "temperature": 1.0},
+                    "interaction": {"potential": "maxwell"},
+                    "initial": {"kind": "anisotropic", "temperature_tensor": T},
+                    "time": {"end": 0.2, "step": 0.1, "save_every": 0.1},
+                    "levels": {"boltzmann": {"method": "spectral", "grid": 24}, "euler": {}}})
+    assert np.array_equal(cfg.initial_temperature_tensor(), np.asarray(T))
+    assert cfg.initial_temperature() == pytest.approx(1.0, rel=1e-15)
+    grid = Grid(24, 9.0, 3)
+    G, c0 = initial_grid_distribution(cfg, grid)
+    x = grid.mesh().reshape(3, -1)
+    covariance = c0**2 * (x * G.ravel()) @ x.T * grid.cell
+    assert np.allclose(covariance, np.asarray(T), rtol=0, atol=1e-7)  # grid quadrature of the Gaussian
+    euler, state = core.build("hydro", "euler", cfg)
+    assert float(euler.observe(state)["temperature"]) == pytest.approx(1.0, rel=1e-15)
+    iso = Config.model_validate({"system": {"temperature": 2.0}, "initial": {"temperature_tensor": T}})
+    assert np.array_equal(iso.initial_temperature_tensor(), 2.0 * np.eye(3))

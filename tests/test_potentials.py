@@ -84,3 +84,36 @@ def test_a_particle_run_builds_the_symbolic_potential_once():
     build_system(cfg)
     info = potentials.build_expression.cache_info()
     assert info.misses == 1 and info.hits >= 1, info
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_one_boltzmann_grad_parameter_scaling_is_the_symbolic_U_of_r_over_eps(name):
+    """``scale_parameters`` (lengths × ε, energy / ε) is V(r) = U(r/ε)/ε, written symbolically,
+    for every registered potential with non-default extra parameters; the particle potential, the
+    collision kernel and the configuration all take their parameters from it."""
+    import sympy as sp
+
+    from bbgky.config import Config
+    from bbgky.models import kernels
+    from bbgky.models.potentials import r as r_sym
+    from bbgky.models.potentials import scale_parameters
+
+    eps, spec = 0.3, REGISTRY[name]
+    extra = {k: 0.7 * v for k, v in spec.extra.items()}
+    p = scale_parameters(name, sigma=1.1, epsilon=0.9, scaling="boltzmann_grad", range_=eps, **extra)
+    U = spec.expression(sp.Float(1.1), sp.Float(0.9), **extra)
+    V_symbolic = sp.lambdify(r_sym, U.subs(r_sym, r_sym / eps) / eps)
+    V_params = sp.lambdify(r_sym, spec.expression(sp.Float(p.sigma), sp.Float(p.epsilon), **p.extra))
+    for x in (0.25, 0.33, 0.5):
+        assert V_params(x) == pytest.approx(V_symbolic(x), rel=1e-13)
+    assert p.cutoff == pytest.approx(eps * spec.default_cutoff(1.1, 0.9, **extra), rel=1e-15)
+    pot = make_potential(name, sigma=1.1, epsilon=0.9, scaling="boltzmann_grad", range_=eps, **extra)
+    assert pot.cutoff == p.cutoff
+    inter = Config.model_validate({"interaction": {"potential": name, "sigma": 1.1, "epsilon": 0.9,
+                                                   "scaling": "boltzmann_grad", "range": eps, **extra}}
+                                  ).interaction
+    assert inter.scaled_parameters(100) == p
+    if name == "wca":  # the collision kernel of the same V (finite range: a cheap table)
+        k = kernels.from_potential(name, sigma=1.1, epsilon=0.9, range_=eps, temperature=1.0,
+                                   rows_per_decade=2, impact_points=64, table_points=65, **extra)
+        assert (k.potential.sigma, k.potential.epsilon) == pytest.approx((p.sigma, p.epsilon), rel=1e-15)

@@ -155,7 +155,7 @@ def run(config: Annotated[Path | None, typer.Argument(help="TOML configuration")
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         with progress:
-            result = run_scenario(cfg, out, resume=resume, progress=_Bars(progress))
+            result = run_scenario(cfg, out, resume=resume, progress=_Bars(progress), checked=True)
     except (ConfigError, NumericalFailure) as exc:
         _fail(exc)
     except KeyboardInterrupt:

@@ -25,7 +25,7 @@ from pydantic import (
 
 from .errors import ConfigError
 from .models import flows
-from .models.potentials import REGISTRY
+from .models.potentials import REGISTRY, ScaledParameters, scale_parameters
 
 Positive = Annotated[float, Field(gt=0)]
 
@@ -104,8 +104,9 @@ class System(_Table):
     seed: int = Field(1, ge=0, description="seed of every random key of the run")
 
 
-PotentialName = Literal["lj", "wca", "ipl", "gaussian", "yukawa", "coulomb", "hard_sphere", "maxwell",
-                        "dipolar"]
+#: the registered pair potentials (:data:`bbgky.models.potentials.REGISTRY`: a new one is accepted here
+#: without an edit), then the long-range, kinetic-only and dipolar models.
+PotentialName = Literal[(*REGISTRY, "coulomb", "hard_sphere", "maxwell", "dipolar")]
 
 
 class Interaction(_Table):
@@ -144,6 +145,14 @@ class Interaction(_Table):
         return dict(sigma=self.sigma, epsilon=self.epsilon, cutoff=self.cutoff,
                     cutoff_mode=self.cutoff_mode, scaling=self.scaling, range_=self.range,
                     particles=particles, **extra)
+
+    def scaled_parameters(self, particles: int) -> ScaledParameters:
+        """σ, ε, cut-off and extra parameters after the interaction scaling
+        (:func:`bbgky.models.potentials.scale_parameters`, the one place it is computed)."""
+        extra = {k: getattr(self, k) for k in REGISTRY[self.potential].extra} \
+            if self.potential in REGISTRY else {}
+        return scale_parameters(self.potential, sigma=self.sigma, epsilon=self.epsilon, cutoff=self.cutoff,
+                                scaling=self.scaling, range_=self.range, particles=particles, **extra)
 
 
 class Flow(_Table):
@@ -472,11 +481,23 @@ class Config(_Table):
         return self
 
     def velocity_gradient(self) -> np.ndarray:
-        """A (d×d); zero without a ``[flow]`` table."""
+        """A (d×d, read-only, resolved once per flow by :func:`bbgky.models.flows.velocity_gradient`);
+        zero without a ``[flow]`` table."""
         d = self.system.dimension
         if self.flow is None:
-            return np.zeros((d, d))
+            return flows.velocity_gradient("none", d)
         return flows.velocity_gradient(self.flow.kind, d, self.flow.rate, self.flow.matrix)
+
+    def initial_temperature_tensor(self) -> np.ndarray:
+        """θ0 (d×d), the one initial-temperature law of every level: ``initial.temperature_tensor``
+        with ``initial.kind = "anisotropic"``, else ``system.temperature`` × I."""
+        if self.initial.kind == "anisotropic" and self.initial.temperature_tensor is not None:
+            return np.asarray(self.initial.temperature_tensor, float)
+        return self.system.temperature * np.eye(self.system.dimension)
+
+    def initial_temperature(self) -> float:
+        """θ0 = tr(θ0 tensor)/d (:meth:`initial_temperature_tensor`)."""
+        return float(np.trace(self.initial_temperature_tensor())) / self.system.dimension
 
     def box_length(self) -> float:
         """Side of the initial cubic periodic cell, (N/ρ0)^(1/d)."""

@@ -32,7 +32,20 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-#: the modules whose import registers the steppers of each level (imported by :func:`registry`)
+#: level name -> (module with ``check(cfg)`` and ``run(cfg, out, *, resume, progress)``, keyword
+#: arguments of its ``run``); bottom of the hierarchy first. The scenario runner runs these; a new
+#: level is one entry here (its module registers its steppers under the level's name, see
+#: :func:`registry`), its table in :mod:`bbgky.config` and its module.
+LEVELS: dict[str, tuple[str, dict]] = {
+    "particles": ("bbgky.particles.level", {}),
+    "vlasov": ("bbgky.kinetic.vlasov.level", {}),
+    "boltzmann": ("bbgky.kinetic.boltzmann.level", {}),
+    "navier_stokes": ("bbgky.hydro.level", {"level": "navier_stokes"}),
+    "euler": ("bbgky.hydro.level", {"level": "euler"}),
+}
+
+#: the modules whose import registers the steppers of each registry level where it is not the
+#: level's own module in :data:`LEVELS` (imported by :func:`registry`)
 STEPPER_MODULES = {
     "boltzmann": "bbgky.kinetic.boltzmann.steppers",
     "vlasov": "bbgky.kinetic.vlasov.steppers",
@@ -159,15 +172,18 @@ def register(level: str, name: str, *, examples: Mapping[str, dict] | None = Non
 
 
 def registry(level: str) -> dict[str, Entry]:
-    """The methods of ``level`` (importing the module that registers them)."""
+    """The methods of ``level`` (importing the module that registers them: its entry in
+    :data:`STEPPER_MODULES`, else its level module in :data:`LEVELS`)."""
     if level in STEPPER_MODULES:
         importlib.import_module(STEPPER_MODULES[level])
+    elif level in LEVELS:
+        importlib.import_module(LEVELS[level][0])
     return dict(_REGISTRIES.get(level, {}))
 
 
 def levels() -> list[str]:
-    """Every level with a stepper module or a registration."""
-    return sorted(set(STEPPER_MODULES) | set(_REGISTRIES))
+    """Every level with a stepper module, a level module or a registration."""
+    return sorted(set(STEPPER_MODULES) | set(LEVELS) | set(_REGISTRIES))
 
 
 def build(level: str, name: str, cfg: Any) -> tuple[Stepper, State]:
@@ -178,5 +194,5 @@ def build(level: str, name: str, cfg: Any) -> tuple[Stepper, State]:
     return methods[name].build(cfg)
 
 
-__all__ = ["QUANTITIES", "Entry", "State", "Stepper", "build", "levels", "new_state", "register",
+__all__ = ["LEVELS", "QUANTITIES", "Entry", "State", "Stepper", "build", "levels", "new_state", "register",
            "registry", "seed_key"]

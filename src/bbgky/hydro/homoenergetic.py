@@ -82,9 +82,8 @@ def _check(A, t, theta0, rho0):
 
 def kinematics(A: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """det(I + tA) and L(t) = A (I + tA)^{-1} at times t: shapes (nt,), (nt, d, d)."""
-    A = np.asarray(A, float)
-    F = np.eye(A.shape[0])[None] + np.asarray(t, float)[:, None, None] * A[None]
-    return np.linalg.det(F), A[None] @ np.linalg.inv(F)
+    A, t = np.asarray(A, float), np.asarray(t, float)
+    return flows.volume_ratio(A, t, np), flows.flow_gradient(A, t, np)
 
 
 def euler(A, t, *, rho0: float, theta0: float) -> dict[str, np.ndarray]:
@@ -111,12 +110,10 @@ def navier_stokes(A, t, *, rho0: float, theta0: float, viscosity: Callable[[np.n
     if A.shape[0] != 3:
         raise ConfigError([("system.dimension", "the Navier–Stokes level needs dimension 3 (Chapman–"
                             f"Enskog transport of a 3D gas); got {A.shape[0]}")])
-    eye = np.eye(3)
 
     def rhs(s, y):
-        F = eye + s * A
-        L = A @ np.linalg.inv(F)
-        rho = rho0 / np.linalg.det(F)
+        L = flows.flow_gradient(A, s, np)
+        rho = rho0 / flows.volume_ratio(A, s, np)
         theta = math.exp(y[0])
         mu = float(np.asarray(viscosity(np.array([theta])))[0])
         return [-(2.0 / 3.0) * np.trace(L) + (4.0 / 3.0) * mu / (rho * theta) * float(viscous_heating(L))]

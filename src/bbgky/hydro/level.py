@@ -20,6 +20,7 @@ The registered steppers of :mod:`.steppers` advance the closure from save to sav
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -46,13 +47,6 @@ def save_times(cfg: Config) -> np.ndarray:
     """k·Δ for k = 0 … round(end/Δ), Δ = step × round(save_every/step) (the driver's save times)."""
     per, saves = save_schedule(cfg.time.step, cfg.time.save_every, cfg.time.end)
     return per * cfg.time.step * np.arange(saves + 1)
-
-
-def initial_temperature(cfg: Config) -> float:
-    """θ0: system.temperature, or the mean of the diagonal of an anisotropic temperature tensor."""
-    if cfg.initial.kind == "anisotropic" and cfg.initial.temperature_tensor is not None:
-        return float(np.trace(np.asarray(cfg.initial.temperature_tensor, float))) / cfg.system.dimension
-    return float(cfg.system.temperature)
 
 
 def transport_choice(cfg: Config) -> str:
@@ -91,6 +85,15 @@ def _potential_problems(name: str) -> list[tuple[str, str]]:
              "levels.navier_stokes.transport = 'hard_sphere' | 'maxwell' | 'vhs'")]
 
 
+@lru_cache(maxsize=8)
+def _potential_truncation(name: str, extra: tuple, order: int, t_star: float) -> float:
+    """|f(N) − f(N−1)|/f(N) of the Chapman–Enskog viscosity at T* (reduced units): seconds of
+    quadrature, so computed once per configuration although the check, ``describe`` and the
+    stepper each resolve the viscosity (μ itself is rebuilt: its table grows with use)."""
+    pot = viscosity_function(name, sonine_order=order, **dict(extra)).pot
+    return float(transport_potential(pot, np.array([t_star]), order)[5][0])
+
+
 def viscosity_of(cfg: Config):
     """(μ(θ) callable, a sentence saying where it comes from)."""
     hl = cfg.levels.navier_stokes or HydroLevel()
@@ -114,18 +117,11 @@ def viscosity_of(cfg: Config):
     name = inter.potential
     if _potential_problems(name):
         raise ConfigError(_potential_problems(name))
-    extra = {k: getattr(inter, k) for k in REGISTRY[name].extra}
-    sigma, epsilon = inter.sigma, inter.epsilon
-    if inter.scaling == "boltzmann_grad":
-        eps = float(inter.range)
-        sigma, epsilon = sigma * eps, epsilon / eps
-        if "screening_length" in extra:
-            extra["screening_length"] *= eps
-    elif inter.scaling == "mean_field":
-        epsilon = epsilon / cfg.system.particles
+    scaled = inter.scaled_parameters(cfg.system.particles)
+    sigma, epsilon, extra = scaled.sigma, scaled.epsilon, scaled.extra
     mu = viscosity_function(name, sonine_order=order, sigma=sigma, epsilon=epsilon, **extra)
-    t_star = initial_temperature(cfg) / epsilon
-    trunc = float(transport_potential(mu.pot, np.array([t_star]), order)[5][0])
+    t_star = cfg.initial_temperature() / epsilon
+    trunc = _potential_truncation(name, tuple(sorted(extra.items())), order, t_star)
     return mu, (f"potential {name} (σ = {sigma:g}, ε = {epsilon:g}, {extra or 'no extra parameters'}), "
                 f"untruncated, Chapman–Enskog Sonine order {order} with Ω^(2,2)* (truncation estimate "
                 f"|f(N) − f(N−1)|/f(N) = {trunc:.1e} at the initial T* = {t_star:.4g})")
@@ -175,5 +171,5 @@ def run(cfg: Config, out: str | Path, *, resume: bool = False, progress=None,
     return ds
 
 
-__all__ = ["EXTRA_VARS", "LEVELS", "check", "describe", "initial_temperature", "run", "save_times", "solve",
+__all__ = ["EXTRA_VARS", "LEVELS", "check", "describe", "run", "save_times", "solve",
            "transport_choice", "viscosity_of"]

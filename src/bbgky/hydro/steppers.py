@@ -17,7 +17,7 @@ from ..config import Config
 from ..errors import ConfigError
 from ..models import flows
 from . import homoenergetic
-from .level import initial_temperature, viscosity_of
+from .level import viscosity_of
 
 
 def _example(level: str, time: dict | None = None) -> dict:
@@ -38,7 +38,7 @@ class ClosureStepper(core.Stepper):
         self.cfg, self.closure = cfg, closure
         self.A = cfg.velocity_gradient()
         self.d = self.A.shape[0]
-        self.rho0, self.theta0 = float(cfg.system.density), initial_temperature(cfg)
+        self.rho0, self.theta0 = float(cfg.system.density), cfg.initial_temperature()
         self.dt = cfg.time.step
         self.conserves = {"mass": 0.0}
         if closure == "euler":
@@ -61,7 +61,7 @@ class ClosureStepper(core.Stepper):
     def _series(self, t0: float, t1: float, data: dict) -> dict[str, np.ndarray]:
         times = np.array([t0, t1])
         if self.closure == "euler":
-            J0 = float(np.linalg.det(flows.deformation(self.A, t0)))
+            J0 = float(flows.volume_ratio(self.A, t0))
             # θ det^{2/d} is invariant: start the exact law from the state's θ at t0
             theta0 = float(data["theta"]) * J0 ** (2 / self.d)
             return homoenergetic.euler(self.A, times, rho0=self.rho0, theta0=theta0)
@@ -96,12 +96,12 @@ class ClosureStepper(core.Stepper):
 
     def _entropy(self, state: core.State) -> float:
         """θ det(I + tA)^{2/d} (= θ0 for the Euler closure)."""
-        J = float(np.linalg.det(flows.deformation(self.A, float(state.time))))
+        J = float(flows.volume_ratio(self.A, float(state.time)))
         return float(state.data["theta"]) * J ** (2 / self.d)
 
     def invariants(self, state: core.State) -> dict[str, np.ndarray]:
         t = float(state.time)
-        J = float(np.linalg.det(flows.deformation(self.A, t)))
+        J = float(flows.volume_ratio(self.A, t))
         out = {"mass": np.asarray(flows.density(self.rho0, self.A, t) * J)}
         if "entropy" in self.conserves:
             out["entropy"] = np.asarray(self._entropy(state))

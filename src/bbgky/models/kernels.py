@@ -50,6 +50,7 @@ import numpy as np
 from numpy.polynomial import legendre as _leg
 
 from ..errors import ConfigError
+from .potentials import scale_parameters
 
 #: Chapman–Enskog correction of the first Sonine viscosity of hard spheres (docs/references.md).
 HARD_SPHERE_VISCOSITY_FACTOR = 1.016034
@@ -364,8 +365,8 @@ def from_potential(potential: str = "wca", *, sigma: float = 1.0, epsilon: float
                    **params: float) -> PotentialKernel:
     r"""The kernel of the registry potential ``potential`` (:class:`PotentialKernel`).
 
-    With ``range_`` = ε the potential is the Boltzmann–Grad $V(r) = U(r/\varepsilon)/\varepsilon$,
-    i.e. U with σ → εσ, energy → energy/ε, screening length → ε × it, so that
+    With ``range_`` = ε the potential is the Boltzmann–Grad $V(r) = U(r/\varepsilon)/\varepsilon$
+    (parameters by :func:`bbgky.models.potentials.scale_parameters`: lengths × ε, energy / ε), so that
     $\chi_V(b, E) = \chi_U(b/\varepsilon, \varepsilon E)$ and cross-sections scale as ε² at εE.
     ``temperature`` (default: the potential's energy scale) centres the table: speeds
     $\sqrt\theta \times 10^{k}$ for k in ``speed_decades`` (``rows_per_decade`` rows a decade); the
@@ -376,8 +377,9 @@ def from_potential(potential: str = "wca", *, sigma: float = 1.0, epsilon: float
     from .scattering import deflection_angle, scattering_potential
 
     if range_ is not None:
-        sigma, epsilon = sigma * range_, epsilon / range_
-        params = {k: v * range_ if k == "screening_length" else v for k, v in params.items()}
+        scaled = scale_parameters(potential, sigma=sigma, epsilon=epsilon, scaling="boltzmann_grad",
+                                  range_=range_, **params)
+        sigma, epsilon, params = scaled.sigma, scaled.epsilon, scaled.extra
     pot = scattering_potential(potential, sigma=sigma, epsilon=epsilon, **params)
     theta = float(temperature) if temperature is not None else pot.epsilon
     cutoff_energy = 0.1 * theta

@@ -43,6 +43,7 @@ class PotentialSpec:
     cutoff_mode: str
     extra: dict[str, float] = field(default_factory=dict)  # extra parameters and defaults
     repulsive_core: bool = True
+    lengths: tuple[str, ...] = ()  # the extra parameters that are lengths (scale like σ)
 
 
 def _lj(sigma, epsilon):
@@ -69,7 +70,7 @@ REGISTRY: dict[str, PotentialSpec] = {
         "yukawa", "Yukawa (screened Coulomb) εσ exp(−r/λ)/r, λ = screening_length",
         lambda sigma, epsilon, screening_length: epsilon * sigma * sp.exp(-r / screening_length) / r,
         lambda sigma, epsilon, screening_length: max(2.5 * sigma, 6.0 * screening_length),
-        "shifted", {"screening_length": 1.0}),
+        "shifted", {"screening_length": 1.0}, lengths=("screening_length",)),
 }
 
 #: names accepted by the configuration but without a particle-level pair form.
@@ -110,6 +111,60 @@ def _shift(U: sp.Expr, rc: float, mode: str) -> sp.Expr:
     return U - Uc - (r - rc) * dUc
 
 
+@dataclass(frozen=True)
+class ScaledParameters:
+    """A potential's parameters after its interaction scaling (:func:`scale_parameters`)."""
+
+    sigma: float
+    epsilon: float
+    cutoff: float | None  # None: no cut-off (a kinetic-only model)
+    extra: dict[str, float]
+
+
+def scale_parameters(name: str, *, sigma: float = 1.0, epsilon: float = 1.0, cutoff: float | None = None,
+                     scaling: str = "physical", range_: float | None = None, particles: int | None = None,
+                     **extra: float) -> ScaledParameters:
+    r"""The one interaction scaling of a potential's parameters (James–Qi–Wang, "On the kinetic
+    description of the objective molecular dynamics", eqs. 13, 14 and 17).
+
+    Every registered potential has the form $U(r) = \epsilon\,u(r/\sigma;\ \lambda/\sigma)$: linear in
+    its energy ε, a function of r over its lengths (σ, the spec's ``lengths`` such as the Yukawa
+    screening length λ, and the cut-off r_c). Hence
+
+    * ``physical`` (eq. 13): U as given;
+    * ``mean_field`` (eq. 14, force $-\frac1N\sum_j\nabla U$): $U/N$, i.e. ε → ε/N;
+    * ``boltzmann_grad`` (eq. 17, $\dot w_i = -\frac1\varepsilon\sum_j\nabla U(|x_i - x_j|/\varepsilon)$):
+      $V(r) = U(r/\varepsilon)/\varepsilon$ with range ε (``range_``), i.e. every length × ε
+      (σ → εσ, λ → ελ, r_c → ε r_c; the default cut-off is the potential's own, then scaled) and
+      the energy scale ``epsilon`` → ``epsilon``/ε. The Boltzmann–Grad limit takes N → ∞, ε → 0
+      with $(N-1)\varepsilon^{d-1}$ fixed (James–Qi–Wang, text after eq. 17): the cross-section
+      scales as ε^{d−1}, so the collision rate per particle stays O(1) while three-body encounters
+      vanish (N ε^d → 0).
+
+    Used by the particle potential (:func:`build_expression`), the cut-off checks of the particle
+    level, the collision kernel ``from_potential`` and the Chapman–Enskog viscosity, so all of them
+    see the same V. ``name`` outside :data:`REGISTRY` (``hard_sphere``, ``maxwell``): σ and ε are
+    scaled, and the cut-off stays as given. Extra parameters: the spec's defaults, updated by
+    ``extra`` (unknown names are passed on, for the consumer to refuse).
+    """
+    spec = REGISTRY.get(name)
+    params = {**(spec.extra if spec is not None else {}), **extra}
+    rc = cutoff
+    if rc is None and spec is not None:
+        rc = spec.default_cutoff(sigma, epsilon, **params)
+    rc = None if rc is None else float(rc)
+    if scaling == "boltzmann_grad":
+        eps = float(range_)
+        lengths = spec.lengths if spec is not None else ()
+        params = {k: v * eps if k in lengths else v for k, v in params.items()}
+        return ScaledParameters(sigma * eps, epsilon / eps, None if rc is None else rc * eps, params)
+    if scaling == "mean_field":
+        return ScaledParameters(sigma, epsilon / int(particles), rc, params)
+    if scaling != "physical":
+        raise ValueError(f"scaling must be one of {SCALINGS}, got {scaling!r}")
+    return ScaledParameters(sigma, epsilon, rc, params)
+
+
 @cache
 def build_expression(name: str, *, sigma: float = 1.0, epsilon: float = 1.0,
                      cutoff: float | None = None, cutoff_mode: str | None = None,
@@ -121,17 +176,11 @@ def build_expression(name: str, *, sigma: float = 1.0, epsilon: float = 1.0,
     Boltzmann–Grad potential) and the particle level build the same potential, and ``sp.simplify``
     is the slow part, so a particle run simplifies it once."""
     spec = REGISTRY[name]
-    params = {k: extra.get(k, v) for k, v in spec.extra.items()}
-    U = spec.expression(sp.Float(sigma), sp.Float(epsilon), **params)
-    rc = float(cutoff) if cutoff is not None else spec.default_cutoff(sigma, epsilon, **params)
+    p = scale_parameters(name, sigma=sigma, epsilon=epsilon, cutoff=cutoff, scaling=scaling, range_=range_,
+                         particles=particles, **extra)
+    U = spec.expression(sp.Float(p.sigma), sp.Float(p.epsilon), **p.extra)
     mode = cutoff_mode or spec.cutoff_mode
-    if scaling == "boltzmann_grad":
-        eps = float(range_)
-        U = U.subs(r, r / eps) / eps
-        rc *= eps
-    elif scaling == "mean_field":
-        U = U / int(particles)
-    return sp.simplify(_shift(U, rc, mode)) if mode != "none" else U, rc, mode
+    return sp.simplify(_shift(U, p.cutoff, mode)) if mode != "none" else U, p.cutoff, mode
 
 
 def numba_pair_source(expression: sp.Expr) -> str:
@@ -210,7 +259,7 @@ def from_function(fn: Callable, cutoff: float, *, cutoff_mode: str = "shifted",
 
 
 __all__ = [
-    "KINETIC_ONLY", "REGISTRY", "SCALINGS", "PairPotential", "PotentialSpec", "build_expression",
-    "collision_time",
-    "from_function", "make_potential", "numba_pair_source",
+    "KINETIC_ONLY", "REGISTRY", "SCALINGS", "PairPotential", "PotentialSpec", "ScaledParameters",
+    "build_expression", "collision_time",
+    "from_function", "make_potential", "numba_pair_source", "scale_parameters",
 ]

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..models import flows
+
 _XYZ = {".xyz", ".extxyz"}
 _LAMMPS = {".data", ".lmp", ".lammps"}
 
@@ -136,10 +138,8 @@ def write_state(path: str | Path, state, system, *, fmt: str | None = None) -> P
     t = float(state.time)
     U = np.asarray(state.basis)
     H = lattice.cell_at(system.H0_np, A, U, t)
-    L = A @ np.linalg.inv(np.eye(len(A)) + t * A)
     x = np.asarray(state.position, dtype=float)
-    v = np.asarray(state.velocity, dtype=float)
-    w = v - x @ L.T
+    w = flows.peculiar_velocity(x, np.asarray(state.velocity, dtype=float), A, t)
     s = x @ np.linalg.inv(H).T
     x = (s - np.floor(s)) @ H.T
     info = {"time": t, "velocity_gradient": " ".join(repr(float(a)) for a in A.ravel())}

@@ -39,6 +39,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from ..models import flows
 from . import lattice
 from .state import State, System
 
@@ -91,7 +92,7 @@ def make_frame(system: System, state: State) -> Frame:
     t = float(time)
     A, H0 = system.A_np, system.H0_np
     H = lattice.cell_at(H0, A, basis, t)
-    L = A @ np.linalg.inv(np.eye(len(A)) + t * A)
+    L = flows.flow_gradient(A, t)
     k = np.floor(x @ np.linalg.inv(H).T)  # which image is inside the cell
     x = x - k @ H.T
     v = v - k @ (A @ H0 @ basis).T

@@ -42,14 +42,14 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..errors import NumericalFailure
+from ..models import flows
 
 # ---------------------------------------------------------------------------------------- host
 
 
 def cell_at(H0: np.ndarray, A: np.ndarray, U: np.ndarray, t: float) -> np.ndarray:
     """$H(t) = (I + tA) H_0 U$ (NumPy, float)."""
-    d = A.shape[0]
-    return (np.eye(d) + t * np.asarray(A)) @ np.asarray(H0) @ np.asarray(U, dtype=float)
+    return flows.deformation(np.asarray(A, dtype=float), t, np) @ np.asarray(H0) @ np.asarray(U, dtype=float)
 
 
 def widths(H: np.ndarray) -> np.ndarray:

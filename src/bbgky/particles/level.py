@@ -158,14 +158,7 @@ def external_potential(cfg: Config):
 
 def _cutoff(cfg: Config) -> float:
     """The cut-off radius of the configured pair potential (times the Boltzmann–Grad range)."""
-    inter = cfg.interaction
-    spec = REGISTRY[inter.potential]
-    rc = inter.cutoff
-    if rc is None:
-        rc = spec.default_cutoff(inter.sigma, inter.epsilon, **{k: getattr(inter, k) for k in spec.extra})
-    if inter.scaling == "boltzmann_grad" and inter.range is not None:
-        rc *= inter.range
-    return float(rc)
+    return cfg.interaction.scaled_parameters(cfg.system.particles).cutoff
 
 
 def _thin_cell(cfg: Config, rc: float) -> list[tuple[str, str]]:
@@ -305,7 +298,7 @@ def _maxwellian_states(cfg: Config, sim: Simulation, keys: list) -> State:
     (and, for rotating particles, uniform angles and Maxwellian angular velocities)."""
     sysm = sim.system
     d, n = cfg.system.dimension, cfg.system.particles
-    theta = cfg.system.temperature
+    theta = cfg.initial_temperature()
     x0 = jnp.asarray(initial.lattice_sites(n, d, float(sysm.H0_np[0, 0])))
     xs = [x0] * len(keys)
     if cfg.initial.kind == "maxwellian" and cfg.initial.equilibration > 0:

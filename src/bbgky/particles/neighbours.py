@@ -25,6 +25,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..models import flows
 from . import lattice
 from .state import OVERFLOW_CELLS, OVERFLOW_NEIGHBOURS, Neighbours, System
 
@@ -154,17 +155,13 @@ def cell_geometry(system: System, t, basis):
     A = jnp.asarray(system.A)
     H0 = jnp.asarray(system.H0)
     U = basis.astype(A.dtype)
-    F = jnp.eye(A.shape[0], dtype=A.dtype) + t * A
-    H = F @ H0 @ U
+    H = flows.deformation(A, t, jnp) @ H0 @ U
     return H, jnp.linalg.inv(H), A @ H0 @ U
 
 
 def needs_rebuild(system: System, x, t, nbr: Neighbours):
     r"""True when the list may miss a pair within the cut-off (criterion of :mod:`.state`)."""
-    A = jnp.asarray(system.A)
-    d = A.shape[0]
-    Fb = jnp.eye(d, dtype=A.dtype) + nbr.reference_time * A
-    M = jnp.eye(d, dtype=A.dtype) + (t - nbr.reference_time) * (A @ jnp.linalg.inv(Fb))
+    M = flows.relative_deformation(jnp.asarray(system.A), t, nbr.reference_time, jnp)
     delta = jnp.sqrt(jnp.sum((x - nbr.reference_position @ M.T) ** 2, axis=-1))
     if delta.shape[0] >= 2:
         top = jax.lax.top_k(delta, 2)[0]

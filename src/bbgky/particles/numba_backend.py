@@ -53,6 +53,8 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+from ..models import flows
+
 # --------------------------------------------------------------------------------------------
 # Kernels. Positions are (N, 3) float64, C-contiguous; a list is (start[N+1], nbr[P], code[P]).
 # An image code c = 9 (m0+1) + 3 (m1+1) + (m2+1) names the lattice vector H m, m in {-1,0,1}^3.
@@ -539,7 +541,7 @@ class _Engine:
         self.Hdot = self.A3 @ self.B3
 
     def H(self, t: float) -> np.ndarray:
-        return (np.eye(3) + t * self.A3) @ self.B3
+        return flows.deformation(self.A3, t, np) @ self.B3
 
     def build(self, t: float) -> None:
         """Wrap, (if needed) reduce the basis, sort by cell and build the half list at time t."""
@@ -794,9 +796,7 @@ def observe(system, state) -> dict:
     x = np.asarray(state.position, dtype=np.float64)
     v = np.asarray(state.velocity, dtype=np.float64)
     t = float(state.time)
-    d = x.shape[1]
-    F = np.eye(d) + t * A
-    L = A @ np.linalg.inv(F)
+    L = flows.flow_gradient(A, t, np)
     w = v - x @ L.T
     H = lattice.cell_at(H0, A, np.asarray(state.basis), t)
     V = abs(np.linalg.det(H))

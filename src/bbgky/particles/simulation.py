@@ -40,6 +40,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..errors import NumericalFailure
+from ..models import flows
 from . import integrator, lattice, neighbours
 from .observables import observe as _observe
 from .state import NONFINITE, OVERFLOW_CELLS, OVERFLOW_NEIGHBOURS, State, System
@@ -85,7 +86,7 @@ class Simulation:
         A = self.system.A_np
         if not np.any(A):
             return n
-        L = A @ np.linalg.inv(np.eye(len(A)) + t * A)
+        L = flows.flow_gradient(A, t)
         strain = float(np.linalg.norm(L, 2)) * abs(self.system.dt) * n
         k = 1
         while strain / k > self.max_strain and k < n:
@@ -278,8 +279,7 @@ class Simulation:
         A = self.system.A_np
         t = float(state.time)
         x = np.asarray(state.position)
-        L = A @ np.linalg.inv(np.eye(len(A)) + t * A)
-        w = np.asarray(state.velocity) - x @ L.T
+        w = flows.peculiar_velocity(x, np.asarray(state.velocity), A, t)
         jump = float(np.sqrt(np.max(np.sum(w * w, axis=1)))) * self.system.dt
         if jump > 0.5 * self.system.cutoff:
             return (f"blow-up: a particle moves {jump:.3g} per step, more than half the cut-off "

@@ -100,6 +100,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..models import flows
 from ..models.external import CosineExternal
 from ..models.oriented import OrientedPair
 from ..models.potentials import PairPotential
@@ -281,13 +282,13 @@ class System:
 
 
 def deformation(A: jax.Array, t: jax.Array) -> jax.Array:
-    """$F(t) = I + tA$ (JAX)."""
-    return jnp.eye(A.shape[0], dtype=A.dtype) + t * A
+    """$F(t) = I + tA$ as a JAX array (:func:`bbgky.models.flows.deformation`)."""
+    return flows.deformation(A, t, jnp)
 
 
 def flow_gradient(A: jax.Array, t: jax.Array) -> jax.Array:
-    """$L(t) = A F(t)^{-1}$ (JAX)."""
-    return A @ jnp.linalg.inv(deformation(A, t))
+    """$L(t) = A F(t)^{-1}$ as a JAX array (:func:`bbgky.models.flows.flow_gradient`)."""
+    return flows.flow_gradient(A, t, jnp)
 
 
 def peculiar_velocity(state: State, A) -> jax.Array:
@@ -296,7 +297,7 @@ def peculiar_velocity(state: State, A) -> jax.Array:
     A = jnp.asarray(A, dtype=state.velocity.dtype)
 
     def one(x, v, t):
-        return v - x @ flow_gradient(A, t).T
+        return flows.peculiar_velocity(x, v, A, t, jnp)
 
     if state.position.ndim == 3:  # an ensemble: [R, N, d]
         return jax.vmap(one)(state.position, state.velocity, state.time)

@@ -149,9 +149,8 @@ def principal_stress(L: np.ndarray):
 def packing_fraction(cfg) -> tuple[float, float]:
     """(φ, χ − 1): packing fraction of the effective diameter and Enskog's contact-value excess."""
     inter, d = cfg.interaction, cfg.system.dimension
-    diameter = (
-        inter.sigma * (inter.range or 1.0) * (2 ** (1 / 6) if inter.potential in ("wca", "lj") else 1.0)
-    )
+    sigma = inter.scaled_parameters(cfg.system.particles).sigma
+    diameter = sigma * (2 ** (1 / 6) if inter.potential in ("wca", "lj") else 1.0)
     n = cfg.system.density
     if d == 3:
         phi = n * np.pi * diameter**3 / 6

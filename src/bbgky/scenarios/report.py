@@ -183,11 +183,6 @@ def independent_components(L: np.ndarray, initial: np.ndarray | None = None) -> 
     return [(i, j) for i in range(d) for j in range(i, d) if i == j or group[i] == group[j]]
 
 
-def _initial_tensor(cfg: Config) -> np.ndarray | None:
-    t = getattr(cfg.initial, "temperature_tensor", None)
-    return None if t is None else np.asarray(t, float)
-
-
 def _band(ax, ds: xr.Dataset, name: str, y: np.ndarray, colour: str, index=()) -> None:
     """±2 s.e. band where the level has a ``*_stderr`` companion (replicas)."""
     if f"{name}_stderr" in ds:
@@ -218,7 +213,7 @@ def plots(cfg: Config, datasets: dict[str, xr.Dataset], out: Path) -> list[str]:
     names.append("temperature.png")
     with_p = {k: ds for k, ds in datasets.items() if "pressure_tensor" in ds and ds.sizes.get("i") == d}
     if with_p:
-        comps = independent_components(cfg.velocity_gradient(), _initial_tensor(cfg))
+        comps = independent_components(cfg.velocity_gradient(), cfg.initial_temperature_tensor())
         cols = min(3, len(comps))
         rows = -(-len(comps) // cols)
         fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.0 * rows), squeeze=False, sharex=True)

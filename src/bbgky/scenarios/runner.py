@@ -17,21 +17,15 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from .. import caches
+from .. import caches, core
 from ..config import Config, to_toml
 from ..driver import resume_problems, write_manifest
 from ..errors import ConfigError, NumericalFailure
 from ..output import write_atomic_text
 from ..precision import enable_float64
 
-#: level name -> (module, keyword arguments of its ``run``). Order: bottom of the hierarchy first.
-LEVELS: dict[str, tuple[str, dict]] = {
-    "particles": ("bbgky.particles.level", {}),
-    "vlasov": ("bbgky.kinetic.vlasov.level", {}),
-    "boltzmann": ("bbgky.kinetic.boltzmann.level", {}),
-    "navier_stokes": ("bbgky.hydro.level", {"level": "navier_stokes"}),
-    "euler": ("bbgky.hydro.level", {"level": "euler"}),
-}
+#: level name -> (module, keyword arguments of its ``run``): :data:`bbgky.core.LEVELS`.
+LEVELS = core.LEVELS
 
 #: enabled tables that are not levels of their own: they observe a level (its ``run`` gets their
 #: frame observers, from their module's ``observer(cfg)``) and have their own ``check(cfg)``.
@@ -126,14 +120,17 @@ def observers_of(cfg: Config, level: str) -> tuple:
 
 
 def run(cfg: Config, out: Path | None = None, *, resume: bool = False,
-        progress: Progress | None = None, report: bool = True) -> RunResult:
-    """Run every enabled level in float64, write ``<level>.nc`` files and the report."""
+        progress: Progress | None = None, report: bool = True, checked: bool = False) -> RunResult:
+    """Run every enabled level in float64, write ``<level>.nc`` files and the report. ``checked``:
+    the caller has already run :func:`check_levels` on this configuration (the CLI does, before it
+    picks the output folder), so the checks run once per run."""
     caches.enable()  # compiled kernels persist in the user's cache folder (a second run starts fast)
     enable_float64()
     out = Path(out) if out is not None else default_out(cfg)
     enabled = cfg.levels.enabled()
     runners = {name: level_runner(name) for name in LEVELS if name in enabled}  # fail before running
-    check_levels(cfg)
+    if not checked:
+        check_levels(cfg)
     if resume:
         resume_problems(cfg, out)
         _end_dependent(cfg, out)

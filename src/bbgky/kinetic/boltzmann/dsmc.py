@@ -52,6 +52,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ...models import flows
 from ...models.kernels import Kernel
 from ...parallel import replica_mesh, shard_replicas
 
@@ -121,7 +122,6 @@ class DSMC:
         self.d = self.A.shape[0]
         if kernel.dimension != self.d:
             raise ValueError(f"kernel {kernel.name!r} is {kernel.dimension}D but A is {self.d}×{self.d}")
-        self._eye = jnp.eye(self.d)
         self._cos_table = jnp.asarray(kernel.cos_theta_table())
         if self._cos_table.ndim == 2:
             self._log_speeds = jnp.log(jnp.asarray(kernel.table_speeds))
@@ -142,15 +142,13 @@ class DSMC:
                 S = (w0.T @ w0) / w0.shape[0]
                 M = jnp.asarray(np.linalg.cholesky(target)) @ jnp.linalg.inv(jnp.linalg.cholesky(S))
                 w0 = w0 @ M.T
-        F = self._eye + t0 * self.A
-        u = w0 @ F.T
+        u = w0 @ flows.deformation(self.A, t0, jnp).T
         return DSMCState(jnp.asarray(t0, float), key, u, jnp.max(jnp.linalg.norm(u, axis=1)),
                          jnp.asarray(0, jnp.int64), jnp.asarray(0, jnp.int64), jnp.asarray(0, jnp.int32))
 
     def velocities(self, state: DSMCState):
         """Peculiar velocities w = (I + tA)^{-1} u, [n, d]."""
-        F = self._eye + state.t * self.A
-        return jnp.linalg.solve(F, state.u.T).T
+        return jnp.linalg.solve(flows.deformation(self.A, state.t, jnp), state.u.T).T
 
     # ---- one collision step --------------------------------------------------------------------
     def _distinct(self, key, m):
@@ -213,13 +211,13 @@ class DSMC:
         t = state.t
         # majorant at the step's midpoint, bounding |F^{-1}| over the step by its value at both ends
         def finv_norm(tt):
-            return jnp.linalg.norm(jnp.linalg.inv(self._eye + tt * self.A), ord=2)
+            return jnp.linalg.norm(jnp.linalg.inv(flows.deformation(self.A, tt, jnp)), ord=2)
 
         sig_max0 = self._rate(2 * state.umax * finv_norm(t))
-        rho_t = cfg.rho0 / jnp.linalg.det(self._eye + t * self.A)
+        rho_t = flows.density(cfg.rho0, self.A, t, jnp)
         dt = jnp.minimum(dt_cap, cfg.p_max / (rho_t * sig_max0))
         tm = t + 0.5 * dt
-        F = self._eye + tm * self.A
+        F = flows.deformation(self.A, tm, jnp)
         Finv = jnp.linalg.inv(F)
         rho = cfg.rho0 / jnp.linalg.det(F)
         gbound = 2 * state.umax * jnp.maximum(jnp.maximum(finv_norm(t), finv_norm(t + dt)),
@@ -335,7 +333,7 @@ class Ensemble:
 
     def density(self, t):
         cfg = self.dsmc.cfg
-        return cfg.rho0 / jnp.linalg.det(self.dsmc._eye + t * self.dsmc.A)
+        return flows.density(cfg.rho0, self.dsmc.A, t, jnp)
 
     def init(self, key, sampler, replicas: int, t0: float = 0.0) -> DSMCState:
         """``sampler(key, n)`` -> [n, d] initial peculiar velocities."""

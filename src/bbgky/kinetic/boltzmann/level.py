@@ -42,7 +42,6 @@ from ... import core, driver
 from ...config import MAX_STEPS, BoltzmannLevel, Config, memory_problem, saves, to_toml
 from ...errors import ConfigError
 from ...models import kernels as _kernels
-from ...models.potentials import REGISTRY
 from ...output import level_dataset, write_atomic
 from . import dsmc as _dsmc
 from . import spectral as _spectral
@@ -131,15 +130,13 @@ def _potential_kernel(cfg: Config) -> _kernels.PotentialKernel:
     if inter.scaling == "mean_field":
         raise ConfigError([("interaction.scaling", "'from_potential' needs scaling = 'physical' or "
                             "'boltzmann_grad' (a mean-field interaction has no collision kernel)")])
-    extra = {k: getattr(inter, k) for k in REGISTRY[inter.potential].extra} \
-        if inter.potential in REGISTRY else {}
+    scaled = inter.scaled_parameters(cfg.system.particles)
     b = cfg.levels.boltzmann or BoltzmannLevel()
     try:
         return _kernels.from_potential(
-            inter.potential, sigma=inter.sigma, epsilon=inter.epsilon,
-            range_=inter.range if inter.scaling == "boltzmann_grad" else None,
-            temperature=float(np.trace(initial_temperature_tensor(cfg))) / 3,
-            angular_cutoff=b.angular_cutoff, **extra)
+            inter.potential, sigma=scaled.sigma, epsilon=scaled.epsilon,
+            temperature=cfg.initial_temperature(),
+            angular_cutoff=b.angular_cutoff, **scaled.extra)
     except ConfigError as exc:
         raise ConfigError([("interaction.potential", f"kernel 'from_potential': {msg}")
                            for _, msg in exc.problems]) from None
@@ -207,7 +204,7 @@ def _dsmc_length(cfg: Config, kern) -> list[tuple[str, str]]:
     """The DSMC step is also limited by the majorant (ρ Σ(g_max) Δt ≤ collision_fraction): estimate
     its number of collision steps with g_max = 10 √θ0 and refuse a run beyond MAX_STEPS."""
     b = cfg.levels.boltzmann
-    theta = float(np.trace(initial_temperature_tensor(cfg))) / cfg.system.dimension
+    theta = cfg.initial_temperature()
     sigma = float(np.asarray(kern.radial(np.asarray([10.0 * math.sqrt(theta)])))[0]) * kern.sphere_integral
     steps = cfg.time.end * max(cfg.system.density * sigma / b.collision_fraction, 1 / cfg.time.step)
     if not steps <= MAX_STEPS:
@@ -270,19 +267,13 @@ def _initial_box_problems(cfg: Config) -> list[tuple[str, str]]:
              f"{need}")]
 
 
-def initial_temperature_tensor(cfg: Config) -> np.ndarray:
-    if cfg.initial.kind == "anisotropic":
-        return np.asarray(cfg.initial.temperature_tensor, float)
-    return cfg.system.temperature * np.eye(cfg.system.dimension)
-
-
 def _bkw_K(cfg: Config) -> float:
     return _dsmc.bkw_K(cfg.initial.start, cfg.system.dimension)
 
 
 def initial_grid_distribution(cfg: Config, grid: _spectral.Grid) -> tuple[np.ndarray, float]:
     """(G0 on the grid with ∫G = 1, c0) with the box scaled by c0 = sqrt(θ0)."""
-    T = initial_temperature_tensor(cfg)
+    T = cfg.initial_temperature_tensor()
     d = grid.dimension
     c0 = math.sqrt(np.trace(T) / d)
     x = grid.mesh()

@@ -69,6 +69,7 @@ import numpy as np
 from scipy.integrate import lebedev_rule
 from scipy.special import j0, jv, sph_harm_y, spherical_jn
 
+from ...models import flows
 from ...models.kernels import Kernel
 
 # ----------------------------------------------------------------------------------------------
@@ -399,9 +400,7 @@ class HomoEnergeticSolver:
         self._ik = 1j * jnp.pi / grid.extent * jnp.asarray(kk)
 
     def flow(self, t):
-        F = jnp.eye(self.grid.dimension) + t * self.A
-        L = self.A @ jnp.linalg.inv(F)
-        return L, self.rho0 / jnp.linalg.det(F)
+        return flows.flow_gradient(self.A, t, jnp), flows.density(self.rho0, self.A, t, jnp)
 
     def _divergence(self, flux):
         """Σ_i ∂_i flux_i by FFT, flux: [d, N, …, N]."""

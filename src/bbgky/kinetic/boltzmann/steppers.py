@@ -32,7 +32,6 @@ from .level import (
     build_kernel,
     dsmc_backend,
     initial_grid_distribution,
-    initial_temperature_tensor,
     save_schedule,
     sphere_degree,
 )
@@ -52,7 +51,7 @@ def _example(method: dict, time: dict | None = None) -> dict:
 
 def _material_mass(rho: float, A: np.ndarray, t: float) -> float:
     """ρ det(I + tA): the mass of a material volume, constant in every homo-energetic flow."""
-    return rho * float(np.linalg.det(np.eye(A.shape[0]) + t * A))
+    return rho * float(flows.volume_ratio(A, t))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -253,7 +252,7 @@ class DSMCStepper(core.Stepper):
         t_end = saves * per * dt
         # ρ(t)/ρ0 bound over the run, for the Maxwell-molecule capacity
         ts = np.linspace(0, t_end, 257)
-        dens = max(1.0 / np.linalg.det(flows.deformation(A, t)) for t in ts)
+        dens = max(flows.density(1.0, A, t) for t in ts)
         cfg_d = _dsmc.DSMCConfig(n=b.samples, A=tuple(map(tuple, A)), rho0=cfg.system.density, dt_max=dt,
                                  p_max=b.collision_fraction, density_bound=float(dens) * 1.01)
         self.ens = _dsmc.Ensemble(_dsmc.DSMC(kern, cfg_d), self.backend)
@@ -273,7 +272,7 @@ class DSMCStepper(core.Stepper):
 
             sampler.second_moment = d * theta0
         else:
-            sampler = _dsmc.maxwellian_sampler(initial_temperature_tensor(cfg))
+            sampler = _dsmc.maxwellian_sampler(cfg.initial_temperature_tensor())
         key = core.seed_key(cfg.system.seed)
         data = self.ens.init(key, sampler, self.b.replicas)
         return core.new_state(data, 0.0, key, numpy=self.backend == "numba")
@@ -378,7 +377,7 @@ class MomentStepper(core.Stepper):
         self.conserves = {"mass": 0.0, "energy": 0.0} if not np.any(self.A) else {"mass": 0.0}
 
     def initial(self) -> core.State:
-        P0 = self.rho0 * initial_temperature_tensor(self.cfg)
+        P0 = self.rho0 * self.cfg.initial_temperature_tensor()
         data = {"P": P0, "M": _fourth_initial(self.fm, self.cfg)}
         return core.new_state(data, 0.0, core.seed_key(self.cfg.system.seed), numpy=True)
 
@@ -428,10 +427,10 @@ def _fourth_initial(fm: _moments.FourthMomentSystem, cfg: Config) -> np.ndarray:
     W = np.prod(np.stack(np.meshgrid(*[wz] * d, indexing="ij")).reshape(d, -1), axis=0)
     if cfg.initial.kind == "bkw":
         K = _bkw_K(cfg)
-        theta = cfg.system.temperature
+        theta = cfg.initial_temperature()
         x = math.sqrt(K * theta) * Z
         return fm.moments_of(x, W * _dsmc.bkw_weight(K, (x**2).sum(1) / theta, d))
-    return fm.moments_of(Z @ np.linalg.cholesky(initial_temperature_tensor(cfg)).T, W)
+    return fm.moments_of(Z @ np.linalg.cholesky(cfg.initial_temperature_tensor()).T, W)
 
 
 @core.register("boltzmann", "moments", examples={"default": _example({"method": "moments"})})

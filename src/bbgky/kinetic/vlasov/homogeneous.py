@@ -19,6 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ...models import flows
 from .interpolation import spline_coefficients, spline_evaluate
 
 
@@ -55,17 +56,14 @@ class HomogeneousMeanField:
 
     def exact(self, g0_fn, t: float) -> np.ndarray:
         """``g0((I + tA) w)`` on the grid, for a vectorised ``g0_fn(w_1, ..., w_d)``."""
-        F = np.eye(self.d) + t * self.A
+        F = flows.deformation(np.asarray(self.A, float), t, np)
         W = self.mesh()
         moved = [sum(F[i, j] * W[j] for j in range(self.d)) for i in range(self.d)]
         return g0_fn(*moved)
 
     def _step(self, state: HomogeneousState, _):
         g, t = state.g, state.t
-        I = jnp.eye(self.d)
-        A = jnp.asarray(self.A)
-        L = A @ jnp.linalg.inv(I + t * A)
-        M = I + self.dt * L
+        M = jnp.eye(self.d) + self.dt * flows.flow_gradient(jnp.asarray(self.A), t, jnp)
         W = [jnp.asarray(w) for w in self.mesh()]
         foot = [sum(M[i, j] * W[j] for j in range(self.d)) for i in range(self.d)]
         idx = [(foot[i] + self.vmax) / self.dv[i] - 0.5 for i in range(self.d)]

@@ -37,7 +37,7 @@ def box_length(cfg: Config) -> float:
 
 def initial_law(cfg: Config) -> InitialLaw:
     lv, s, i = cfg.levels.vlasov, cfg.system, cfg.initial
-    return InitialLaw(i.kind, s.dimension, s.density, s.temperature, i.amplitude, i.wavenumber,
+    return InitialLaw(i.kind, s.dimension, s.density, cfg.initial_temperature(), i.amplitude, i.wavenumber,
                       lv.two_stream_profile, lv.beam_velocity, lv.bump_fraction, lv.bump_velocity,
                       lv.bump_temperature)
 
