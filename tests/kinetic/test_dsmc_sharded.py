@@ -7,6 +7,7 @@ import sys
 import textwrap
 
 import numpy as np
+import pytest
 
 CASE = """
 import jax, numpy as np
@@ -27,6 +28,7 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # the particle ensemble's 4-device test stays in the default suite
 def test_four_host_devices_match_one(tmp_path):
     env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4", JAX_PLATFORMS="cpu")
     subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path / "four.npz"), CASE], check=True, env=env,

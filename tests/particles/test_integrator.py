@@ -33,6 +33,7 @@ def drift_and_noise(e, dt_save):
     return abs(slope * t[-1]) / scale, np.std(e - (slope * t + icpt)) / scale
 
 
+@pytest.mark.slow  # the default suite keeps test_energy_error_is_second_order
 def test_nve_energy_drift_short(md):
     """LJ liquid (ρ = 0.8442, θ = 1.44, N = 500, dt = 0.005, r_c = 2.5 shifted-force): 1000 steps;
     the slow test runs 10⁴ (validation/particles_nve.py prints both cut-off modes)."""
@@ -98,7 +99,7 @@ def test_time_reversible(md, n, rho, flow):
     assert np.abs(k - np.rint(k)).max() < 1e-9
 
 
-@pytest.mark.parametrize("n,rho", [(64, 0.5), (200, 0.3)])
+@pytest.mark.parametrize("n,rho", [(64, 0.5), pytest.param(200, 0.3, marks=pytest.mark.slow)])
 def test_vmapped_ensemble_matches_separate_runs(md, n, rho):
     runs = [md(n, rho=rho, theta=1.0, potential="wca", A=MIXED, seed=k) for k in range(3)]
     sim = runs[0][0]

@@ -48,6 +48,7 @@ def test_run_writes_particles_nc(tmp_path):
     assert on_disk.pressure_tensor.values[-1, 0, 1] < 0  # shear stress opposes the flow
 
 
+@pytest.mark.slow  # the default suite resumes particles through tests/test_registry.py and test_ensemble.py
 @pytest.mark.parametrize("backend", ["jax", "numba"])
 def test_resume_is_bit_identical(tmp_path, backend):
     cfg = _cfg(levels__particles={"backend": backend, "threads": 2 if backend == "numba" else 1})

@@ -41,7 +41,7 @@ def _brute(x, w, H, rc):
     return u_i, vir, heat
 
 
-@pytest.mark.parametrize("t", [0.0, 1.3])
+@pytest.mark.parametrize("t", [0.0, pytest.param(1.3, marks=pytest.mark.slow)])
 def test_observables_match_brute_force(md, t):
     sim, s = md(150, rho=0.6, theta=1.2, A=MIXED)
     s = sim.advance(s, round(t / sim.system.dt)) if t else s

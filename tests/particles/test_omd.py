@@ -67,7 +67,9 @@ FLOWS = {
 }
 
 
-@pytest.mark.parametrize("kind", list(FLOWS))
+# one flow in the default suite; the other two with the slow ones (same code path, other A)
+@pytest.mark.parametrize("kind", ["simple_shear", pytest.param("planar_extension", marks=pytest.mark.slow),
+                                  pytest.param("isotropic_expansion", marks=pytest.mark.slow)])
 def test_conservation_laws_along_trajectories(md, kind):
     """ρ(t) = ρ0/det(I + tA) to round-off; e(t) − e(0) + ∫P:L/ρ dt → 0 as dt², checked with dt → dt/2."""
     A = flows.velocity_gradient(kind, 3, FLOWS[kind])

@@ -1,5 +1,7 @@
 """Compile caches go to the user's cache folder (never the package), and can be turned off."""
 
+import sys
+
 import jax
 
 from bbgky import caches
@@ -38,6 +40,8 @@ def test_force_kernels_are_generated_per_potential_into_the_cache_and_cached_by_
     from bbgky.particles import numba_backend
 
     monkeypatch.setenv("BBGKY_CACHE_DIR", str(tmp_path))
+    for name in [m for m in sys.modules if m.startswith("pair_kernels_")]:  # imported by earlier tests
+        monkeypatch.delitem(sys.modules, name)
     wca = make_potential("wca", scaling="boltzmann_grad", range_=0.1)
     lj = make_potential("lj", cutoff=2.5)
     mods = [numba_backend._generated_module(numba_pair_source(p.expression)) for p in (wca, lj)]
