@@ -42,14 +42,14 @@ def test_statistics_nc_has_the_interface_variables(run_dir):
                   "pair_correlation_harmonic": (T, 2, 2, 12), "density_profile": (T, 5),
                   "velocity_covariance": (T, 4, D, D), "velocity_marginal": (T, D, 40),
                   "bulk_velocity": (T, 5, D), "kinetic_pressure": (T, 5, D, D), "correlation_force": (T, 5),
-                  "momentum_balance": (T, 7, 5)}
+                  "momentum_balance": (T, 8, 5), "momentum_balance_components": (T, 8, D, 5)}
         for name, shape in shapes.items():
             for var in (name, f"{name}_stderr"):
                 assert ds[var].shape == shape, var
                 assert ds[var].attrs["units"] and ds[var].attrs["long_name"]
         assert "[levels.statistics]" in ds.attrs["configuration"] and ds.attrs["replicas"] == R
         assert np.all(np.isfinite(ds.pair_correlation)) and np.all(ds.pair_correlation_stderr > 0)
-        assert ds.momentum_balance_average.shape == (7, 5) and list(ds.term.values)[-1] == "residual"
+        assert ds.momentum_balance_average.shape == (8, 5) and list(ds.term.values)[-1] == "residual"
         # velocity marginals are probability densities: mass 1 up to the tails beyond ±5 sqrt(θ)
         dv = float(ds.v[1] - ds.v[0])
         np.testing.assert_allclose(ds.velocity_marginal.sum("v") * dv, 1.0, atol=1e-3)

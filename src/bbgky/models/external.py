@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,16 @@ class CosineExternal:
         return self.amplitude * jnp.cos(self.wavenumber * x[..., 0])
 
 
+def compatible_with_flow(A) -> bool:
+    r"""Whether V(x₁) is the same at every periodic image under the flow A: the images of x sit at
+    $x + (I + tA)H_0\nu$ (James–Qi–Wang (OMD kinetic paper) eq. 10), whose first component moves by
+    $(H_0\nu)_1 + t\,(AH_0\nu)_1$; V is unchanged for every t iff the first row of A is zero (no flow
+    velocity along the potential's axis; e.g. simple shear $u = (0, a x_1)$ with the gradient along
+    $x_1$)."""
+    A = np.asarray(A, dtype=float)
+    return bool(np.all(A[0] == 0.0))
+
+
 def total_energy(external, x):
     """$\\sum_i V(x_i)$ for positions ``x [N, d]`` (scalar)."""
     return jnp.sum(external.energy(x))
@@ -44,4 +55,4 @@ def forces(external, x):
     return -jax.grad(total_energy, argnums=1)(external, x)
 
 
-__all__ = ["CosineExternal", "forces", "total_energy"]
+__all__ = ["CosineExternal", "compatible_with_flow", "forces", "total_energy"]

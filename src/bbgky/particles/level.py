@@ -134,14 +134,18 @@ def _periodic_wavenumber(k: float, cfg: Config, key: str) -> list[tuple[str, str
 
 
 def _external_check(cfg: Config) -> list[tuple[str, str]]:
-    """``[external]``: a periodic cosine, in a fixed cell (no flow), on the JAX backend."""
+    """``[external]``: a periodic cosine, unchanged at every image under the flow, on the JAX backend."""
+    from ..models.external import compatible_with_flow
+
     ext = cfg.external
     if ext is None:
         return []
     out = _periodic_wavenumber(ext.wavenumber, cfg, "external.wavenumber")
-    if cfg.flow is not None:
-        out.append(("flow", "the external potential V0 cos(k x) is fixed in the lab frame, while a flow "
-                    "deforms the periodic cell; allowed with [external]: no [flow]"))
+    if cfg.flow is not None and not compatible_with_flow(cfg.velocity_gradient()):
+        out.append(("flow", "the external potential V0 cos(k x₁) must be the same at every periodic "
+                    "image, but this flow moves the images along x₁; allowed with [external]: no [flow], "
+                    "or a flow whose first row of A is zero (e.g. kind = 'matrix', [[0, 0], [a, 0]]: "
+                    "shear with the gradient along x₁)"))
     if cfg.levels.particles is not None and cfg.levels.particles.backend == "numba":
         out.append(("levels.particles.backend", "'numba' has no external potential (its kernels are pair "
                     "forces only); allowed with [external]: 'auto' or 'jax'"))

@@ -1,44 +1,76 @@
-r"""The momentum balance along the profile axis, term by term on the ensemble, and the
-quasi-equilibrium closure of the correlation force.
+r"""The momentum balance along the profile axis, term by term on the ensemble, at rest and under an
+objective (affine) flow, and the quasi-equilibrium closure of the correlation force with its
+standard error.
 
 **The balance** (Promislow tutorial, "Direct Hydrodynamics from One-Marginal System", after Diaw &
-Murillo, PRE 92 013107 (2015); x the coordinate along the first lattice vector, every field per
-unit length of x as in :mod:`.marginals`, w the peculiar velocity, no flow):
+Murillo, PRE 92 013107 (2015); under a flow, the peculiar-velocity equations of motion of objective
+MD, James–Qi–Wang (OMD kinetic paper) eq. 13). The particles move by
 
-$$ \partial_t(\rho U) + \partial_x(\rho U U + P_{\rm kin}) - \rho F_{\rm ext}
-   - \rho\,(F * \rho) - C - F_{\rm bath} = 0 , $$
+$$ \dot x_i = w_i + L(t)\,x_i, \qquad
+   \dot w_i = F_i + F_{\rm ext}(x_i) - L(t)\,w_i \;[-\,\gamma w_i + \text{noise}], \qquad
+   L(t) = A(I + tA)^{-1}, $$
 
-the x-component of the first moment of the BBGKY equation for $f_{N,1}$. It is exact in
-expectation: for any $\phi(x)$, $\frac{d}{dt}\sum_i w_{i,x}\phi(x_i) = \sum_i w_{i,x}^2\phi'(x_i) +
-\sum_i F_{i,x}\phi(x_i)$ along the N-particle flow, with $F_i$ the total force on particle i. Each
-term is estimated **smoothed by the hat kernel** $K(z) = (1 - |z|/h)_+/h$ centred on the profile
-bins (:func:`.marginals.deposit`, ``"hat"``): then $\partial_x(\Pi * K)(x_k) = \sum_i w_{i,x}^2
-K'(x_k - x_i)$ is exactly the difference of the bin sums of $w_x^2$ on the two sides of $x_k$
-divided by $h^2$, so the smoothed balance holds exactly, with no discretisation error; the only
-non-statistical part of the residual is the central time difference of $\partial_t(\rho U)$
-(O(Δt²) in the save interval Δt). The terms (:data:`TERMS`):
+with $F_i$ the interaction force on particle i and the bracket the Langevin thermostat. The profile
+coordinate is $x = \ell\,(b\cdot x_i \bmod 1)$, $b$ the first row of $H^{-1}$ of the profile cell
+(:mod:`.marginals`; at rest the cell itself). Under a flow the profile planes $b\cdot x$ = const
+are *invariant* when $b^{\rm T}A = 0$ (no flow velocity across them: e.g. simple shear
+$A = a\,e_2e_1^{\rm T}$, $u = (0, a x_1)$, with the profile along the gradient direction $x_1$);
+then $b^{\rm T}L(t) = 0$, so the profile coordinate has no convective term,
+$\dot x = \ell\,b\cdot w_i =: u_i$ (the coordinate moves with the peculiar velocity only), and the
+cell of $t_0$ serves at every time (:func:`invariant_profile`). For each Cartesian component c of
+the peculiar momentum and any $\phi(x)$, $\frac{d}{dt}\sum_i w_{i,c}\phi(x_i) = \sum_i w_{i,c}u_i
+\phi'(x_i) + \sum_i (F_i + F_{\rm ext} - Lw_i - \gamma w_i)_c\,\phi(x_i)$ along the flow, whose
+expectation is, per unit length of x ($\rho U$ = j the peculiar momentum density, every field per
+unit length as in :mod:`.marginals`),
 
-* ``time_derivative``: $\partial_t\,\mathbb E\sum_i w_{i,x}K(x - x_i)$, central differences over
+$$ \partial_t j_c + \partial_x\,\mathbb E\textstyle\sum_i w_{i,c}u_i\,\delta(x - x_i)
+   - \rho F_{{\rm ext},c} - \rho\,(F * \rho)_c - C_c + (L\,j)_c + \gamma j_c = 0 . $$
+
+The flow term $-(Lj)_c$ is the $-\rho A u$ of the peculiar momentum (the $-L(t)w\cdot\nabla_w$ of
+James–Qi–Wang eq. 15 integrated against $w$): in simple shear it feeds the flow component,
+$\partial_t j_2 + \partial_x\Pi_{21} = \ldots - a\,j_1$, and vanishes in the profile component
+(L has no row along b). At rest L = 0, and the profile component with $u = \ell b\cdot w$
+($= w_x$ in an orthogonal cell) is the x-component of the first moment of the BBGKY equation for
+$f_{N,1}$. (For a flow that moves the planes, $b^{\rm T}A \ne 0$, the coordinate gains the
+convective term $\ell\,b^{\rm T}L\,x_i$ and the planes tilt with the lattice reductions: the balance
+is not measured then.) Each term is estimated **smoothed by the hat kernel**
+$K(z) = (1 - |z|/h)_+/h$ centred on the profile bins (:func:`.marginals.deposit`, ``"hat"``): then
+$\partial_x(\Pi * K)(x_k) = \sum_i w_{i,c}u_i K'(x_k - x_i)$ is exactly the difference of the bin sums
+of $w_cu$ on the two sides of $x_k$ divided by $h^2$, so the smoothed balance holds exactly, with no
+discretisation error; the only non-statistical part of the residual is the central time difference
+of $\partial_t j$: O(Δt²) in the save interval Δt, except where a particle crosses a kink of the hat
+(a bin centre or edge) between the two saves, which errs by O(|w u|/h²)·(its share of the window) in
+the bins that particle touches — a bounded error of zero mean over the ensemble, carried by the
+standard error. The terms (:data:`TERMS`), each a vector with
+components c (:func:`balance_blocks`; ``momentum_balance`` is the component along the first
+lattice vector of the profile cell):
+
+* ``time_derivative``: $\partial_t\,\mathbb E\sum_i w_{i}K(x - x_i)$, central differences over
   the saved times (one-sided at the ends);
-* ``flux_divergence``: $\partial_x\,\mathbb E\sum_i w_{i,x}^2K(x - x_i)$ = $\partial_x(\rho U^2 +
-  P_{{\rm kin},xx})$;
-* ``external``: $\mathbb E\sum_i F_{{\rm ext},x}(x_i)K(x - x_i) = \rho F_{\rm ext}$ (smoothed);
-* ``mean_field``: $\frac{N-1}{N}\,\mathbb E\sum_{i,j'}F_x(x_i - x'_{j})K(x - x_i)$ between two
+* ``flux_divergence``: $\partial_x\,\mathbb E\sum_i w_{i}u_iK(x - x_i)$ (= $\partial_x(\rho U_x^2 +
+  P_{{\rm kin},xx})$ for the x-component in an orthogonal cell);
+* ``external``: $\mathbb E\sum_i F_{\rm ext}(x_i)K(x - x_i) = \rho F_{\rm ext}$ (smoothed);
+* ``mean_field``: $\frac{N-1}{N}\,\mathbb E\sum_{i,j'}F(x_i - x'_{j})K(x - x_i)$ between two
   independent replicas $= \frac{N-1}{N}\rho\,(F*\rho)$ (:mod:`.correlation_force`);
 * ``correlation``: C, the interaction force density minus the mean field (:mod:`.correlation_force`);
-* ``thermostat``: $-\gamma\,\rho U$, the mean Langevin friction (zero without ``[thermostat]``; the
+* ``flow``: $-L(t)\,j$, the flow's force on the peculiar momentum (zero at rest);
+* ``thermostat``: $-\gamma j$, the mean Langevin friction (zero without ``[thermostat]``; the
   noise has zero mean);
-* ``residual``: time_derivative + flux_divergence − external − mean_field − correlation − thermostat.
+* ``residual``: time_derivative + flux_divergence − external − mean_field − correlation − flow −
+  thermostat.
 
-In equilibrium ($\partial_t = 0$, U = 0) this is $\partial_x P_{\rm kin} = \theta\,\partial_x\rho =
-\rho F_{\rm ext} + \rho(F*\rho) + C$. Standard errors come from the independent blocks of two
-replicas (2m, 2m+1) of :func:`.correlation_force.blocks`, exact for every term and the residual.
+In equilibrium at rest ($\partial_t = 0$, U = 0) the x-component is $\partial_x P_{\rm kin} =
+\theta\,\partial_x\rho = \rho F_{\rm ext} + \rho(F*\rho) + C$. Standard errors come from the
+independent blocks of two replicas (2m, 2m+1) of :func:`.correlation_force.blocks`, exact for every
+term and the residual.
 
 **The quasi-equilibrium closure** (:func:`quasi_equilibrium_force`; Diaw & Murillo, as quoted by
 the tutorial: the two-particle density residual from the pair correlation of the homogeneous fluid,
 $\rho_2(x, x') \approx \rho(x)\rho(x')[g(|x - x'|) - 1]$):
 
-$$ C_{\rm qe}(x) = \int F(x - x')\,\rho(x)\rho(x')\,[g(|x - x'|) - 1]\,dx' . $$
+$$ C_{\rm qe}(x) = \int F(x - x')\,\rho(x)\rho(x')\,[g(|x - x'|) - 1]\,dx' , $$
+
+and its standard error (:func:`quasi_equilibrium_stderr`) from the replicas of both inputs.
 """
 
 from __future__ import annotations
@@ -54,48 +86,68 @@ from .ensemble import mean_stderr
 from .marginals import deposit, profile_coordinate
 
 #: the terms of ``momentum_balance(time, term, x)`` (module docstring), in this order.
-TERMS = ("time_derivative", "flux_divergence", "external", "mean_field", "correlation", "thermostat",
-         "residual")
+TERMS = ("time_derivative", "flux_divergence", "external", "mean_field", "correlation", "flow",
+         "thermostat", "residual")
+
+
+def invariant_profile(cell, A) -> bool:
+    """Whether the profile planes of ``cell`` (first row b of H⁻¹) are invariant under the flow
+    ``A``: $b^{\\rm T}A = 0$ (module docstring; always at rest)."""
+    b = np.linalg.inv(np.asarray(cell, dtype=float))[0]
+    A = np.asarray(A, dtype=float)
+    return bool(np.abs(b @ A).max(initial=0.0) <= 1e-12 * max(np.abs(A).max(initial=0.0), 1.0) * np.abs(b).max())
 
 
 def balance_blocks(positions, w, cell, bins: int, energy, cutoff: float, external=None,
-                   friction: float = 0.0, forces=None) -> np.ndarray:
-    """``[R/2, 7, bins]``: per block of two replicas, the smoothed momentum density ρU (slot 0, the
-    time derivative is taken later over frames: :func:`with_time_derivative`) and the terms
-    flux_divergence, external, mean_field, correlation, thermostat of :data:`TERMS` at the bin
-    centres, and in the last slot their part of the residual (all but the time derivative).
-    ``external``: a :class:`bbgky.models.external.CosineExternal` or None; ``friction``: γ of the
-    Langevin thermostat (0 for NVE); ``forces``: the ``(intra, cross)`` of
-    :func:`.correlation_force.pair_forces` when already computed."""
+                   friction: float = 0.0, forces=None, L=None, force_cell=None) -> np.ndarray:
+    """``[R/2, 8, d, bins]``: per block of two replicas, for each Cartesian component c of the
+    peculiar momentum, the smoothed momentum density j (slot 0, the time derivative is taken later
+    over frames: :func:`with_time_derivative`) and the terms flux_divergence, external, mean_field,
+    correlation, flow, thermostat of :data:`TERMS` at the bin centres, and in the last slot their
+    part of the residual (all but the time derivative). ``cell``: the profile cell (module
+    docstring); ``force_cell``: the current periodic cell of the pair forces (default ``cell``);
+    ``L``: the velocity gradient L(t) of the frame (None at rest; its planes must be invariant,
+    :func:`invariant_profile`); ``external``: a :class:`bbgky.models.external.CosineExternal` or
+    None; ``friction``: γ of the Langevin thermostat (0 for NVE); ``forces``: the ``(intra, cross)``
+    of :func:`.correlation_force.pair_forces` when already computed."""
     from ..models.external import forces as external_forces
 
     x = np.asarray(positions, dtype=float)
     w = np.asarray(w, dtype=float).reshape(x.shape)
     n = x.shape[1]
     cell = np.asarray(cell, dtype=float)
-    e = cell[:, 0] / np.linalg.norm(cell[:, 0])
     coord, length = profile_coordinate(x, cell)
     h = length / bins
-    wx = w @ e
-    momentum = deposit(coord, length, bins, wx, "hat")
-    # ∂x of the hat-smoothed Π at centre k: (bin sum of w_x² on [x_k, x_{k+1}) − on [x_{k−1}, x_k)) / h²
-    staggered = deposit(np.mod(coord - 0.5 * h, length), length, bins, wx * wx, "bin") * h
+    u = w @ (length * np.linalg.inv(cell)[0])  # dx/dt of the profile coordinate (no convection)
+    momentum = deposit(coord, length, bins, w, "hat")
+    # ∂x of the hat-smoothed flux at centre k: (bin sum of w u on [x_k, x_{k+1}) − on [x_{k−1}, x_k)) / h²
+    staggered = deposit(np.mod(coord - 0.5 * h, length), length, bins, w * u[..., None], "bin") * h
     divergence = (staggered - np.roll(staggered, 1, axis=1)) / h**2
     f_ext = np.zeros_like(momentum) if external is None else deposit(
-        coord, length, bins, np.asarray(external_forces(external, jnp.asarray(x))) @ e, "hat")
-    intra, cross = forces if forces is not None else pair_forces(x, cell, energy, cutoff)
-    intra = deposit(coord, length, bins, intra @ e, "hat")
-    mean_field = (n - 1) / n * blocks(deposit(coord, length, bins, cross @ e, "hat"))
+        coord, length, bins, np.asarray(external_forces(external, jnp.asarray(x))), "hat")
+    fcell = cell if force_cell is None else np.asarray(force_cell, dtype=float)
+    intra, cross = forces if forces is not None else pair_forces(x, fcell, energy, cutoff)
+    intra = deposit(coord, length, bins, intra, "hat")
+    mean_field = (n - 1) / n * blocks(deposit(coord, length, bins, cross, "hat"))
+    flow = np.zeros_like(momentum) if L is None else -momentum @ np.asarray(L, dtype=float).T
     friction_force = -friction * momentum
-    b = [blocks(a) for a in (momentum, divergence, f_ext, intra, friction_force)]
-    momentum, divergence, f_ext, intra, friction_force = b
-    residual = divergence - f_ext - intra - friction_force
-    return np.stack([momentum, divergence, f_ext, mean_field, intra - mean_field, friction_force,
-                     residual], axis=1)
+    momentum, divergence, f_ext, intra, flow, friction_force = (
+        blocks(a) for a in (momentum, divergence, f_ext, intra, flow, friction_force))
+    residual = divergence - f_ext - intra - flow - friction_force
+    terms = np.stack([momentum, divergence, f_ext, mean_field, intra - mean_field, flow, friction_force,
+                      residual], axis=1)  # [B, 8, bins, d]
+    return np.swapaxes(terms, -1, -2)
+
+
+def along(per_block, cell) -> np.ndarray:
+    """The component of :func:`balance_blocks` records ``[..., d, bins]`` along the first lattice
+    vector of the profile cell (``momentum_balance``), ``[..., bins]``."""
+    a = np.asarray(cell, dtype=float)[:, 0]
+    return np.einsum("...cb,c->...b", np.asarray(per_block), a / np.linalg.norm(a))
 
 
 def with_time_derivative(times, per_block) -> np.ndarray:
-    """``[T, B, 7, bins]`` from per-frame block records ``[T, B, 7, bins]`` of :func:`balance_blocks`:
+    """``[T, B, 8, ...]`` from per-frame block records ``[T, B, 8, ...]`` of :func:`balance_blocks`:
     slot 0 becomes ∂t(ρU) (central differences, one-sided at the ends; T ≥ 2) and the residual
     gains it."""
     out = np.array(per_block, dtype=float)
@@ -106,7 +158,7 @@ def with_time_derivative(times, per_block) -> np.ndarray:
 
 
 def summarise(per_block, times, average_from: float = 0.0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """``{"momentum_balance": (mean [T, 7, bins], s.e.), "momentum_balance_average": (mean [7, bins],
+    """``{"momentum_balance": (mean [T, 8, ...], s.e.), "momentum_balance_average": (mean [8, ...],
     s.e.)}`` over the independent blocks; the average is over the saved times ≥ ``average_from``
     (per block first, so its standard error includes the correlation in time)."""
     per_block = np.asarray(per_block)
