@@ -68,7 +68,8 @@ def main() -> None:
     with xr.open_dataset(OUT / "statistics.nc") as ds:
         ds = ds.load()
     terms = [str(t) for t in ds.term.values]
-    avg, se = ds.momentum_balance_components_average.values, ds.momentum_balance_components_average_stderr.values
+    avg = ds.momentum_balance_components_average.values
+    se = ds.momentum_balance_components_average_stderr.values
     print(f"\ntime average over t ≥ {AVERAGE_FROM:g}, {replicas // 2} blocks; per component c: "
           "max |term| over x, its s.e., max |z|")
     for c in range(DIM):

@@ -95,7 +95,8 @@ def invariant_profile(cell, A) -> bool:
     ``A``: $b^{\\rm T}A = 0$ (module docstring; always at rest)."""
     b = np.linalg.inv(np.asarray(cell, dtype=float))[0]
     A = np.asarray(A, dtype=float)
-    return bool(np.abs(b @ A).max(initial=0.0) <= 1e-12 * max(np.abs(A).max(initial=0.0), 1.0) * np.abs(b).max())
+    scale = max(np.abs(A).max(initial=0.0), 1.0) * np.abs(b).max()
+    return bool(np.abs(b @ A).max(initial=0.0) <= 1e-12 * scale)
 
 
 def balance_blocks(positions, w, cell, bins: int, energy, cutoff: float, external=None,
