@@ -101,3 +101,27 @@ def test_axial_kernel_is_odd_and_vanishes_for_an_ideal_gas():
     assert np.all(kern[s > 0] < 0)  # g < 1 removes part of the repulsion F_x(s > 0) > 0
     ideal = balance.axial_kernel(s, r, np.full_like(r, 0.9), pot.energy, 2, 10, 3.0)
     np.testing.assert_allclose(ideal, 0.0, atol=1e-14)
+
+
+def test_closure_stderr_is_the_linear_propagation_of_one_bin():
+    """With the error in one r bin of g (or one profile bin of n) only, the s.e. of C_qe is
+    |C(g + σe_k) − C(g)| (exact: C_qe is linear in g) and |C(n + σe_j) − C(n − σe_j)|/2 (to O(σ²)),
+    both through :func:`quasi_equilibrium_force` (a separate path from the basis kernels)."""
+    pot = make_potential("gaussian", cutoff=3.0)
+    length, bins, n_particles, area = 16.0, 16, 64, 4.0
+    x = (np.arange(bins) + 0.5) * length / bins
+    n = area * 0.25 * (1 + 0.5 * np.cos(2 * np.pi * x / length))
+    r = np.linspace(0.05, 2.95, 30)
+    g = (n_particles - 1) / n_particles * (1 - 0.8 * np.exp(-2 * r**2))
+    args = (pot.energy, 2, n_particles, 3.0)
+
+    def closure(n, g):
+        return balance.quasi_equilibrium_force(x, n, length, area, r, g, *args)
+
+    k, j, sigma = 12, 5, 1e-3
+    e_k, e_j = np.eye(len(r))[k] * sigma, np.eye(bins)[j] * sigma
+    se_g, se_n = balance.quasi_equilibrium_stderr(x, n, e_j, length, area, r, g, e_k, *args)
+    np.testing.assert_allclose(se_g, np.abs(closure(n, g + e_k) - closure(n, g)), rtol=1e-9, atol=1e-15)
+    np.testing.assert_allclose(se_n, np.abs(closure(n + e_j, g) - closure(n - e_j, g)) / 2, rtol=1e-6,
+                               atol=1e-12)
+    assert se_g.max() > 0 and se_n.max() > 0

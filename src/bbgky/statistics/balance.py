@@ -174,6 +174,30 @@ def _derivative(energy):
     return jax.jit(jax.vmap(jax.grad(energy)))
 
 
+@cache
+def _gauss_legendre(nodes: int):
+    """Gauss–Legendre nodes and weights on [−1, 1] (computed once per order: an eigenproblem)."""
+    return np.polynomial.legendre.leggauss(nodes)
+
+
+def _axial_parts(s, energy, dimension: int, r_cut: float, nodes: int):
+    r"""``(r, B)`` on the quadrature points across the axis (``[len(s), nodes]``, or ``[len(s), 1]``
+    in 1D): the distance $r = \sqrt{s^2 + r_\perp^2}$ and the weight $B = F_x(s, r_\perp)$ × measure ×
+    Gauss–Legendre weight, so that $K(s) = \sum B\,[g(r) - \tfrac{N-1}{N}]$ (:func:`axial_kernel`)."""
+    s = np.asarray(s, dtype=float)[:, None]
+    if dimension == 1:
+        rp, wts = np.zeros((1, 1)), np.ones((1, 1))
+    else:
+        t, wq = _gauss_legendre(nodes)
+        span = np.sqrt(np.maximum(r_cut**2 - s**2, 0.0))
+        rp = 0.5 * (t + 1)[None, :] * span
+        wts = 0.5 * span * wq[None, :] * (2.0 if dimension == 2 else 2 * np.pi * rp)
+    rr = np.sqrt(s * s + rp * rp)
+    safe = np.maximum(rr, 1e-12)
+    dudr = np.asarray(_derivative(energy)(jnp.asarray(safe.ravel()))).reshape(safe.shape)
+    return rr, -dudr * s / safe * (rr < r_cut) * wts
+
+
 def axial_kernel(s, r, g, energy, dimension: int, particles: int, r_cut: float, nodes: int = 400):
     r"""$K(s) = \int d^{d-1}r_\perp\, F_x(s, r_\perp)\,[g(r) - \tfrac{N-1}{N}]$, $r = \sqrt{s^2 + r_\perp^2}$,
     $F_x = -U'(r)\,s/r$: the pair force along the axis weighted by the pair correlation, integrated
@@ -181,27 +205,41 @@ def axial_kernel(s, r, g, energy, dimension: int, particles: int, r_cut: float, 
     dr_\perp$). ``g``: the "exact"-normalised g(r) on the centres ``r`` (ideal gas (N−1)/N, so
     $g - \frac{N-1}{N}$ is the residual; linear interpolation, g at the first centre below it and
     g = (N−1)/N beyond the last); ``r_cut``: the range of U. Gauss–Legendre in $r_\perp$."""
-    s = np.asarray(s, dtype=float)
     ideal = (particles - 1) / particles
-    du = _derivative(energy)
+    rr, B = _axial_parts(s, energy, dimension, r_cut, nodes)
+    return np.sum(B * (np.interp(rr, r, g, left=g[0], right=ideal) - ideal), axis=1)
 
-    def weight(rr):
-        return np.interp(rr, r, g, left=g[0], right=ideal) - ideal
 
-    def fx(sv, rp):
-        rr = np.sqrt(sv * sv + rp * rp)
-        safe = np.maximum(rr, 1e-12)
-        dudr = np.asarray(du(jnp.asarray(safe.ravel()))).reshape(safe.shape)
-        return -dudr * sv / safe * weight(rr) * (rr < r_cut)
+def axial_kernel_basis(s, r, energy, dimension: int, r_cut: float, nodes: int = 400) -> np.ndarray:
+    """``[len(s), len(r)]``: $\\partial K(s)/\\partial g(r_k)$ — K of :func:`axial_kernel` is linear in
+    the values $g(r_k)$ (its interpolation is), so this is K with g the k-th unit vector and the
+    ideal value 0."""
+    rr, B = _axial_parts(s, energy, dimension, r_cut, nodes)
+    unit = np.eye(len(r))
+    return np.stack([np.sum(B * np.interp(rr, r, e, left=e[0], right=0.0), axis=1) for e in unit], axis=1)
 
-    if dimension == 1:
-        return fx(s, 0.0)
-    t, wq = np.polynomial.legendre.leggauss(nodes)
-    span = np.sqrt(np.maximum(r_cut**2 - s**2, 0.0))[:, None]
-    rp = 0.5 * (t + 1)[None, :] * span
-    jac = 0.5 * span * wq[None, :]
-    measure = 2.0 if dimension == 2 else 2 * np.pi * rp
-    return np.sum(fx(s[:, None], rp) * measure * jac, axis=1)
+
+def _shift_matrix(x, length: float, r_cut: float, samples: int, kern) -> np.ndarray:
+    """``M [bins, bins]``: $(Mn)_i = \\int K(s)\\,n(x_i - s)\\,ds$ by the trapezoid on ``samples``
+    points of [−r_cut, r_cut], n linearly interpolated (periodic, period ``length``) between the
+    profile points ``x`` (uniform grid); ``kern``: K on those points."""
+    x = np.asarray(x, dtype=float)
+    bins = len(x)
+    s = np.linspace(-r_cut, r_cut, samples)
+    wts = np.full(samples, s[1] - s[0])
+    wts[[0, -1]] *= 0.5
+    h = length / bins
+    p = np.mod(x[:, None] - s[None, :], length)  # [bins, samples]
+    u = (p - x[0]) / h
+    left = np.floor(u)
+    frac = u - left
+    k = left.astype(int) % bins
+    M = np.zeros((bins, bins))
+    rows = np.broadcast_to(np.arange(bins)[:, None], p.shape)
+    kw = (np.asarray(kern) * wts)[None, :]
+    np.add.at(M, (rows, k), (1 - frac) * kw)
+    np.add.at(M, (rows, (k + 1) % bins), frac * kw)
+    return M
 
 
 def quasi_equilibrium_force(x, n, length: float, area: float, r, g, energy, dimension: int,
@@ -211,17 +249,38 @@ def quasi_equilibrium_force(x, n, length: float, area: float, r, g, energy, dime
     the cell, V/ℓ; 1 in 1D), K of :func:`axial_kernel` and n(x − s) linearly interpolated
     (periodic, period ``length``) between the profile points; ``samples`` points in s ∈ [−r_cut,
     r_cut] (trapezoid)."""
-    x, n = np.asarray(x, dtype=float), np.asarray(n, dtype=float)
+    n = np.asarray(n, dtype=float)
     s = np.linspace(-r_cut, r_cut, samples)
-    kern = axial_kernel(s, np.asarray(r, dtype=float), np.asarray(g, dtype=float), energy,
-                        dimension, particles, r_cut)
-    ds = s[1] - s[0]
-    wts = np.full(samples, ds)
-    wts[[0, -1]] *= 0.5
-    xp = np.concatenate([x - length, x, x + length])
-    shifted = np.interp(np.mod(x[:, None] - s[None, :], length), xp, np.tile(n, 3))
-    return n * (shifted @ (kern * wts)) / area
+    kern = axial_kernel(s, np.asarray(r, dtype=float), np.asarray(g, dtype=float), energy, dimension,
+                        particles, r_cut)
+    return n * (_shift_matrix(x, length, r_cut, samples, kern) @ n) / area
 
 
-__all__ = ["TERMS", "axial_kernel", "balance_blocks", "quasi_equilibrium_force", "summarise",
-           "with_time_derivative"]
+def quasi_equilibrium_stderr(x, n, n_stderr, length: float, area: float, r, g, g_stderr, energy,
+                             dimension: int, particles: int, r_cut: float, samples: int = 801):
+    r"""``(s.e. from g, s.e. from n)`` of $C_{\rm qe}$ (:func:`quasi_equilibrium_force`) at the
+    profile points, by linear propagation with independent errors per r bin of g (``g_stderr``)
+    and per profile bin of n (``n_stderr``): $C_{\rm qe}$ is linear in g, so
+    $\partial C/\partial g_k = n\,(M_k n)/A$ with $M_k$ the shift matrix of
+    :func:`axial_kernel_basis`'s k-th column, exactly; and $\partial C(x_i)/\partial n_j =
+    [\delta_{ij}(Mn)_i + n_i M_{ij}]/A$. The two parts are independent when g comes from another
+    run; the total is their root sum of squares. (Bin-to-bin correlations of the inputs are
+    neglected: the pair histogram's bins share no pair, the profile's are multinomial with
+    covariance −n_in_j/N per replica, small for many bins.)"""
+    n = np.asarray(n, dtype=float)
+    s = np.linspace(-r_cut, r_cut, samples)
+    r, g = np.asarray(r, dtype=float), np.asarray(g, dtype=float)
+    basis = axial_kernel_basis(s, r, energy, dimension, r_cut)
+    kern = axial_kernel(s, r, g, energy, dimension, particles, r_cut)
+    M = _shift_matrix(x, length, r_cut, samples, kern)
+    # all basis kernels at once: the shift matrix is linear in the kernel values
+    dg = np.stack([n * (_shift_matrix(x, length, r_cut, samples, basis[:, k]) @ n) / area
+                   for k in range(len(r))], axis=1)  # [bins, nr]
+    se_g = np.sqrt((dg**2) @ np.asarray(g_stderr, dtype=float) ** 2)
+    jac = (np.diag(M @ n) + n[:, None] * M) / area
+    se_n = np.sqrt((jac**2) @ np.asarray(n_stderr, dtype=float) ** 2)
+    return se_g, se_n
+
+
+__all__ = ["TERMS", "along", "axial_kernel", "axial_kernel_basis", "balance_blocks", "invariant_profile",
+           "quasi_equilibrium_force", "quasi_equilibrium_stderr", "summarise", "with_time_derivative"]

@@ -138,10 +138,11 @@ def check(cfg: Config) -> None:
                             "(or more particles / a shorter time.end)")])
 
 
-def _reference_pair_correlation(cfg: Config) -> tuple[np.ndarray, np.ndarray]:
-    """``(r, g)`` of ``levels.statistics.closure_reference``: the homogeneous g(r) averaged over its
-    saves at t ≥ its ``average_from``, converted to the "exact" normalisation at this run's N (the
-    closure uses g − (N−1)/N: :func:`.balance.axial_kernel`)."""
+def _reference_pair_correlation(cfg: Config) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(r, g, s.e.)`` of ``levels.statistics.closure_reference``: the homogeneous g(r) averaged over
+    its saves at t ≥ its ``average_from``, converted to the "exact" normalisation at this run's N (the
+    closure uses g − (N−1)/N: :func:`.balance.axial_kernel`); its standard error is the mean of the
+    saves' standard errors (the bound for fully correlated saves: conservative)."""
     key, path = "levels.statistics.closure_reference", cfg.levels.statistics.closure_reference
     allowed = ("allowed: the statistics.nc of a homogeneous run (no [external]) of the same potential, "
                "with a pair range reaching the interaction cut-off")
@@ -149,6 +150,8 @@ def _reference_pair_correlation(cfg: Config) -> tuple[np.ndarray, np.ndarray]:
         with xr.open_dataset(path) as ds:
             late = ds.time.values >= float(ds.attrs.get("average_from", 0.0)) - 1e-9
             r, g = ds.r.values, ds.pair_correlation.values[late].mean(axis=0)
+            # s.e. of the time average: at most the mean s.e. of the saves (fully correlated saves)
+            g_se = ds.pair_correlation_stderr.values[late].mean(axis=0)
             norm = str(ds.attrs["normalization"])
             ref_cfg = tomllib.loads(str(ds.attrs["configuration"]))
             n_ref = int(ref_cfg["system"]["particles"])
@@ -158,10 +161,10 @@ def _reference_pair_correlation(cfg: Config) -> tuple[np.ndarray, np.ndarray]:
     if "external" in ref_cfg or ref_cfg.get("interaction", {}).get("potential") != cfg.interaction.potential:
         raise ConfigError([(key, f"{path!r} is not a homogeneous run of potential "
                             f"{cfg.interaction.potential!r}; {allowed}")])
+    factor = (cfg.system.particles - 1) / cfg.system.particles
     if norm == "exact":  # to the ideal-gas value 1, then to this run's (N−1)/N
-        g = g * n_ref / (n_ref - 1)
-    n = cfg.system.particles
-    return r, g * (n - 1) / n
+        factor *= n_ref / (n_ref - 1)
+    return r, g * factor, g_se * factor
 
 
 class StatisticsObserver:
@@ -243,16 +246,18 @@ class StatisticsObserver:
                 out["balance_axis"] = cell[:, 0] / np.linalg.norm(cell[:, 0])
         return out
 
-    def _closure(self, x: np.ndarray, n: np.ndarray) -> np.ndarray:
-        """C_qe at every save (:func:`.balance.quasi_equilibrium_force`) from the mean density
-        profile ``n [T, bins]`` and the reference g(r)."""
+    def _closure(self, x: np.ndarray, n: np.ndarray, n_se: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """C_qe and its s.e. at every save (:func:`.balance.quasi_equilibrium_force`,
+        :func:`.balance.quasi_equilibrium_stderr`: the g part and the profile part in quadrature) from
+        the mean density profile ``n [T, bins]`` with its s.e. and the reference g(r)."""
         length = self.cfg.box_length()
         area = length ** (self.d - 1)  # the cross-section V/ℓ of the cubic cell (no flow)
-        r, g = self.reference
-        pot = self.potential
-        return np.stack([balance.quasi_equilibrium_force(x, nt, length, area, r, g, pot.energy, self.d,
-                                                         self.cfg.system.particles, pot.cutoff)
-                         for nt in n])
+        r, g, g_se = self.reference
+        args = (self.potential.energy, self.d, self.cfg.system.particles, self.potential.cutoff)
+        c = np.stack([balance.quasi_equilibrium_force(x, nt, length, area, r, g, *args) for nt in n])
+        se = np.stack([np.hypot(*balance.quasi_equilibrium_stderr(x, nt, st, length, area, r, g, g_se, *args))
+                       for nt, st in zip(n, n_se, strict=True)])
+        return c, se
 
     def finish(self, times: np.ndarray, records: dict[str, np.ndarray], out: Path) -> xr.Dataset:
         """Write ``out/statistics.nc`` (coordinates from the first frame; the profile axis is the
@@ -274,12 +279,16 @@ class StatisticsObserver:
         if "plane_x" in rec:
             coords["x"], coords["y"] = rec.pop("plane_x")[0], rec.pop("plane_y")[0]
         if self.reference is not None and "correlation_force" in rec:
-            rec["correlation_force_closure"] = self._closure(coords["x_profile"], rec["density_profile"])
+            rec["correlation_force_closure"], rec["correlation_force_closure_stderr"] = self._closure(
+                coords["x_profile"], rec["density_profile"], rec["density_profile_stderr"])
         spec = {**VARIABLES, **{f"{k}_stderr": _stderr_spec(k) for k in VARIABLES}}
         spec["correlation_force_closure"] = (("x_profile",), "epsilon sigma-2", "quasi-equilibrium "
                                              "closure C_qe(x) = int F(x - x') rho(x) rho(x') [g(|x - x'|) - "
                                              "1] dx' from the density profile and the g(r) of "
-                                             "closure_reference (no s.e.: a function of the mean profile)")
+                                             "closure_reference")
+        spec["correlation_force_closure_stderr"] = (
+            ("x_profile",), "epsilon sigma-2", "standard error of: the quasi-equilibrium closure C_qe(x) "
+            "(linear propagation of the s.e. of the reference g(r) and of the density profile)")
         # the profile and covariance have their own grids: rename their dimensions
         rename = {**{name: {"x": "x_profile"} for name in _ON_PROFILE},
                   "velocity_covariance": {"r": "r_covariance"}}
