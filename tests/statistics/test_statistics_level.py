@@ -85,10 +85,16 @@ def test_statistics_needs_particles_and_a_range_within_the_cell():
 
 
 def test_closure_reference_is_checked(run_dir, tmp_path):
-    """A homogeneous statistics.nc of the same potential is accepted as the closure's g(r); a missing
-    file or a trapped run is refused with the key."""
+    """A homogeneous statistics.nc of the same potential is accepted as the closure's g(r) and gives
+    correlation_force_closure with its standard error; a missing file or a trapped run is refused
+    with the key."""
     ok = runner.validate(_data(closure_reference=str(run_dir / "statistics.nc")))
     assert ok.levels.statistics.closure_reference.endswith("statistics.nc")
+    runner.run(ok, tmp_path / "closure", report=False)
+    with xr.open_dataset(tmp_path / "closure" / "statistics.nc") as ds:
+        c, se = ds.correlation_force_closure.values, ds.correlation_force_closure_stderr.values
+        assert c.shape == se.shape == ds.correlation_force.shape and np.all(np.isfinite(c))
+        assert np.all(se > 0) and ds.correlation_force_closure_stderr.attrs["units"] == "epsilon sigma-2"
     for path in (tmp_path / "missing.nc", run_dir / "particles.nc"):
         with pytest.raises(ConfigError) as exc:
             runner.validate(_data(closure_reference=str(path)))
