@@ -257,7 +257,8 @@ def quasi_equilibrium_force(x, n, length: float, area: float, r, g, energy, dime
 
 
 def quasi_equilibrium_stderr(x, n, n_stderr, length: float, area: float, r, g, g_stderr, energy,
-                             dimension: int, particles: int, r_cut: float, samples: int = 801):
+                             dimension: int, particles: int, r_cut: float, samples: int = 801,
+                             weights=None):
     r"""``(s.e. from g, s.e. from n)`` of $C_{\rm qe}$ (:func:`quasi_equilibrium_force`) at the
     profile points, by linear propagation with independent errors per r bin of g (``g_stderr``)
     and per profile bin of n (``n_stderr``): $C_{\rm qe}$ is linear in g, so
@@ -266,7 +267,9 @@ def quasi_equilibrium_stderr(x, n, n_stderr, length: float, area: float, r, g, g
     [\delta_{ij}(Mn)_i + n_i M_{ij}]/A$. The two parts are independent when g comes from another
     run; the total is their root sum of squares. (Bin-to-bin correlations of the inputs are
     neglected: the pair histogram's bins share no pair, the profile's are multinomial with
-    covariance −n_in_j/N per replica, small for many bins.)"""
+    covariance −n_in_j/N per replica, small for many bins.) ``weights`` ``[bins]``: instead, the
+    s.e. of the linear functional $\sum_i w_i C_{\rm qe}(x_i)$ (e.g. a Fourier component: the
+    errors of neighbouring points are correlated through n and g, so it is not their root sum)."""
     n = np.asarray(n, dtype=float)
     s = np.linspace(-r_cut, r_cut, samples)
     r, g = np.asarray(r, dtype=float), np.asarray(g, dtype=float)
@@ -276,8 +279,10 @@ def quasi_equilibrium_stderr(x, n, n_stderr, length: float, area: float, r, g, g
     # all basis kernels at once: the shift matrix is linear in the kernel values
     dg = np.stack([n * (_shift_matrix(x, length, r_cut, samples, basis[:, k]) @ n) / area
                    for k in range(len(r))], axis=1)  # [bins, nr]
-    se_g = np.sqrt((dg**2) @ np.asarray(g_stderr, dtype=float) ** 2)
     jac = (np.diag(M @ n) + n[:, None] * M) / area
+    if weights is not None:
+        dg, jac = np.asarray(weights, dtype=float) @ dg, np.asarray(weights, dtype=float) @ jac
+    se_g = np.sqrt((dg**2) @ np.asarray(g_stderr, dtype=float) ** 2)
     se_n = np.sqrt((jac**2) @ np.asarray(n_stderr, dtype=float) ** 2)
     return se_g, se_n
 
