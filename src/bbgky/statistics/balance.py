@@ -140,11 +140,10 @@ def balance_blocks(positions, w, cell, bins: int, energy, cutoff: float, externa
     return np.swapaxes(terms, -1, -2)
 
 
-def along(per_block, cell) -> np.ndarray:
-    """The component of :func:`balance_blocks` records ``[..., d, bins]`` along the first lattice
-    vector of the profile cell (``momentum_balance``), ``[..., bins]``."""
-    a = np.asarray(cell, dtype=float)[:, 0]
-    return np.einsum("...cb,c->...b", np.asarray(per_block), a / np.linalg.norm(a))
+def along(per_block, axis) -> np.ndarray:
+    """The component along the unit vector ``axis`` (``momentum_balance``: the first lattice vector
+    of the profile cell) of :func:`balance_blocks` records ``[..., d, bins]``, ``[..., bins]``."""
+    return np.einsum("...cb,c->...b", np.asarray(per_block), np.asarray(axis, dtype=float))
 
 
 def with_time_derivative(times, per_block) -> np.ndarray:

@@ -270,8 +270,7 @@ class StatisticsObserver:
             per_block = balance.with_time_derivative(times, rec.pop("balance_blocks"))
             axis = rec.pop("balance_axis")[0]
             components = balance.summarise(per_block, times, self.stats.average_from)
-            summary = balance.summarise(np.einsum("tbkcx,c->tbkx", per_block, axis), times,
-                                        self.stats.average_from)
+            summary = balance.summarise(balance.along(per_block, axis), times, self.stats.average_from)
             rec["momentum_balance"], rec["momentum_balance_stderr"] = summary["momentum_balance"]
             rec["momentum_balance_components"], rec["momentum_balance_components_stderr"] = \
                 components["momentum_balance"]
