@@ -419,7 +419,7 @@ class Kernels:
         return self._segments[threaded]
 
 
-_KERNELS: dict[str, Kernels] = {}
+_KERNELS: dict[tuple, Kernels] = {}  # (symbolic U(r), external potential or None) -> Kernels
 
 #: bins per list radius (1: list-wide bins and a 3×3×3 stencil — measured faster than r_ℓ/2 bins).
 NSUB = 1
@@ -436,10 +436,13 @@ def kernels(potential, external=None) -> Kernels:
     if potential.numba_pair is None or potential.expression is None:
         raise ValueError(f"potential {potential.name!r} has no Numba pair kernel: user-defined "
                          "potentials run on the JAX backend only")
-    source = (numba_pair_source(potential.expression), numba_external_source(external))
-    if source not in _KERNELS:
-        _KERNELS[source] = Kernels(_generated_module(*source))
-    return _KERNELS[source]
+    # keyed by the expression and the external potential (hashable): the sources (a SymPy
+    # simplify, ~0.1 s) are derived once per pair, not once per call
+    key = (potential.expression, external)
+    if key not in _KERNELS:
+        _KERNELS[key] = Kernels(_generated_module(numba_pair_source(potential.expression),
+                                                  numba_external_source(external)))
+    return _KERNELS[key]
 
 
 def _generated_module(pair_source: str, external_source: str = ""):
