@@ -18,7 +18,8 @@ replicas, saves every time unit. Two runs:
    closure C_qe from the homogeneous g(r) and the trap's density profile against the measured C.
 
 Run: ``PYTHONPATH=src python validation/statistics_cosine_trap.py [R] [t_end]`` (defaults 64, 60;
-measured results in docs/statistics.md).
+measured results in docs/statistics.md; ``BBGKY_VALIDATION_REUSE=1`` re-analyses the statistics.nc
+already in ``BBGKY_VALIDATION_OUT``).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import numpy as np
 import xarray as xr
 
 from bbgky.scenarios import runner
-from bbgky.statistics.balance import TERMS, quasi_equilibrium_force
+from bbgky.statistics.balance import TERMS, quasi_equilibrium_force, quasi_equilibrium_stderr
 
 N, DIM = 64, 2
 RHO, THETA, V0 = (float(os.environ.get(k, v)) for k, v in (("RHO", 0.25), ("THETA", 0.05), ("V0", 0.2)))
@@ -62,6 +63,10 @@ def config(replicas: int, t_end: float, trap: bool) -> dict:
 
 def run(replicas: int, t_end: float, trap: bool) -> xr.Dataset:
     out = OUT / ("trap" if trap else "homogeneous")
+    if os.environ.get("BBGKY_VALIDATION_REUSE") and (out / "statistics.nc").is_file():
+        print(f"reusing {out / 'statistics.nc'}")  # only the analysis below is re-run
+        with xr.open_dataset(out / "statistics.nc") as ds:
+            return ds.load()
     start = time.perf_counter()
     runner.run(runner.validate(config(replicas, t_end, trap)), out, report=False)
     print(f"{'trap' if trap else 'homogeneous'} run: {time.perf_counter() - start:.0f} s, "
@@ -110,16 +115,34 @@ def main() -> None:
     g = homo.pair_correlation.values[late].mean(axis=0)
     n = trap.density_profile.values[late].mean(axis=0)
     area = N / RHO / L
+    # s.e. of the time averages: at most the mean s.e. of the saves (fully correlated saves)
+    g_se = homo.pair_correlation_stderr.values[late].mean(axis=0)
+    n_se = trap.density_profile_stderr.values[late].mean(axis=0)
     closure = quasi_equilibrium_force(x, n, L, area, homo.r.values, g, _energy(), DIM, N, 3.0)
+    se_g, se_n = quasi_equilibrium_stderr(x, n, n_se, L, area, homo.r.values, g, g_se, _energy(), DIM,
+                                          N, 3.0)
+    closure_se = np.hypot(se_g, se_n)
     measured, measured_se = ct, cse  # time-averaged, hat-smoothed (a (kh)²/12 = 1.3% smoothing)
-    print("\nquasi-equilibrium closure vs measured C (time average, exact block s.e.):")
-    print(f"{'x':>7s} {'C measured':>11s} {'± s.e.':>8s} {'C_qe':>9s}")
-    for xi, m, s, q in zip(x, measured, measured_se, closure, strict=True):
-        print(f"{xi:7.3f} {m:11.4f} {s:8.4f} {q:9.4f}")
-    qa, _ = sine_amplitude(x, closure, np.zeros_like(closure))
+    print("\nquasi-equilibrium closure vs measured C (time average, exact block s.e.; closure s.e. by "
+          "linear propagation of the s.e. of g(r) and of n(x)):")
+    print(f"{'x':>7s} {'C measured':>11s} {'± s.e.':>8s} {'C_qe':>9s} {'± s.e.':>8s} {'(from g':>8s} "
+          f"{'from n)':>8s} {'error z':>8s}")
+    for xi, m, s, q, qs, qg, qn in zip(x, measured, measured_se, closure, closure_se, se_g, se_n,
+                                       strict=True):
+        print(f"{xi:7.3f} {m:11.4f} {s:8.4f} {q:9.4f} {qs:8.4f} {qg:8.4f} {qn:8.4f} "
+              f"{(q - m) / np.hypot(s, qs):8.2f}")
+    qa, _ = sine_amplitude(x, closure, closure_se)
+    # the closure's errors are correlated between points (through n and g): propagate the component
+    amp_g, amp_n = quasi_equilibrium_stderr(x, n, n_se, L, area, homo.r.values, g, g_se, _energy(), DIM,
+                                            N, 3.0, weights=2 / len(x) * np.sin(K * x))
+    qa_se = float(np.hypot(amp_g, amp_n))
+    print(f"closure sin(kx) amplitude s.e.: {amp_g:.4f} from g(r), {amp_n:.4f} from n(x) (the s.e. of "
+          "the time averages taken as the mean s.e. of the saves: an upper bound)")
     ma, ma_se = sine_amplitude(x, measured, measured_se)
-    print(f"sin(kx) amplitude: measured {ma:.4f} ± {ma_se:.4f}, closure {qa:.4f}; "
-          f"reduction error of the closure {qa - ma:+.4f} ({(qa - ma) / ma:+.1%})")
+    err, err_se = qa - ma, np.hypot(qa_se, ma_se)
+    print(f"sin(kx) amplitude: measured {ma:.4f} ± {ma_se:.4f}, closure {qa:.4f} ± {qa_se:.4f}; "
+          f"reduction error of the closure {err:+.4f} ± {err_se:.4f} ({abs(err) / err_se:.1f} s.e. from 0; "
+          f"{err / ma:+.1%} ± {abs(qa / ma) * np.hypot(qa_se / qa, ma_se / ma):.1%} of the measured C)")
 
 
 def _energy():

@@ -229,8 +229,10 @@ class Thermostat(_Table):
 class External(_Table):
     """``[external]``: a one-body potential at the particle level (equilibrium inhomogeneous states)."""
 
-    kind: Literal["cosine"] = Field("cosine", description="cosine: V(x) = V0 cos(k x) along the first "
-                                    "axis, force −∇V by autodiff (JAX backend)")
+    kind: Literal["cosine"] = Field("cosine", description="cosine: V(x) = V0 cos(k x₁) along the first "
+                                    "axis, force −∇V (autodiff on JAX, the symbolic derivative on "
+                                    "Numba); with a [flow], the first row of A must be zero (V the "
+                                    "same at every image)")
     amplitude: float = Field(1.0, description="V0 (energy; either sign)")
     wavenumber: Positive = Field(1.0, description="k; k·L/(2π) must be a positive integer (L the box "
                                  "length)")

@@ -1,7 +1,7 @@
 """[external] kind = "cosine": V(x) = V0 cos(k x1) at the particle level. Its force is −∇V (checked
 against the hand derivative V0 k sin(k x1) e1), the NVE energy with the trap is conserved to the
-second order of the step, and validation refuses what cannot run (a non-periodic k, a flow, the
-Numba backend, kinetic levels that would ignore it)."""
+second order of the step, and validation refuses what cannot run (a non-periodic k, a flow that
+moves the images along x1, kinetic levels that would ignore it)."""
 
 import jax
 import jax.numpy as jnp
@@ -64,12 +64,13 @@ def test_nve_energy_with_the_trap_is_second_order():
     assert fine < 1e-3
 
 
-def test_auto_backend_is_jax_and_numba_is_refused():
-    cfg = runner.validate(_data())
-    assert level.choose_backend("auto", level.build_system(cfg)) == "jax"
-    with pytest.raises(ConfigError) as exc:
-        runner.validate(_data(levels={"particles": {"backend": "numba"}}))
-    assert [k for k, _ in exc.value.problems] == ["levels.particles.backend"]
+def test_numba_backend_and_a_flow_keeping_the_trap_are_accepted():
+    """The Numba backend runs the trap (its kernel: tests/particles/test_numba_backend.py); a shear
+    with the gradient along x₁ (first row of A zero) keeps V the same at every image."""
+    cfg = runner.validate(_data(levels={"particles": {"backend": "numba", "velocity_samples": 0}}))
+    assert level.choose_backend("auto", level.build_system(cfg)) == "numba"
+    cfg = runner.validate(_data(flow={"kind": "matrix", "matrix": [[0.0, 0.0], [0.1, 0.0]]}))
+    assert cfg.flow is not None
 
 
 @pytest.mark.parametrize(("over", "key"), [

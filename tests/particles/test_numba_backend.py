@@ -184,3 +184,56 @@ def test_cell_thinner_than_twice_the_cutoff_fails_loudly():
     x = rng.uniform(size=(200, 3)) @ H0.T
     with pytest.raises(NumericalFailure, match="too thin"):
         nb.initial_forces(x, t=0.0, A=np.zeros((3, 3)), H0=H0, U=np.eye(3, dtype=int), potential=pot)
+
+
+def _external_system():
+    """A 2D Gaussian-core fluid in V0 cos(k x₁), sheared with the gradient along x₁ (u = (0, a x₁):
+    V is the same at every image), and a prepared JAX state of it."""
+    from bbgky.models.external import CosineExternal
+    from bbgky.particles.simulation import default_method
+
+    rng = np.random.default_rng(4)
+    pot = make_potential("gaussian", cutoff=2.5)
+    n, L = 120, 12.0
+    A, H0 = np.array([[0.0, 0.0], [0.4, 0.0]]), L * np.eye(2)
+    system = System.make(pot, A, H0, 0.01, skin=0.3, method=default_method(n, H0, pot.cutoff, 0.3),
+                         external=CosineExternal(0.8, 2 * np.pi * 2 / L))
+    x, step = rng.random((n, 2)) * L, 30
+    v = rng.normal(size=(n, 2)) + x @ A.T
+    state = integrator.prepare(integrator.new_state(x, v, system, time=step * system.dt, step=step),
+                               system)
+    return system, state
+
+
+def test_external_potential_equals_jax():
+    """[external] V0 cos(k x₁) on the Numba path: the forces (also from ``pair_sums``), the potential
+    energy and every observable of one state against the JAX level, whose body force is −∇V by
+    autodiff."""
+    system, state = _external_system()
+    x, t, U = np.asarray(state.position), float(state.time), np.eye(2, dtype=int)
+    f = nb.initial_forces(x, t=t, A=system.A_np, H0=system.H0_np, U=U, potential=system.potential,
+                          external=system.external)
+    assert rel(f, state.force) < 1e-12
+    without = nb.initial_forces(x, t=t, A=system.A_np, H0=system.H0_np, U=U, potential=system.potential)
+    assert rel(without, state.force) > 0.1  # the body force matters
+    assert rel(nb.pair_sums(system, x, np.zeros_like(x), t, U)[3], state.force) < 1e-12
+    obs_ref, obs = observables.observe(system, state), nb.observe(system, state)
+    for key, val in obs_ref.items():
+        assert np.allclose(obs[key], val, rtol=1e-12, atol=1e-14), key
+
+
+@pytest.mark.slow
+def test_external_trajectory_equals_jax_step():
+    """40 steps of the system of :func:`_external_system` on both backends (slow: compiles the
+    Numba time loop with the external kernel)."""
+    system, state = _external_system()
+    A, H0 = system.A_np, system.H0_np
+    ref = integrator.advance(state, 40, system)
+    out = nb.advance(state, 40, system)
+    H = lattice.cell_at(H0, A, np.eye(2), float(ref.time))
+    dx = np.asarray(out.position) - np.asarray(ref.position)
+    m = np.round(dx @ np.linalg.inv(H).T)  # out = ref + H m: the image moves with Ḣ m = A H0 m
+    dx -= m @ H.T
+    dv = np.asarray(out.velocity) - np.asarray(ref.velocity) - m @ (A @ H0).T
+    assert np.max(np.abs(dx)) < 1e-10 and np.max(np.abs(dv)) < 1e-10
+    assert rel(out.force, ref.force) < 1e-10

@@ -42,14 +42,14 @@ def test_statistics_nc_has_the_interface_variables(run_dir):
                   "pair_correlation_harmonic": (T, 2, 2, 12), "density_profile": (T, 5),
                   "velocity_covariance": (T, 4, D, D), "velocity_marginal": (T, D, 40),
                   "bulk_velocity": (T, 5, D), "kinetic_pressure": (T, 5, D, D), "correlation_force": (T, 5),
-                  "momentum_balance": (T, 7, 5)}
+                  "momentum_balance": (T, 8, 5), "momentum_balance_components": (T, 8, D, 5)}
         for name, shape in shapes.items():
             for var in (name, f"{name}_stderr"):
                 assert ds[var].shape == shape, var
                 assert ds[var].attrs["units"] and ds[var].attrs["long_name"]
         assert "[levels.statistics]" in ds.attrs["configuration"] and ds.attrs["replicas"] == R
         assert np.all(np.isfinite(ds.pair_correlation)) and np.all(ds.pair_correlation_stderr > 0)
-        assert ds.momentum_balance_average.shape == (7, 5) and list(ds.term.values)[-1] == "residual"
+        assert ds.momentum_balance_average.shape == (8, 5) and list(ds.term.values)[-1] == "residual"
         # velocity marginals are probability densities: mass 1 up to the tails beyond ±5 sqrt(θ)
         dv = float(ds.v[1] - ds.v[0])
         np.testing.assert_allclose(ds.velocity_marginal.sum("v") * dv, 1.0, atol=1e-3)
@@ -85,10 +85,16 @@ def test_statistics_needs_particles_and_a_range_within_the_cell():
 
 
 def test_closure_reference_is_checked(run_dir, tmp_path):
-    """A homogeneous statistics.nc of the same potential is accepted as the closure's g(r); a missing
-    file or a trapped run is refused with the key."""
+    """A homogeneous statistics.nc of the same potential is accepted as the closure's g(r) and gives
+    correlation_force_closure with its standard error; a missing file or a trapped run is refused
+    with the key."""
     ok = runner.validate(_data(closure_reference=str(run_dir / "statistics.nc")))
     assert ok.levels.statistics.closure_reference.endswith("statistics.nc")
+    runner.run(ok, tmp_path / "closure", report=False)
+    with xr.open_dataset(tmp_path / "closure" / "statistics.nc") as ds:
+        c, se = ds.correlation_force_closure.values, ds.correlation_force_closure_stderr.values
+        assert c.shape == se.shape == ds.correlation_force.shape and np.all(np.isfinite(c))
+        assert np.all(se > 0) and ds.correlation_force_closure_stderr.attrs["units"] == "epsilon sigma-2"
     for path in (tmp_path / "missing.nc", run_dir / "particles.nc"):
         with pytest.raises(ConfigError) as exc:
             runner.validate(_data(closure_reference=str(path)))

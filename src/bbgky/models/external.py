@@ -18,6 +18,15 @@ from dataclasses import dataclass
 
 import jax
 import jax.numpy as jnp
+import numpy as np
+import sympy as sp
+
+#: the coordinate x₁ and the parameters of the symbolic V(x₁).
+x1, V0, k = sp.symbols("x1 V0 k", real=True)
+
+#: V(x₁) of ``kind = "cosine"``: the one definition that the JAX energy (forces by autodiff) and the
+#: Numba kernel (:func:`numba_external_source`, its symbolic derivative) are generated from.
+COSINE = V0 * sp.cos(k * x1)
 
 
 @dataclass(frozen=True)
@@ -30,7 +39,32 @@ class CosineExternal:
 
     def energy(self, x):
         """V at positions ``x [..., d]`` (JAX), shape ``[...]``."""
-        return self.amplitude * jnp.cos(self.wavenumber * x[..., 0])
+        return _JAX_COSINE(x[..., 0], self.amplitude, self.wavenumber)
+
+
+_JAX_COSINE = sp.lambdify((x1, V0, k), COSINE, "jax")
+
+
+def numba_external_source(external) -> str:
+    """Python source (``import math`` only) of ``external(x1) -> (V(x₁), −V'(x₁))`` for the Numba
+    kernels of the particle level (:func:`bbgky.particles.numba_backend.kernels`): the force is the
+    symbolic derivative of :data:`COSINE`, never typed by hand, with the parameters written exactly
+    (``repr`` of the floats); ``external=None`` gives V = 0."""
+    if external is None:
+        return "def external(x1):\n    return (0.0, 0.0)\n"
+    v_code, f_code = (sp.pycode(e) for e in (COSINE, -sp.diff(COSINE, x1)))
+    return (f"def external(x1):\n    V0 = {external.amplitude!r}\n    k = {external.wavenumber!r}\n"
+            f"    return ({v_code}, {f_code})\n")
+
+
+def compatible_with_flow(A) -> bool:
+    r"""Whether V(x₁) is the same at every periodic image under the flow A: the images of x sit at
+    $x + (I + tA)H_0\nu$ (James–Qi–Wang (OMD kinetic paper) eq. 10), whose first component moves by
+    $(H_0\nu)_1 + t\,(AH_0\nu)_1$; V is unchanged for every t iff the first row of A is zero (no flow
+    velocity along the potential's axis; e.g. simple shear $u = (0, a x_1)$ with the gradient along
+    $x_1$)."""
+    A = np.asarray(A, dtype=float)
+    return bool(np.all(A[0] == 0.0))
 
 
 def total_energy(external, x):
@@ -44,4 +78,4 @@ def forces(external, x):
     return -jax.grad(total_energy, argnums=1)(external, x)
 
 
-__all__ = ["CosineExternal", "forces", "total_energy"]
+__all__ = ["CosineExternal", "compatible_with_flow", "forces", "numba_external_source", "total_energy"]

@@ -67,7 +67,8 @@ def check(cfg: Config) -> None:
     """Every problem of the configuration for the particle level, raised at once as a ConfigError:
     a pair potential, a cut-off that fits the cell (now and, under a flow, until time.end after
     lattice reduction), a step that resolves a Boltzmann–Grad collision, the initial state, the
-    equilibration length, the memory and ``[external]`` (periodic k, no flow, not Numba)."""
+    equilibration length, the memory and ``[external]`` (periodic k, unchanged at every image under
+    the flow)."""
     inter = cfg.interaction
     out: list[tuple[str, str]] = []
     if cfg.initial.kind not in INITIAL_KINDS:
@@ -134,17 +135,18 @@ def _periodic_wavenumber(k: float, cfg: Config, key: str) -> list[tuple[str, str
 
 
 def _external_check(cfg: Config) -> list[tuple[str, str]]:
-    """``[external]``: a periodic cosine, in a fixed cell (no flow), on the JAX backend."""
+    """``[external]``: a periodic cosine, unchanged at every image under the flow."""
+    from ..models.external import compatible_with_flow
+
     ext = cfg.external
     if ext is None:
         return []
     out = _periodic_wavenumber(ext.wavenumber, cfg, "external.wavenumber")
-    if cfg.flow is not None:
-        out.append(("flow", "the external potential V0 cos(k x) is fixed in the lab frame, while a flow "
-                    "deforms the periodic cell; allowed with [external]: no [flow]"))
-    if cfg.levels.particles is not None and cfg.levels.particles.backend == "numba":
-        out.append(("levels.particles.backend", "'numba' has no external potential (its kernels are pair "
-                    "forces only); allowed with [external]: 'auto' or 'jax'"))
+    if cfg.flow is not None and not compatible_with_flow(cfg.velocity_gradient()):
+        out.append(("flow", "the external potential V0 cos(k x₁) must be the same at every periodic "
+                    "image, but this flow moves the images along x₁; allowed with [external]: no [flow], "
+                    "or a flow whose first row of A is zero (e.g. kind = 'matrix', [[0, 0], [a, 0]]: "
+                    "shear with the gradient along x₁)"))
     return out
 
 
@@ -238,9 +240,8 @@ def choose_backend(requested: str, system) -> str:
         return "jax"
     potential = getattr(system, "potential", system)
     reason = None
-    if isinstance(system, System) and not system.radial_only:
-        reason = ("rotation, orientation-dependent pairs, long-range terms and external potentials run on "
-                  "JAX only")
+    if isinstance(system, System) and not system.numba_ready:
+        reason = "rotation, orientation-dependent pairs and long-range terms run on JAX only"
     elif isinstance(system, System) and system.thermostat:
         reason = "the Langevin thermostat runs on JAX only"
     elif potential.numba_pair is None:

@@ -30,7 +30,8 @@ flux, forces).
   ``σ_min(M) r_ℓ − (δ₍₁₎ + δ₍₂₎) < r_c``, with ``σ_min(M) ≥ 1 − ‖M − I‖_F`` (for a fixed cell:
   the two largest displacements exceed the skin).
 * **Forces** ``f_i = Σ_j (−U'(r)/r)(x_i − x_j)`` from the potential's symbolic pair kernel
-  (:func:`bbgky.models.potentials.numba_pair_source`, never typed by hand), ``fastmath`` off,
+  (:func:`bbgky.models.potentials.numba_pair_source`, never typed by hand), plus the body force
+  −V'(x_{i,1}) of ``[external]`` (:func:`bbgky.models.external.numba_external_source`), ``fastmath`` off,
   float64. The kernels that call it (:mod:`.pair_kernels`) are generated per potential into the
   user's cache folder and compiled with ``cache=True`` (:func:`kernels`): a second run loads them.
   Per particle the listed pairs inside ``r_c`` are gathered into a buffer without
@@ -418,29 +419,33 @@ class Kernels:
         return self._segments[threaded]
 
 
-_KERNELS: dict[str, Kernels] = {}
+_KERNELS: dict[tuple, Kernels] = {}  # (symbolic U(r), external potential or None) -> Kernels
 
 #: bins per list radius (1: list-wide bins and a 3×3×3 stencil — measured faster than r_ℓ/2 bins).
 NSUB = 1
 
 
-def kernels(potential) -> Kernels:
+def kernels(potential, external=None) -> Kernels:
     """Numba kernels for a registered potential: the template :mod:`.pair_kernels` with the
     potential's pair function (:func:`bbgky.models.potentials.numba_pair_source`), written once as
     a module in the user's cache folder and imported, so that Numba's ``cache=True`` keeps the
     machine code across runs (kept per pair source within a run)."""
+    from ..models.external import numba_external_source
     from ..models.potentials import numba_pair_source
 
     if potential.numba_pair is None or potential.expression is None:
         raise ValueError(f"potential {potential.name!r} has no Numba pair kernel: user-defined "
                          "potentials run on the JAX backend only")
-    source = numba_pair_source(potential.expression)
-    if source not in _KERNELS:
-        _KERNELS[source] = Kernels(_generated_module(source))
-    return _KERNELS[source]
+    # keyed by the expression and the external potential (hashable): the sources (a SymPy
+    # simplify, ~0.1 s) are derived once per pair, not once per call
+    key = (potential.expression, external)
+    if key not in _KERNELS:
+        _KERNELS[key] = Kernels(_generated_module(numba_pair_source(potential.expression),
+                                                  numba_external_source(external)))
+    return _KERNELS[key]
 
 
-def _generated_module(pair_source: str):
+def _generated_module(pair_source: str, external_source: str = ""):
     """Import ``pair_kernels_<hash>.py``: :mod:`.pair_kernels` with its ``pair`` placeholder
     replaced by ``pair_source`` (``@njit(inline="always")``). The hash covers the pair source, the
     template and this file (whose helpers are compiled into the kernels: Numba checks only the
@@ -463,6 +468,10 @@ def _generated_module(pair_source: str):
     head, rest = template.split(begin)
     text = (head + "import math\n\n\n@njit(inline=\"always\")\n" + pair_source
             + rest[rest.index(end) + len(end):])
+    if external_source:  # the external potential's kernel in place of the template's none
+        head, rest = text.split("# -- external: begin")
+        tail = rest[rest.index("# -- external: end") + len("# -- external: end"):]
+        text = head + "@njit(inline=\"always\")\n" + external_source + tail
     digest = hashlib.sha256((text + (here / "numba_backend.py").read_text()).encode()).hexdigest()[:20]
     name = f"pair_kernels_{digest}"
     if name in sys.modules:
@@ -512,7 +521,7 @@ class _Engine:
     """The neighbour list and work arrays of one run of :func:`run_arrays` (cell-sorted order)."""
 
     def __init__(self, x, v, f, *, d: int, A, H0, U, potential, dt: float, skin: float,
-                 threads: int, stats: Stats):
+                 threads: int, stats: Stats, external=None):
         self.n = x.shape[0]
         self.d = d
         self.rc = float(potential.cutoff)
@@ -524,7 +533,7 @@ class _Engine:
         self.A3 = _pad_matrix(self.A, 0.0)
         self._set_basis(self.U)
         self.dt = float(dt)
-        self.ker = kernels(potential)
+        self.ker = kernels(potential, external)
         self.X, self.V, self.F = _pad3(x), _pad3(v), _pad3(f)
         self.perm = np.arange(self.n, dtype=np.int64)
         self.nbr = np.empty(max(64 * self.n, 1024), dtype=np.int32)
@@ -666,7 +675,7 @@ class _Engine:
 
 def run_arrays(x, v, f, *, step: int, n_steps: int, dt: float, A, H0, U, potential,
                skin: float = 0.3, threads: int = 1, stats: Stats | None = None,
-               every: int | None = None, callback=None):
+               every: int | None = None, callback=None, external=None):
     """The fast path on plain arrays: ``n_steps`` kick–drift–kick steps from ``t = step·dt``.
 
     ``x, v, f``: ``[N, d]`` positions, lab velocities and the forces at ``(x, t)`` (used by the
@@ -677,18 +686,18 @@ def run_arrays(x, v, f, *, step: int, n_steps: int, dt: float, A, H0, U, potenti
     """
     x = np.asarray(x, dtype=np.float64)
     eng = _Engine(x, v, f, d=x.shape[1], A=A, H0=H0, U=U, potential=potential, dt=dt, skin=skin,
-                  threads=threads, stats=stats if stats is not None else Stats())
+                  threads=threads, stats=stats if stats is not None else Stats(), external=external)
     eng.build(step * dt)
     eng.run(step, n_steps, every=every, callback=callback)
     xo, vo, fo = eng.arrays()
     return xo, vo, fo, eng.U
 
 
-def initial_forces(x, *, t: float, A, H0, U, potential, skin: float = 0.3) -> np.ndarray:
+def initial_forces(x, *, t: float, A, H0, U, potential, skin: float = 0.3, external=None) -> np.ndarray:
     """Forces ``[N, d]`` at positions x and time t (lattice H(t) = (I + tA) H0 U)."""
     x = np.asarray(x, dtype=np.float64)
     eng = _Engine(x, np.zeros_like(x), np.zeros_like(x), d=x.shape[1], A=A, H0=H0, U=U,
-                  potential=potential, dt=1.0, skin=skin, threads=1, stats=Stats())
+                  potential=potential, dt=1.0, skin=skin, threads=1, stats=Stats(), external=external)
     eng.build(t)
     eng.forces(t)
     return eng.arrays()[2]
@@ -718,7 +727,7 @@ def advance(state, n_steps: int, system, *, threads: int = 1, stats: Stats | Non
     x, v, f, U = run_arrays(np.asarray(state.position), np.asarray(state.velocity),
                             np.asarray(state.force), step=step, n_steps=int(n_steps), dt=system.dt,
                             A=A, H0=H0, U=np.asarray(state.basis), potential=system.potential,
-                            skin=system.skin, threads=threads, stats=st)
+                            skin=system.skin, threads=threads, stats=st, external=system.external)
     finite = bool(np.all(np.isfinite(x)) and np.all(np.isfinite(v)))
     n1 = step + int(n_steps)
     nbr = state.nbr._replace(valid=jnp.zeros((), bool),
@@ -754,7 +763,8 @@ def advance_ensemble(states, n_steps: int, system, *, threads: int = 1, stats: S
         b0 = st.builds
         X[r], V[r], F[r], basis[r] = run_arrays(
             X[r], V[r], F[r], step=int(steps[r]), n_steps=int(n_steps), dt=system.dt, A=A, H0=H0,
-            U=basis[r], potential=system.potential, skin=system.skin, threads=threads, stats=st)
+            U=basis[r], potential=system.potential, skin=system.skin, threads=threads, stats=st,
+            external=system.external)
         builds[r] = st.builds - b0
         finite[r] = bool(np.all(np.isfinite(X[r])) and np.all(np.isfinite(V[r])))
     n1 = steps + int(n_steps)
@@ -775,7 +785,7 @@ def pair_sums(system, x, w, t: float, basis):
     d = x.shape[1]
     eng = _Engine(x, np.zeros_like(x), np.zeros_like(x), d=d, A=A, H0=H0, U=np.asarray(basis),
                   potential=system.potential, dt=system.dt, skin=system.skin, threads=1,
-                  stats=Stats())
+                  stats=Stats(), external=system.external)
     eng.build(float(t))
     inv = np.empty(eng.n, dtype=np.int64)
     inv[eng.perm] = np.arange(eng.n)
@@ -801,7 +811,12 @@ def observe(system, state) -> dict:
     H = lattice.cell_at(H0, A, np.asarray(state.basis), t)
     V = abs(np.linalg.det(H))
     u, vir, heat_pair, _ = pair_sums(system, x, w, t, state.basis)
-    return from_pair_sums(np, w, u, vir, heat_pair, V, L)
+    e_ext = 0.0  # the one-body energy Σ V(x_i): potential energy only, as on JAX (no virial)
+    if system.external is not None:
+        from ..models.external import total_energy
+
+        e_ext = float(total_energy(system.external, x))
+    return from_pair_sums(np, w, u, vir, heat_pair, V, L, long_range=e_ext)
 
 
 __all__ = ["Stats", "advance", "initial_forces", "kernels", "observe", "pair_sums", "run_arrays"]

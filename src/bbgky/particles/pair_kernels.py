@@ -2,7 +2,8 @@
 
 This file is the *template* of a generated module. :func:`bbgky.particles.numba_backend.kernels`
 writes it, with the placeholder ``pair`` below replaced by the potential's own kernel
-(:func:`bbgky.models.potentials.numba_pair_source`, from the symbolic U(r)), as
+(:func:`bbgky.models.potentials.numba_pair_source`, from the symbolic U(r)) and ``external`` by the
+external potential's (:func:`bbgky.models.external.numba_external_source`; none by default), as
 ``pair_kernels_<hash>.py`` in the user's cache folder (:mod:`bbgky.caches`) and imports that
 module. Every kernel here is ``cache=True``: Numba keys its on-disk cache by the generated file,
 whose name hashes the pair source, this template and ``numba_backend.py`` (whose helpers are
@@ -32,6 +33,18 @@ def pair(r2):
 
 
 # -- pair: end
+
+# -- external: begin (replaced in the generated module)
+
+
+@njit(inline="always")
+def external(x1):
+    """(V(x₁), −V'(x₁)) of the external potential (:func:`bbgky.models.external.numba_external_source`):
+    the template's placeholder, none."""
+    return (0.0, 0.0)
+
+
+# -- external: end
 
 
 @njit(cache=True)
@@ -81,7 +94,7 @@ def forces_range(x, S, start, nbr, code, rc2, f, lo, hi):
             f[j, 0] += fx
             f[j, 1] += fy
             f[j, 2] += fz
-        f[i, 0] += fi0
+        f[i, 0] += fi0 + external(xi0)[1]  # the body force along x₁ (0 without [external])
         f[i, 1] += fi1
         f[i, 2] += fi2
 
@@ -136,6 +149,8 @@ def pair_sums(x, w, S, start, nbr, code, rc2):
                     q[a] += 0.5 * fr * d[a] * dw
                     f[i, a] -= fr * d[a]
                     f[j, a] += fr * d[a]
+    for i in range(n):  # the body force (its energy is not a pair energy: the host adds it)
+        f[i, 0] += external(x[i, 0])[1]
     return u, W, q, f
 
 

@@ -71,10 +71,9 @@ class Simulation:
 
     def __post_init__(self) -> None:
         if self.backend == "numba":
-            if not self.system.radial_only:
+            if not self.system.numba_ready:
                 raise ValueError("the Numba backend runs point particles with radial pair potentials; "
-                                 "rotation, orientation-dependent pairs, long-range terms and external "
-                                 "potentials run on JAX")
+                                 "rotation, orientation-dependent pairs and long-range terms run on JAX")
             from . import numba_backend
 
             self._numba = numba_backend

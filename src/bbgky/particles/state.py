@@ -265,6 +265,12 @@ class System:
                     or self.external is not None)
 
     @property
+    def numba_ready(self) -> bool:
+        """Point particles, a radial pair potential, no long-range term (an external potential
+        allowed): what the Numba backend runs."""
+        return not (self.rotational or self.oriented or self.long_range is not None)
+
+    @property
     def cutoff(self) -> float:
         return float(self.potential.cutoff)
 

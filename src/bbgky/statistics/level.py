@@ -15,9 +15,12 @@ are averages over independent replicas; :mod:`.ensemble`),
   velocity U(x) and kinetic pressure $P_{\rm kin}(x)$ along the profile axis
   (:func:`.marginals.flow_profiles`);
 * with R ≥ 4 replicas and a radial pair potential: the correlation force C(x)
-  (:func:`.correlation_force.correlation_force`, from the first 2⌊R/2⌋ replicas) and, without a
-  flow, the momentum balance term by term (:mod:`.balance`; per-block records, so that the time
-  derivative and the time average get exact standard errors in ``finish``).
+  (:func:`.correlation_force.correlation_force`, from the first 2⌊R/2⌋ replicas) and the momentum
+  balance term by term, every component of the peculiar momentum (:mod:`.balance`; per-block
+  records, so that the time derivative and the time average get exact standard errors in
+  ``finish``) — at rest, and under a flow whose velocity has no component across the profile planes
+  (first row of A zero: the profile is then taken in the fixed cell of $t_0$; other flows: the
+  profiles use the current cell and the balance is not measured, attribute ``momentum_balance``).
 
 Each is the mean over replicas with its standard error (``<name>_stderr``; jackknife for the
 covariance, a ratio of means). Records travel in the particle level's checkpoints, so a resumed
@@ -68,12 +71,15 @@ VARIABLES = {
     "momentum_balance": (("term", "x"), "epsilon sigma-2", "momentum balance along the first lattice "
                          "vector, term by term (hat-smoothed, per unit length; residual = "
                          "time_derivative + flux_divergence - external - mean_field - correlation - "
-                         "thermostat)"),
+                         "flow - thermostat)"),
+    "momentum_balance_components": (("term", "i", "x"), "epsilon sigma-2", "balance of each Cartesian "
+                                    "component i of the peculiar momentum along the first lattice "
+                                    "vector, term by term (hat-smoothed, per unit length)"),
 }
 
 #: dimensions on the profile grid: renamed x -> x_profile in statistics.nc.
 _ON_PROFILE = ("density_profile", "bulk_velocity", "kinetic_pressure", "correlation_force",
-               "momentum_balance")
+               "momentum_balance", "momentum_balance_components")
 
 
 def _stderr_spec(name: str) -> tuple:
@@ -132,10 +138,11 @@ def check(cfg: Config) -> None:
                             "(or more particles / a shorter time.end)")])
 
 
-def _reference_pair_correlation(cfg: Config) -> tuple[np.ndarray, np.ndarray]:
-    """``(r, g)`` of ``levels.statistics.closure_reference``: the homogeneous g(r) averaged over its
-    saves at t ≥ its ``average_from``, converted to the "exact" normalisation at this run's N (the
-    closure uses g − (N−1)/N: :func:`.balance.axial_kernel`)."""
+def _reference_pair_correlation(cfg: Config) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(r, g, s.e.)`` of ``levels.statistics.closure_reference``: the homogeneous g(r) averaged over
+    its saves at t ≥ its ``average_from``, converted to the "exact" normalisation at this run's N (the
+    closure uses g − (N−1)/N: :func:`.balance.axial_kernel`); its standard error is the mean of the
+    saves' standard errors (the bound for fully correlated saves: conservative)."""
     key, path = "levels.statistics.closure_reference", cfg.levels.statistics.closure_reference
     allowed = ("allowed: the statistics.nc of a homogeneous run (no [external]) of the same potential, "
                "with a pair range reaching the interaction cut-off")
@@ -143,6 +150,8 @@ def _reference_pair_correlation(cfg: Config) -> tuple[np.ndarray, np.ndarray]:
         with xr.open_dataset(path) as ds:
             late = ds.time.values >= float(ds.attrs.get("average_from", 0.0)) - 1e-9
             r, g = ds.r.values, ds.pair_correlation.values[late].mean(axis=0)
+            # s.e. of the time average: at most the mean s.e. of the saves (fully correlated saves)
+            g_se = ds.pair_correlation_stderr.values[late].mean(axis=0)
             norm = str(ds.attrs["normalization"])
             ref_cfg = tomllib.loads(str(ds.attrs["configuration"]))
             n_ref = int(ref_cfg["system"]["particles"])
@@ -152,10 +161,10 @@ def _reference_pair_correlation(cfg: Config) -> tuple[np.ndarray, np.ndarray]:
     if "external" in ref_cfg or ref_cfg.get("interaction", {}).get("potential") != cfg.interaction.potential:
         raise ConfigError([(key, f"{path!r} is not a homogeneous run of potential "
                             f"{cfg.interaction.potential!r}; {allowed}")])
+    factor = (cfg.system.particles - 1) / cfg.system.particles
     if norm == "exact":  # to the ideal-gas value 1, then to this run's (N−1)/N
-        g = g * n_ref / (n_ref - 1)
-    n = cfg.system.particles
-    return r, g * (n - 1) / n
+        factor *= n_ref / (n_ref - 1)
+    return r, g * factor, g_se * factor
 
 
 class StatisticsObserver:
@@ -175,7 +184,18 @@ class StatisticsObserver:
         self.potential = None
         if self.paired and cfg.interaction.potential in REGISTRY:
             self.potential = build_system(cfg).potential
-        self.balance = self.potential is not None and cfg.flow is None
+        # the profile cell: fixed (the cell at t0) at rest and under a flow whose velocity has no
+        # component across the profile planes; otherwise the current cell, and no balance
+        self.A = cfg.velocity_gradient()
+        self.fixed_cell, self.no_balance = None, None
+        if cfg.flow is not None:
+            H0 = cfg.box_length() * np.eye(self.d)
+            if cfg.initial.kind != "file" and balance.invariant_profile(H0, self.A):
+                self.fixed_cell = H0
+            else:
+                self.no_balance = ("not measured: the flow moves the profile planes (first row of A "
+                                   "non-zero, or a cell from a file), see docs/statistics.md")
+        self.balance = self.potential is not None and self.no_balance is None
         self.friction = float(cfg.thermostat.damping) if cfg.thermostat is not None else 0.0
         self.external = external_potential(cfg)
         self.reference = None
@@ -183,25 +203,26 @@ class StatisticsObserver:
             self.reference = _reference_pair_correlation(cfg)
 
     def observe(self, frame: Frame) -> dict[str, np.ndarray]:
-        s, x, cell = self.stats, frame.position, frame.cell
+        s, x = self.stats, frame.position
+        cell = frame.cell if self.fixed_cell is None else self.fixed_cell  # the profile cell
         out: dict[str, np.ndarray] = {}
 
         def put(name, per_replica, axis=0):
             out[name], out[f"{name}_stderr"] = mean_stderr(per_replica, axis=axis)
 
-        r, g = pair.pair_correlation_replicas(x, cell, s.pair_bins, self.r_max, s.normalization)
+        r, g = pair.pair_correlation_replicas(x, frame.cell, s.pair_bins, self.r_max, s.normalization)
         put("pair_correlation", g)
         out["r"] = r
         if self.d >= 2:
-            px, py, gp = pair.pair_correlation_plane(x, cell, s.plane_bins, self.r_max)
+            px, py, gp = pair.pair_correlation_plane(x, frame.cell, s.plane_bins, self.r_max)
             put("pair_correlation_plane", gp)
             out["plane_x"], out["plane_y"] = px, py
-            _, gh = pair.pair_correlation_harmonics(x, cell, s.pair_bins, self.r_max, orders=(0, 2))
+            _, gh = pair.pair_correlation_harmonics(x, frame.cell, s.pair_bins, self.r_max, orders=(0, 2))
             put("pair_correlation_harmonic", gh)
         xs, n = marginals.density_profile(x, cell, s.profile_bins)
         put("density_profile", n)
         out["profile_x"] = xs
-        rc, k, k_se = marginals.velocity_covariance(x, frame.peculiar_velocity, cell,
+        rc, k, k_se = marginals.velocity_covariance(x, frame.peculiar_velocity, frame.cell,
                                                     s.covariance_bins, self.r_max)
         out["velocity_covariance"], out["velocity_covariance_stderr"] = k, k_se
         out["covariance_r"] = rc
@@ -214,26 +235,29 @@ class StatisticsObserver:
             out[name], out[f"{name}_stderr"] = flow[name]
         if self.potential is not None:
             xb, wb, pot = x[: self.paired], w[: self.paired], self.potential
-            forces = correlation_force.pair_forces(xb, cell, pot.energy, pot.cutoff)
+            forces = correlation_force.pair_forces(xb, frame.cell, pot.energy, pot.cutoff)
             cf = correlation_force.correlation_force(xb, cell, s.profile_bins, pot.energy, pot.cutoff,
                                                      forces=forces)
             out["correlation_force"], out["correlation_force_stderr"] = cf["correlation"]
             if self.balance:
-                out["balance_blocks"] = balance.balance_blocks(xb, wb, cell, s.profile_bins, pot.energy,
-                                                               pot.cutoff, self.external, self.friction,
-                                                               forces=forces)
+                out["balance_blocks"] = balance.balance_blocks(
+                    xb, wb, cell, s.profile_bins, pot.energy, pot.cutoff, self.external, self.friction,
+                    forces=forces, L=None if self.cfg.flow is None else frame.L, force_cell=frame.cell)
+                out["balance_axis"] = cell[:, 0] / np.linalg.norm(cell[:, 0])
         return out
 
-    def _closure(self, x: np.ndarray, n: np.ndarray) -> np.ndarray:
-        """C_qe at every save (:func:`.balance.quasi_equilibrium_force`) from the mean density
-        profile ``n [T, bins]`` and the reference g(r)."""
+    def _closure(self, x: np.ndarray, n: np.ndarray, n_se: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """C_qe and its s.e. at every save (:func:`.balance.quasi_equilibrium_force`,
+        :func:`.balance.quasi_equilibrium_stderr`: the g part and the profile part in quadrature) from
+        the mean density profile ``n [T, bins]`` with its s.e. and the reference g(r)."""
         length = self.cfg.box_length()
         area = length ** (self.d - 1)  # the cross-section V/ℓ of the cubic cell (no flow)
-        r, g = self.reference
-        pot = self.potential
-        return np.stack([balance.quasi_equilibrium_force(x, nt, length, area, r, g, pot.energy, self.d,
-                                                         self.cfg.system.particles, pot.cutoff)
-                         for nt in n])
+        r, g, g_se = self.reference
+        args = (self.potential.energy, self.d, self.cfg.system.particles, self.potential.cutoff)
+        c = np.stack([balance.quasi_equilibrium_force(x, nt, length, area, r, g, *args) for nt in n])
+        se = np.stack([np.hypot(*balance.quasi_equilibrium_stderr(x, nt, st, length, area, r, g, g_se, *args))
+                       for nt, st in zip(n, n_se, strict=True)])
+        return c, se
 
     def finish(self, times: np.ndarray, records: dict[str, np.ndarray], out: Path) -> xr.Dataset:
         """Write ``out/statistics.nc`` (coordinates from the first frame; the profile axis is the
@@ -244,18 +268,26 @@ class StatisticsObserver:
         average = None
         if "balance_blocks" in rec:  # per-block records -> mean and s.e., with ∂t(ρU) over frames
             per_block = balance.with_time_derivative(times, rec.pop("balance_blocks"))
-            summary = balance.summarise(per_block, times, self.stats.average_from)
+            axis = rec.pop("balance_axis")[0]
+            components = balance.summarise(per_block, times, self.stats.average_from)
+            summary = balance.summarise(balance.along(per_block, axis), times, self.stats.average_from)
             rec["momentum_balance"], rec["momentum_balance_stderr"] = summary["momentum_balance"]
-            average = summary["momentum_balance_average"]
+            rec["momentum_balance_components"], rec["momentum_balance_components_stderr"] = \
+                components["momentum_balance"]
+            average = summary["momentum_balance_average"], components["momentum_balance_average"]
         if "plane_x" in rec:
             coords["x"], coords["y"] = rec.pop("plane_x")[0], rec.pop("plane_y")[0]
         if self.reference is not None and "correlation_force" in rec:
-            rec["correlation_force_closure"] = self._closure(coords["x_profile"], rec["density_profile"])
+            rec["correlation_force_closure"], rec["correlation_force_closure_stderr"] = self._closure(
+                coords["x_profile"], rec["density_profile"], rec["density_profile_stderr"])
         spec = {**VARIABLES, **{f"{k}_stderr": _stderr_spec(k) for k in VARIABLES}}
         spec["correlation_force_closure"] = (("x_profile",), "epsilon sigma-2", "quasi-equilibrium "
                                              "closure C_qe(x) = int F(x - x') rho(x) rho(x') [g(|x - x'|) - "
                                              "1] dx' from the density profile and the g(r) of "
-                                             "closure_reference (no s.e.: a function of the mean profile)")
+                                             "closure_reference")
+        spec["correlation_force_closure_stderr"] = (
+            ("x_profile",), "epsilon sigma-2", "standard error of: the quasi-equilibrium closure C_qe(x) "
+            "(linear propagation of the s.e. of the reference g(r) and of the density profile)")
         # the profile and covariance have their own grids: rename their dimensions
         rename = {**{name: {"x": "x_profile"} for name in _ON_PROFILE},
                   "velocity_covariance": {"r": "r_covariance"}}
@@ -273,16 +305,20 @@ class StatisticsObserver:
             attrs["blocks"] = (f"correlation_force and momentum_balance: {self.paired // 2} independent "
                                "blocks of two replicas (2m, 2m+1); the mean field from forces between "
                                "the two replicas of a block")
+            if self.no_balance is not None:
+                attrs["momentum_balance"] = self.no_balance
         ds = level_dataset(times, rec, level="statistics", config_toml=to_toml(self.cfg),
                            seed=self.cfg.system.seed, extra_vars=spec, attrs=attrs)
         if average is not None:  # stationary balance: the average over the saved times
-            for name, values in zip(("momentum_balance_average", "momentum_balance_average_stderr"),
-                                    average, strict=True):
-                what = "standard error of: " if name.endswith("stderr") else ""
-                ds[name] = (("term", "x_profile"), values,
-                            {"units": "epsilon sigma-2", "long_name": f"{what}momentum balance averaged "
-                             f"over the saves at t >= {self.stats.average_from:g} (per block first: the "
-                             "s.e. includes correlation in time)"})
+            for base, values, dims in (("momentum_balance", average[0], ("term", "x_profile")),
+                                       ("momentum_balance_components", average[1],
+                                        ("term", "i", "x_profile"))):
+                for name, value in zip((f"{base}_average", f"{base}_average_stderr"), values, strict=True):
+                    what = "standard error of: " if name.endswith("stderr") else ""
+                    ds[name] = (dims, value,
+                                {"units": "epsilon sigma-2", "long_name": f"{what}{spec[base][2]}, "
+                                 f"averaged over the saves at t >= {self.stats.average_from:g} (per block "
+                                 "first: the s.e. includes correlation in time)"})
         units = {"r": "sigma", "x_profile": "sigma", "r_covariance": "sigma", "x": "sigma", "y": "sigma",
                  "v": "(epsilon/m)^1/2"}
         names = {"r": "pair separation |r| (bin centre)", "x_profile": "coordinate along the first "
