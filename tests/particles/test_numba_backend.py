@@ -103,7 +103,7 @@ def test_trajectory_equals_jax_step():
     dx = np.asarray(out.position) - np.asarray(ref.position)
     m = np.round(dx @ np.linalg.inv(H).T)
     dx -= m @ H.T
-    dv = np.asarray(out.velocity) - np.asarray(ref.velocity) + m @ (system.A_np @ system.H0_np @ U).T
+    dv = np.asarray(out.velocity) - np.asarray(ref.velocity) - m @ (system.A_np @ system.H0_np @ U).T
     assert np.max(np.abs(dx)) < 1e-10
     assert np.max(np.abs(dv)) < 1e-10
     assert rel(out.force, ref.force) < 1e-10
