@@ -87,6 +87,7 @@ def test_mean_field_characteristics_transport_f0_to_the_grid_solution():
     the field visibly moves the samples away from free streaming."""
     import jax
 
+    from bbgky.kinetic.vlasov.characteristics import characteristics
     from bbgky.particles.initial import iid_maxwellian_velocities, product_positions
 
     cfg = runner.validate(_data(epsilon=10.0, end=0.5))
@@ -97,7 +98,7 @@ def test_mean_field_characteristics_transport_f0_to_the_grid_solution():
     v = np.asarray(iid_maxwellian_velocities(jax.random.fold_in(key, 2), M, 1, 1.0))[:, 0]
     steps = ref["field"].shape[0] - 1
     per = steps // (len(ref["time"]) - 1)
-    path = n_study.characteristics(ref["field"], ref["box"], x, v, cfg.time.step, steps, per)
+    path = characteristics(ref["field"], ref["box"], x, v, cfg.time.step, steps, per)
     assert len(path) == len(ref["time"])
     for k in range(1, len(ref["time"])):
         phi, _ = n_study._family(cfg, *path[k])
