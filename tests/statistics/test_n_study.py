@@ -109,10 +109,10 @@ def test_mean_field_characteristics_transport_f0_to_the_grid_solution():
 
 @pytest.mark.slow
 def test_small_study_follows_the_one_over_n_law(tmp_path):
-    """The bundled example's system (ε = 3) at N = 4, 8, 16, fit at t = 1: a loose check, both
-    slopes within 0.4 of −1 (the validation run measured −0.77 ± 0.14 and −0.83 ± 0.17 on these
-    replicas: N = 4 is not yet in the 1/N regime, docs/statistics.md); at t = 0 the particles and
-    their coupled characteristics coincide, so both distances are exactly 0. About 10 min on 2
+    """A 1D Gaussian core at ε = 3 at N = 4, 8, 16, fit at t = 1: a loose check, both slopes within
+    0.4 of −1 (a validation run measured −0.77 ± 0.14 and −0.83 ± 0.17 on these replicas: at N = 4
+    the O(N⁻²) term is large, docs/statistics.md); at t = 0 the particles and their coupled
+    characteristics coincide, so both distances are exactly 0. About 10 min on 2
     busy cores."""
     data = _data(epsilon=3.0, end=1.0, n_study_replicas=256, n_study_max_replicas=4096)
     ds = n_study.run(runner.validate(data), tmp_path)
