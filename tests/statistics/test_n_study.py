@@ -87,6 +87,7 @@ def test_mean_field_characteristics_transport_f0_to_the_grid_solution():
     the field visibly moves the samples away from free streaming."""
     import jax
 
+    from bbgky.kinetic.vlasov.characteristics import characteristics
     from bbgky.particles.initial import iid_maxwellian_velocities, product_positions
 
     cfg = runner.validate(_data(epsilon=10.0, end=0.5))
@@ -97,7 +98,7 @@ def test_mean_field_characteristics_transport_f0_to_the_grid_solution():
     v = np.asarray(iid_maxwellian_velocities(jax.random.fold_in(key, 2), M, 1, 1.0))[:, 0]
     steps = ref["field"].shape[0] - 1
     per = steps // (len(ref["time"]) - 1)
-    path = n_study.characteristics(ref["field"], ref["box"], x, v, cfg.time.step, steps, per)
+    path = characteristics(ref["field"], ref["box"], x, v, cfg.time.step, steps, per)
     assert len(path) == len(ref["time"])
     for k in range(1, len(ref["time"])):
         phi, _ = n_study._family(cfg, *path[k])
@@ -108,10 +109,10 @@ def test_mean_field_characteristics_transport_f0_to_the_grid_solution():
 
 @pytest.mark.slow
 def test_small_study_follows_the_one_over_n_law(tmp_path):
-    """The bundled example's system (ε = 3) at N = 4, 8, 16, fit at t = 1: a loose check, both
-    slopes within 0.4 of −1 (the validation run measured −0.77 ± 0.14 and −0.83 ± 0.17 on these
-    replicas: N = 4 is not yet in the 1/N regime, docs/statistics.md); at t = 0 the particles and
-    their coupled characteristics coincide, so both distances are exactly 0. About 10 min on 2
+    """A 1D Gaussian core at ε = 3 at N = 4, 8, 16, fit at t = 1: a loose check, both slopes within
+    0.4 of −1 (a validation run measured −0.77 ± 0.14 and −0.83 ± 0.17 on these replicas: at N = 4
+    the O(N⁻²) term is large, docs/statistics.md); at t = 0 the particles and their coupled
+    characteristics coincide, so both distances are exactly 0. About 10 min on 2
     busy cores."""
     data = _data(epsilon=3.0, end=1.0, n_study_replicas=256, n_study_max_replicas=4096)
     ds = n_study.run(runner.validate(data), tmp_path)
@@ -119,3 +120,26 @@ def test_small_study_follows_the_one_over_n_law(tmp_path):
     assert abs(ds.attrs["slope_one_marginal"] + 1) < 0.4 and abs(ds.attrs["slope_pair"] + 1) < 0.4
     assert np.all(ds.marginal_distance.values[:, :, 0] == 0)
     assert np.all(ds.characteristics_check.values < 4.5)
+
+
+def test_coupled_distances_cancel_the_shared_noise_and_keep_the_bias():
+    """The control variate: particles = twins + a bias b/N + small own noise. D₁ recovers |b|/N
+    with a standard error set by the own noise only (the shared noise, 100× larger, cancels);
+    particles identical to their twins give D₁ = D₂ = 0."""
+    from bbgky.statistics.mean_field import coupled_distances, replica_summaries
+
+    rng = np.random.default_rng(3)
+    R, N, T = 400, 8, 2
+    twins = rng.normal(size=(R, T, N, 2))  # i.i.d. twins: two test functions of N particles
+    own = 1e-3 * rng.normal(size=(R, T, N, 2))
+    bias = np.array([0.02, -0.05]) / N
+    parts = twins + own + bias
+    summ = [replica_summaries(a.reshape(R * T, N, 2)) for a in (parts, twins)]
+    means, pairs = (s.reshape(R, T, *s.shape[1:]) for s in summ[0])
+    mf_means, mf_pairs = (s.reshape(R, T, *s.shape[1:]) for s in summ[1])
+    out = coupled_distances(means, pairs, mf_means, mf_pairs)
+    assert out.shape == (2, 2, T)
+    d1, se1 = out[0, 0], out[0, 1]
+    assert np.all(np.abs(d1 - 0.05 / N) < 4 * se1) and np.all(se1 < 1e-4)
+    same = coupled_distances(mf_means, mf_pairs, mf_means, mf_pairs)
+    assert np.all(same[:, 0] == 0)

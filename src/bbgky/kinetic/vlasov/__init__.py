@@ -8,6 +8,7 @@ Public API (imported lazily, so that configuration checks do not load JAX):
   :func:`yukawa` / :func:`gaussian` / :func:`from_function`, initial laws :class:`InitialLaw`;
 * :class:`HomogeneousMeanField` — eq. (16) under a flow A, with its exact solution;
 * :class:`MeanFieldParticles` — the N-particle system of James–Qi–Wang Lemma 2.6 (all pairs or particle-mesh);
+* :mod:`.characteristics` — particles moved by a given Vlasov solution's field (Sznitman's coupling);
 * :class:`EulerMeanField` — 1D/2D Euler with the mean-field force (isothermal / adiabatic);
 * studies — :func:`distances_to_grid`, :func:`w1_versus_n`, :func:`hydro_error_versus_knudsen`;
   fits — :func:`fit_damped_mode`, :func:`fit_peaks`, :func:`fit_growth`, :func:`dispersion_root`;
