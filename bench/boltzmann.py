@@ -275,7 +275,8 @@ def spectral_memory(n, nr, degree):
     grid = sp.Grid(n, 8.0)
     col = sp.SpectralCollision(grid, kernels.maxwell(), radial_points=nr, sphere_degree=degree)
     mem = jax.jit(col).lower(jnp.zeros(grid.shape)).compile().memory_analysis()
-    consts = sum(a.nbytes for a in (col._phases, col._gain, col._loss, col._modes_k))
+    consts = sum(a.nbytes for a in (col._phases, col._last_plus, col._last_minus, col._gain, col._loss,
+                                    col._modes_k))
     return mem.argument_size_in_bytes + mem.output_size_in_bytes + mem.temp_size_in_bytes + consts
 
 
