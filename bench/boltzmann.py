@@ -270,13 +270,16 @@ def bench_spectral(n, nr, degree, repeats, peak, kerns, baseline=True):
         floor = min(c["jax_fft"], c["scipy_fft"])
         fl_before, fl_after = spectral_flops(col, n)
         rate = fl_after / t["after"] / 1e9
+        rate_cpu = fl_after / c["after"] / 1e9  # per CPU-second: against one core's share of the peak
         label = kern.name if kern.isotropic else f"{kern.name} b ∝ {kern.angular}"
         before = (f"{c['before']:.3f} | {c['before'] / c['after']:.2f}" if baseline else "— | —")
         print(f"| {label} | {n} | {nr} | {col.sphere_points} | {before} | {c['after']:.3f} | "
               f"{c['jax_fft']:.3f} | {c['scipy_fft']:.3f} | **{c['after'] / floor:.2f}** | "
               f"{t['after']:.3f} | {t['after'] / min(t['jax_fft'], t['scipy_fft']):.2f} | "
               f"{fl_before / 1e9:.2f} / {fl_after / 1e9:.2f} | "
-              f"{rate:.1f} ({100 * rate / peak:.1f} %) | {compile_s:.1f} | {diff if baseline else '—'} | "
+              f"{rate:.1f} ({100 * rate / peak:.1f} %) | "
+              f"{rate_cpu:.1f} ({100 * rate_cpu * os.cpu_count() / peak:.1f} %) | {compile_s:.1f} | "
+              f"{diff if baseline else '—'} | "
               f"{min(loads):.1f}–{max(loads):.1f} |", flush=True)
 
 
@@ -310,12 +313,13 @@ def main():
         else:
             bench_dsmc(1_000_000, 0.05, args.repeat)
     if not args.dsmc_only:
-        print(f"CPU s per Q (medians of {args.repeat} interleaved; N = 64: {max(1, args.repeat // 2)}); "
-              f"floor = the faster of the FFTs alone (JAX, scipy.fft)")
+        print("CPU s per Q: medians of the interleaved repeats (--repeat; N = 64: half as many; --quick: 1); "
+              "floor = the faster of the FFTs alone (JAX, scipy.fft)")
         print("| kernel | N | N_ρ | M | before CPU s/Q | speed-up | after CPU s/Q | JAX FFTs CPU s "
               "| scipy FFTs CPU s | after / floor (CPU) | after wall s/Q | after / floor (wall) "
-              "| GFLOP/Q before / after | after GFLOP/s wall (of peak) | compile s | max rel diff | load |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+              "| GFLOP/Q before / after | after GFLOP/s wall (of peak) "
+              "| after GFLOP per CPU s (of one core's peak) | compile s | max rel diff | load |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         maxwell_aniso = kernels.maxwell(angular=(1.0, 0.0, 1.0))
         if args.quick:
             bench_spectral(16, 8, 5, 1, args.peak_gflops, [kernels.maxwell()])
