@@ -10,8 +10,14 @@ unstable when G turns non-finite or its sup norm exceeds 10× its initial one) a
 stability bound of :func:`bbgky.kinetic.boltzmann.spectral.stable_step`, and the automatic step
 :func:`bbgky.kinetic.boltzmann.spectral.automatic_step` used when ``time.step`` is not given.
 
+``--accuracy``: instead, the accuracy constant a of the automatic step per scheme
+(``spectral.ACCURACY``): each scheme at Δt = a/(ν_max + |L|) for the ``--constants``, the largest a
+whose shear-table quantities stay within ``--tolerance`` (default the table's 0.1 %) of RK4 at
+Δt = ``--reference-dt`` at every a* (docs/boltzmann.md, "Time step of the grid methods").
+
 Run: ``.venv/bin/python validation/boltzmann_spectral_step.py [--grid 16] [--a-star 0.5 1 2]``
-(N = 16: about a minute per a* on 2 cores).
+(N = 16: about a minute per a* on 2 cores); ``--accuracy --grid 16 --a-star 0.5 1`` (about 10 min
+at load 10 on 2 cores).
 """
 
 from __future__ import annotations
