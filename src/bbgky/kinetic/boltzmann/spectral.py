@@ -387,7 +387,8 @@ def automatic_step(scheme: str, grid: Grid, flow_rate: float, collision_rate: fl
     r"""The step used when none is configured:
     $\Delta t = \min(\tfrac12\,\Delta t_{stable},\ a_{scheme}/(\nu + |L|))$ — half the stability bound
     (:func:`stable_step`; ``RESOLVED``) and the relaxation and the flow each resolved in $1/a$ steps
-    (``ACCURACY``). Measured on the shear-table cases for each scheme: validation/boltzmann_spectral_step.py."""
+    (``ACCURACY``). Measured on the shear-table cases for each scheme:
+    validation/boltzmann_spectral_step.py."""
     return min(RESOLVED * stable_step(scheme, grid, flow_rate, collision_rate),
                ACCURACY[scheme] / (collision_rate + flow_rate))
 
