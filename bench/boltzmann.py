@@ -15,7 +15,8 @@
   is printed beside the machine's nominal double-precision peak (``--peak-gflops``).
 
 Run: ``.venv/bin/python bench/boltzmann.py`` (``--quick`` for a small smoke run, ``--dsmc-only``,
-``--repeat k``).
+``--repeat k``); ``--spectral-only --floor-ratio --repeat 4``: the Q/FFT-floor ratio at N = 32 and 64
+alone (about 2 min on a quiet 2-core machine).
 """
 
 from __future__ import annotations
@@ -229,44 +230,56 @@ def spectral_flops(col: sp.SpectralCollision, n: int) -> tuple[float, float]:
     return (col.nr * (half + J) + 3) * one, (col.nr * half + 1 + (col.nr * J + 3) / 2) * one
 
 
-def bench_spectral(n, nr, degree, repeats, peak, kerns):
+def bench_spectral(n, nr, degree, repeats, peak, kerns, baseline=True):
+    """One row per kernel: s/Q against the FFT floor, interleaved in this process. Ratios use CPU time
+    (``time.process_time``, all threads of this process: robust to other processes sharing the
+    cores); the flop rate uses wall time against the machine's peak (meaningful on a quiet machine).
+    ``baseline``: also time the formulation before issue 14 (slow at N = 64)."""
     grid = sp.Grid(n, 8.0)
     x = grid.mesh()
     f = (2 * np.pi) ** -1.5 * np.exp(-(x**2).sum(0) / 2) * (1 + 0.1 * x[0] + 0.05 * x[1] * x[2])
     fj = jnp.asarray(f)
     for kern in kerns:
         col = sp.SpectralCollision(grid, kern, radial_points=nr, sphere_degree=degree, conserve=False)
-        after, before = jax.jit(col.gain_loss), jax.jit(BaselineQ(col).gain_loss)
+        after = jax.jit(col.gain_loss)
         jfft, sfft_ = fft_floor(col)
         start = time.perf_counter()
         jax.block_until_ready(after(fj))
         compile_s = time.perf_counter() - start
-        jax.block_until_ready((before(fj), jfft(fj)))
-        sfft_(f)
-        times = {"before": [], "after": [], "jax_fft": [], "scipy_fft": []}
+        fns = [("after", after, fj), ("jax_fft", jfft, fj), ("scipy_fft", sfft_, f)]
+        if baseline:
+            fns.insert(0, ("before", jax.jit(BaselineQ(col).gain_loss), fj))
+        for _, fn, arg in fns:
+            jax.block_until_ready(fn(arg))
+        wall = {key: [] for key, _, _ in fns}
+        cpu = {key: [] for key, _, _ in fns}
         loads = [os.getloadavg()[0]]
         for _ in range(repeats):  # interleaved
-            for key, fn, arg in (("before", before, fj), ("after", after, fj), ("jax_fft", jfft, fj),
-                                 ("scipy_fft", sfft_, f)):
-                start = time.perf_counter()
+            for key, fn, arg in fns:
+                start, start_cpu = time.perf_counter(), time.process_time()
                 jax.block_until_ready(fn(arg))
-                times[key].append(time.perf_counter() - start)
+                wall[key].append(time.perf_counter() - start)
+                cpu[key].append(time.process_time() - start_cpu)
             loads.append(os.getloadavg()[0])
         g1, l1 = after(fj)
-        g0, l0 = before(fj)
-        diff = float(jnp.abs((g1 - l1) - (g0 - l0)).max() / jnp.abs(g0 - l0).max())
-        t = {k: float(np.median(v)) for k, v in times.items()}
-        best = {k: float(np.min(v)) for k, v in times.items()}  # the least disturbed on a loaded machine
-        floor = min(t["jax_fft"], t["scipy_fft"])
+        if baseline:
+            g0, l0 = fns[0][1](fj)
+            diff = f"{float(jnp.abs((g1 - l1) - (g0 - l0)).max() / jnp.abs(g0 - l0).max()):.1e}"
+        t = {k: float(np.median(v)) for k, v in wall.items()}
+        c = {k: float(np.median(v)) for k, v in cpu.items()}
+        floor = min(c["jax_fft"], c["scipy_fft"])
         fl_before, fl_after = spectral_flops(col, n)
         rate = fl_after / t["after"] / 1e9
+        rate_cpu = fl_after / c["after"] / 1e9  # per CPU-second: against one core's share of the peak
         label = kern.name if kern.isotropic else f"{kern.name} b ∝ {kern.angular}"
-        print(f"| {label} | {n} | {nr} | {col.sphere_points} | {t['before']:.3f} | {t['after']:.3f} | "
-              f"{t['jax_fft']:.3f} | {t['scipy_fft']:.3f} | {t['after'] / floor:.2f} "
-              f"({best['after'] / min(best['jax_fft'], best['scipy_fft']):.2f}) | "
-              f"{t['before'] / t['after']:.2f} ({best['before'] / best['after']:.2f}) | "
+        before = (f"{c['before']:.3f} | {c['before'] / c['after']:.2f}" if baseline else "— | —")
+        print(f"| {label} | {n} | {nr} | {col.sphere_points} | {before} | {c['after']:.3f} | "
+              f"{c['jax_fft']:.3f} | {c['scipy_fft']:.3f} | **{c['after'] / floor:.2f}** | "
+              f"{t['after']:.3f} | {t['after'] / min(t['jax_fft'], t['scipy_fft']):.2f} | "
               f"{fl_before / 1e9:.2f} / {fl_after / 1e9:.2f} | "
-              f"{rate:.1f} ({100 * rate / peak:.1f} %) | {compile_s:.1f} | {diff:.1e} | "
+              f"{rate:.1f} ({100 * rate / peak:.1f} %) | "
+              f"{rate_cpu:.1f} ({100 * rate_cpu * os.cpu_count() / peak:.1f} %) | {compile_s:.1f} | "
+              f"{diff if baseline else '—'} | "
               f"{min(loads):.1f}–{max(loads):.1f} |", flush=True)
 
 
@@ -275,7 +288,8 @@ def spectral_memory(n, nr, degree):
     grid = sp.Grid(n, 8.0)
     col = sp.SpectralCollision(grid, kernels.maxwell(), radial_points=nr, sphere_degree=degree)
     mem = jax.jit(col).lower(jnp.zeros(grid.shape)).compile().memory_analysis()
-    consts = sum(a.nbytes for a in (col._phases, col._gain, col._loss, col._modes_k))
+    consts = sum(a.nbytes for a in (col._phases, col._last_plus, col._last_minus, col._gain, col._loss,
+                                    col._modes_k))
     return mem.argument_size_in_bytes + mem.output_size_in_bytes + mem.temp_size_in_bytes + consts
 
 
@@ -288,6 +302,8 @@ def main():
     ap.add_argument("--dsmc-only", action="store_true", help="skip the spectral benchmark")
     ap.add_argument("--spectral-only", action="store_true", help="skip the DSMC benchmark")
     ap.add_argument("--no-n64", action="store_true", help="spectral at N = 32 only")
+    ap.add_argument("--floor-ratio", action="store_true",
+                    help="spectral only: Maxwell Q against its FFT floor at N = 32 and 64, no before column")
     args = ap.parse_args()
     print(f"JAX {jax.__version__} on {jax.devices()[0].platform}, Numba {numba.__version__}, "
           f"{os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.2f}\n")
@@ -297,23 +313,31 @@ def main():
         else:
             bench_dsmc(1_000_000, 0.05, args.repeat)
     if not args.dsmc_only:
-        print("| kernel | N | N_ρ | M | before s/Q | after s/Q | JAX FFTs s | scipy FFTs s | after / fastest "
-              "FFTs (best of) | speed-up (best of) | GFLOP/Q before / after | after GFLOP/s (of peak) "
-              "| compile s | max rel diff | load |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        print("CPU s per Q: medians of the interleaved repeats (--repeat; N = 64: half as many; --quick: 1); "
+              "floor = the faster of the FFTs alone (JAX, scipy.fft)")
+        print("| kernel | N | N_ρ | M | before CPU s/Q | speed-up | after CPU s/Q | JAX FFTs CPU s "
+              "| scipy FFTs CPU s | after / floor (CPU) | after wall s/Q | after / floor (wall) "
+              "| GFLOP/Q before / after | after GFLOP/s wall (of peak) "
+              "| after GFLOP per CPU s (of one core's peak) | compile s | max rel diff | load |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         maxwell_aniso = kernels.maxwell(angular=(1.0, 0.0, 1.0))
         if args.quick:
             bench_spectral(16, 8, 5, 1, args.peak_gflops, [kernels.maxwell()])
+        elif args.floor_ratio:
+            bench_spectral(32, 16, 11, args.repeat, args.peak_gflops, [kernels.maxwell()], baseline=False)
+            bench_spectral(64, 32, 11, max(1, args.repeat // 2), args.peak_gflops, [kernels.maxwell()],
+                           baseline=False)
         else:
             bench_spectral(32, 16, 11, args.repeat, args.peak_gflops,
                            [kernels.maxwell(), kernels.hard_sphere(), maxwell_aniso])
             if not args.no_n64:
                 bench_spectral(64, 32, 11, max(1, args.repeat // 2), args.peak_gflops, [kernels.maxwell()])
-        sizes = [(16, 8), (32, 16)] if args.quick else [(32, 16), (48, 24), (64, 32)]
-        print("\nspectral Q memory (XLA compiled: arguments, outputs, temporaries + the multipliers), "
-              "Maxwell, Lebedev 11:")
-        for n, nr in sizes:
-            print(f"  N = {n:3d}, N_ρ = {nr:2d}: {spectral_memory(n, nr, 11) / 2**20:8.1f} MiB")
+        if not args.floor_ratio:
+            sizes = [(16, 8), (32, 16)] if args.quick else [(32, 16), (48, 24), (64, 32)]
+            print("\nspectral Q memory (XLA compiled: arguments, outputs, temporaries + the multipliers), "
+                  "Maxwell, Lebedev 11:")
+            for n, nr in sizes:
+                print(f"  N = {n:3d}, N_ρ = {nr:2d}: {spectral_memory(n, nr, 11) / 2**20:8.1f} MiB")
     print(memory_line())
 
 

@@ -39,6 +39,7 @@ jax.config.update("jax_enable_x64", True)
 
 from bbgky.kinetic.boltzmann import dsmc as ds  # noqa: E402
 from bbgky.kinetic.boltzmann import moments as mo  # noqa: E402
+from bbgky.kinetic.boltzmann import selfsimilar as ss  # noqa: E402
 from bbgky.kinetic.boltzmann import spectral as sp  # noqa: E402
 from bbgky.models import flows, kernels  # noqa: E402
 
@@ -88,16 +89,9 @@ def run_dsmc(a_star, samples, replicas, dt, seed=11, d=3):
 
 
 def run_spectral(a_star, n, extent, span, dt, degree):
-    s = mo.simple_shear_asymptotics(a_star)
-    T = np.array([[s.pxx, s.pxy, 0], [s.pxy, s.pyy, 0], [0, 0, s.pyy]])
-    A = flows.velocity_gradient("simple_shear", 3, a_star * NU)
-    grid = sp.Grid(n, extent)
-    x = grid.mesh()
-    G = np.exp(-0.5 * np.einsum("ixyz,ij,jxyz->xyz", x, np.linalg.inv(T), x))
-    G /= G.sum() * grid.cell
-    col = sp.SpectralCollision(grid, KERNEL, radial_points=n // 2, sphere_degree=degree)
-    solver = sp.HomoEnergeticSolver(grid, col, A, 1.0, 0.0)
-    state = solver.init(G)
+    problem = ss.shear_ray_problem(a_star, n, extent, degree, radial_points=n // 2)
+    grid, solver = problem.grid, problem.solver
+    state = solver.init(problem.G0)
     t_end = 2 * span
     ts, lnth = [0.0], [math.log(float(np.trace(sp.grid_moments(state.G, grid)[2])))]
     steps = round(0.25 / dt)

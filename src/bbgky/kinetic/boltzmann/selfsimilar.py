@@ -92,6 +92,35 @@ def shear_ray_temperature(a_star: float) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class ShearRayProblem:
+    """A spectral simple-shear run of Maxwell molecules: grid, velocity gradient, initial G, solver."""
+
+    grid: Grid
+    A: np.ndarray
+    G0: np.ndarray
+    solver: HomoEnergeticSolver
+
+
+def shear_ray_problem(a_star: float, n: int, extent: float, sphere_degree: int, *,
+                      radial_points: int | None = None, scheme: str = "rk4",
+                      start: str = "ray") -> ShearRayProblem:
+    """Maxwell molecules (b = 1/4π, ρ = 1, ν = ρ/2) under simple shear a = a*ν on an N³ grid of
+    half-width ``extent``, from the Gaussian with the asymptotic P/p (``start="ray"``: the second
+    moments are exact from t = 0, :func:`shear_ray_temperature`) or from the unit Maxwellian
+    (``"maxwellian"``), normalised to ∫G = 1; N_ρ = ``radial_points`` (default max(8, N/2))."""
+    kernel = maxwell()
+    grid = Grid(n, extent)
+    x = grid.mesh()
+    T = shear_ray_temperature(a_star) if start == "ray" else np.eye(3)
+    G0 = np.exp(-0.5 * np.einsum("ixyz,ij,jxyz->xyz", x, np.linalg.inv(T), x))
+    collision = SpectralCollision(grid, kernel, radial_points=radial_points or max(8, n // 2),
+                                  sphere_degree=sphere_degree)
+    A = velocity_gradient("simple_shear", 3, a_star * kernel.stress_relaxation_rate(1.0))
+    solver = HomoEnergeticSolver(grid, collision, A, 1.0, 0.0, scheme=scheme)
+    return ShearRayProblem(grid, A, G0 / (G0.sum() * grid.cell), solver)
+
+
+@dataclass(frozen=True)
 class SpectralProfile:
     a_star: float
     nu_t: np.ndarray      # [k] νt at the records
@@ -113,16 +142,11 @@ def spectral_profile(a_star: float, *, n: int = 32, extent: float = 9.0, nu_t: f
     t = 0 and only the shape relaxes) or from the unit Maxwellian (``"maxwellian"``), to νt.
     Stops early, keeping the last sound record, once the edge mass exceeds ``edge_tolerance``
     (in long runs spurious mass accumulates at the box edges: see the validation script)."""
-    kernel = maxwell()
-    nu = kernel.stress_relaxation_rate(1.0)
-    grid = Grid(n, extent)
+    nu = maxwell().stress_relaxation_rate(1.0)
+    problem = shear_ray_problem(a_star, n, extent, sphere_degree, radial_points=radial_points, start=start)
+    grid, solver = problem.grid, problem.solver
+    state = solver.init(problem.G0)
     x = grid.mesh()
-    T = shear_ray_temperature(a_star) if start == "ray" else np.eye(3)
-    G0 = np.exp(-0.5 * np.einsum("ixyz,ij,jxyz->xyz", x, np.linalg.inv(T), x))
-    collision = SpectralCollision(grid, kernel, radial_points=radial_points or max(8, n // 2),
-                                  sphere_degree=sphere_degree)
-    solver = HomoEnergeticSolver(grid, collision, velocity_gradient("simple_shear", 3, a_star * nu), 1.0, 0.0)
-    state = solver.init(G0 / (G0.sum() * grid.cell))
     r2 = (x**2).sum(0)
     outer = (np.abs(x) >= extent - 2.01 * grid.h).any(0)
     steps = max(1, round(nu_t / nu / dt / records))

@@ -225,10 +225,15 @@ class SpectralCollision:
         nyq = np.where((np.arange(grid.n) == grid.n // 2) & (grid.n % 2 == 0), 0.0, 1.0)
         loss = weight * kernel.sphere_integral * shell_average(2 * z, d)
         self._loss = jnp.asarray((loss.sum(axis=0) * _outer([nyq] * d))[half])
-        # 1D phase factors e^{iπ k a_i/L} for a = ρ_q σ_p / 2, per axis [nr, M/2, d, N], once per grid
+        # 1D phase factors e^{iπ k a_i/L} for a = ρ_q σ_p / 2, per axis [nr, M/2, d, N], once per grid;
+        # of the last axis only cos ± sin is needed (gain_loss)
         a = 0.5 * rho[:, None, None] * sig[None, :, :]  # [nr, M/2, d]
         self._shift = a
-        self._phases = jnp.asarray(nyq * np.exp(1j * np.pi * a[..., None] * grid.wavenumbers / L))
+        phases = nyq * np.exp(1j * np.pi * a[..., None] * grid.wavenumbers / L)
+        self._phases = jnp.asarray(phases[:, :, :-1])
+        last = phases[:, :, -1]
+        self._last_plus = jnp.asarray(last.real + last.imag)  # cos θ_d + sin θ_d, [nr, M/2, N]
+        self._last_minus = jnp.asarray(last.real - last.imag)
         self.conserve = conserve
         self._proj = _conservation_projector(grid, projection)
 
@@ -240,20 +245,34 @@ class SpectralCollision:
         $\mathrm{Re}(w^2) = f_+ f_-$ (the phase $e^{i\theta}$ is an outer product of d precomputed 1D
         factors). Their σ-sums $S_{q,j}$ are taken in physical space, the J sums go through one batched
         real FFT and are accumulated with the multipliers on the half spectrum; one real inverse FFT at
-        the end."""
+        the end.
+
+        Memory traffic (it, not arithmetic, is the non-FFT cost at N = 64): with $e^{i\theta} =
+        (\alpha + i\beta)\,e^{i\theta_d}$, $\alpha + i\beta$ the product of the first d − 1 axes'
+        factors, $\cos\theta + \sin\theta = \alpha(\cos\theta_d + \sin\theta_d)
+        + \beta(\cos\theta_d - \sin\theta_d)$ is real, so the transform's input is formed in one
+        pass as two real products; for isotropic b (J = 1) the σ-sum of Re(w²) is one elementwise pass
+        over the M/2 transforms (a matrix product would first write Re(w²) out)."""
         d = self.grid.dimension
         axes = tuple(range(1, d + 1))
         real = jnp.result_type(f, jnp.float32)
         fh = jnp.fft.fftn(f)
         phases = self._phases.astype(fh.dtype)
+        plus, minus = self._last_plus.astype(real), self._last_minus.astype(real)
         modes_sigma, modes_k = self._modes_sigma.astype(real), self._modes_k.astype(real)
         gain_q = self._gain.astype(real)
 
         def radial(acc, q):
-            e = phases[q]  # [M/2, d, N]
-            ph = _outer([e[:, i] for i in range(d)], batch=True)
-            w = jnp.fft.ifftn(fh * (ph.real + ph.imag), axes=axes)
-            S = jnp.tensordot(modes_sigma, w.real**2 - w.imag**2, axes=1)  # [J, N^d]
+            e = phases[q]  # [M/2, d − 1, N]
+            ab = _outer([e[:, i] for i in range(d - 1)], batch=True)[..., None]  # [M/2, N, …, 1]
+            last = (e.shape[0], *[1] * (d - 1), -1)
+            c = ab.real * plus[q].reshape(last) + ab.imag * minus[q].reshape(last)  # cos θ + sin θ
+            w = jnp.fft.ifftn(jax.lax.complex(fh.real * c, fh.imag * c), axes=axes)
+            h = w.real**2 - w.imag**2  # f(u + a) f(u − a), [M/2, N^d]
+            if modes_sigma.shape[0] == 1:
+                S = sum(modes_sigma[0, p] * h[p] for p in range(h.shape[0]))[None]
+            else:
+                S = jnp.tensordot(modes_sigma, h, axes=1)  # [J, N^d]
             Sh = jnp.fft.rfftn(S, axes=axes)
             return acc + jnp.sum(gain_q[q][self._lidx] * modes_k * Sh, axis=0), None
 
@@ -342,8 +361,12 @@ SCHEMES = {
 #: 1.73 imaginary → 2.5 with the collision damping, rk4 2.785 real / 2.83 imaginary → 2.7)
 STABILITY = {"heun": 2.0, "ssprk3": 2.5, "rk4": 2.7}
 
-#: (rate + |L|) Δt of the automatic step per scheme (validation/boltzmann_spectral_step.py)
-ACCURACY = {"heun": 0.02, "ssprk3": 0.06, "rk4": 0.2}
+#: (rate + |L|) Δt of the automatic step per scheme: the largest a keeping the shear-table quantities
+#: (growth rate, P_xy/p, P_xx/p, P_yy/p at νt = 1; Maxwell molecules from the asymptotic anisotropic
+#: Maxwellian, N = 16, L = 9, Lebedev 11, a* = 0.5 and 1) within the table's 0.1 % of an RK4 run at
+#: Δt = 1/128 (``validation/boltzmann_spectral_step.py --accuracy``; a* = 1 decides: heun 7.1e-4 at
+#: a = 0.02, 1.6e-3 at 0.03; ssprk3 5.9e-4 at 0.1, 1.0e-3 at 0.12; rk4 7.1e-4 at 0.17, 1.1e-3 at 0.19)
+ACCURACY = {"heun": 0.02, "ssprk3": 0.1, "rk4": 0.17}
 
 #: the automatic step is at most this fraction of the stability bound: the fastest transport modes
 #: resolved too (RK4, shear a* = 1, N = 16, bound 0.103: time-step error 3.8e-6, 7.0e-5, 1.1e-3 at
@@ -364,7 +387,8 @@ def automatic_step(scheme: str, grid: Grid, flow_rate: float, collision_rate: fl
     r"""The step used when none is configured:
     $\Delta t = \min(\tfrac12\,\Delta t_{stable},\ a_{scheme}/(\nu + |L|))$ — half the stability bound
     (:func:`stable_step`; ``RESOLVED``) and the relaxation and the flow each resolved in $1/a$ steps
-    (``ACCURACY``). Measured on the shear-table cases with RK4: validation/boltzmann_spectral_step.py."""
+    (``ACCURACY``). Measured on the shear-table cases for each scheme:
+    validation/boltzmann_spectral_step.py."""
     return min(RESOLVED * stable_step(scheme, grid, flow_rate, collision_rate),
                ACCURACY[scheme] / (collision_rate + flow_rate))
 
