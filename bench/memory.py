@@ -98,8 +98,8 @@ def measure_level(level: str, sizes: list[int]) -> None:
             start = time.perf_counter()
             runner.level_runner("particles" if level.startswith("particles") else "boltzmann")(cfg, Path(tmp))
             print(n, peak_rss_bytes(), time.perf_counter() - start, flush=True)
-        if level == "particles_jax":
-            print("xla", n, xla_particle_bytes(cfg), flush=True)
+            if level == "particles_jax":
+                print("xla", n, xla_particle_bytes(cfg), flush=True)
 
 
 def xla_particle_bytes(cfg) -> int:
@@ -176,7 +176,7 @@ def main() -> None:
         print(f"| {level} | {slope:.0f} per {name} | {fixed / 2**20:.0f} | {shown} |")
     if XLA:
         ns = sorted(XLA)
-        per = (XLA[ns[-1]] - XLA[ns[0]]) / (ns[-1] - ns[0])
+        per = (XLA[ns[-1]] - XLA[ns[0]]) / (ns[-1] - ns[0]) if len(ns) > 1 else XLA[ns[0]] / ns[0]
         print("\nJAX particle advance, XLA compiled memory (device memory on an accelerator): "
               + ", ".join(f"N = {n:,}: {XLA[n] / 2**20:.1f} MiB" for n in ns)
               + f"; {per:.0f} bytes per particle → N ≈ {budget / per:.3g} in {args.budget_gb:g} GiB")
