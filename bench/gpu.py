@@ -21,7 +21,8 @@ Every figure is printed with its ratio to the CPU figure of the same name in the
 "CPU reference figures" of ``docs/performance.md`` (measured by this script with
 ``--device cpu``). Output: a markdown table on stdout and ``--out`` (default
 ``runs/bench-gpu``) ``gpu.json`` + ``gpu.md``. ``--smoke``: tiny sizes, one repeat (the test
-suite runs it on the CPU). The full run takes ≈ 3 min on an H200 (compilation included).
+suite runs it on the CPU). Budget for the full run: ≤ 8 min on an H200, compilation included (not
+yet measured: no GPU has been lent; the CPU run at the same sizes took 24 min on 2 loaded cores).
 
 Run: ``PYTHONPATH=src .venv/bin/python bench/gpu.py`` (``--only particles jax-md`` for a subset).
 """
