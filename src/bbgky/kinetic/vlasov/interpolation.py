@@ -71,14 +71,16 @@ def modes(n: int, axis: int, ndim: int) -> np.ndarray:
 
 
 def translate_with(f, symbol, axis: int):
-    """Apply a precomputed translation multiplier along ``axis`` (rfft layout)."""
+    """Apply a precomputed translation multiplier along ``axis`` (rfft layout), in the precision
+    of f (a float64 multiplier is rounded to complex64 for a float32 f)."""
     n = f.shape[axis]
-    return jnp.fft.irfft(jnp.fft.rfft(f, axis=axis) * symbol, n=n, axis=axis)
+    fh = jnp.fft.rfft(f, axis=axis)
+    return jnp.fft.irfft(fh * jnp.asarray(symbol).astype(fh.dtype), n=n, axis=axis)
 
 
 def translate(f, delta, axis: int, method: str):
     """``f(z − δ)`` along ``axis``, δ in grid cells (array broadcastable to f with size 1 on axis)."""
-    theta = modes(f.shape[axis], axis, f.ndim)
+    theta = jnp.asarray(modes(f.shape[axis], axis, f.ndim), f.dtype)
     return translate_with(f, shift_symbol(theta, delta, method), axis)
 
 

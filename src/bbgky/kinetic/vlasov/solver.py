@@ -152,7 +152,8 @@ class VlasovSolver:
         g, d = self.grid, self.d
         acc = self.acceleration(f, t)
         for i in range(d):
-            delta = jnp.expand_dims(acc[i] * (tau / g.dv[i]), tuple(range(d, 2 * d)))
+            # in f's precision (the kernel's multipliers are float64 constants)
+            delta = jnp.expand_dims(acc[i].astype(f.dtype) * (tau / g.dv[i]), tuple(range(d, 2 * d)))
             f = interp.translate(f, delta, d + i, self.model.interpolation)
         return f
 
