@@ -9,6 +9,7 @@ import xarray as xr
 
 from bbgky.errors import ConfigError
 from bbgky.scenarios import runner
+from bbgky.statistics.level import pair_range
 
 R, N, D = 4, 32, 2
 
@@ -23,7 +24,7 @@ def _data(**stats):
         "ensemble": {"replicas": R},
         "levels": {"particles": {"backend": "jax", "velocity_samples": 0},
                    "statistics": {"pair_bins": 12, "plane_bins": 8, "profile_bins": 5,
-                                  "covariance_bins": 4, **stats}},
+                                  "covariance_bins": 4, "pair_density_bins": 6, **stats}},
     }
 
 
@@ -40,6 +41,7 @@ def test_statistics_nc_has_the_interface_variables(run_dir):
         assert T == 3  # t0 and two saves
         shapes = {"pair_correlation": (T, 12), "pair_correlation_plane": (T, 8, 8),
                   "pair_correlation_harmonic": (T, 2, 2, 12), "density_profile": (T, 5),
+                  "pair_density_residual": (T, 6, 6),
                   "velocity_covariance": (T, 4, D, D), "velocity_marginal": (T, D, 40),
                   "bulk_velocity": (T, 5, D), "kinetic_pressure": (T, 5, D, D), "correlation_force": (T, 5),
                   "momentum_balance": (T, 8, 5), "momentum_balance_components": (T, 8, D, 5)}
@@ -56,6 +58,13 @@ def test_statistics_nc_has_the_interface_variables(run_dir):
         # particles per unit length along x integrate to N
         n = ds.density_profile.values
         np.testing.assert_allclose(n.sum(axis=1) * float(ds.x_profile[1] - ds.x_profile[0]), N)
+        # ρ₂ = n⁽²⁾ − ((N−1)/N) n⊗n: symmetric, and ∫ρ₂(x₁, x₂)dx₂ = (N−1)n(x₁) − (N−1)n(x₁) = 0 exactly
+        # (in every jackknife subsample too), the identity the (N−1)/N factor is there for
+        rho2, dx = ds.pair_density_residual.values, float(ds.x1[1] - ds.x1[0])
+        np.testing.assert_allclose(rho2, np.swapaxes(rho2, 1, 2), atol=1e-12)
+        length = dx * ds.x1.size
+        np.testing.assert_allclose(rho2.sum(axis=2) * dx, 0.0, atol=1e-12 * N**2 / length)  # vs (N−1)n
+        assert ds.pair_density_residual.attrs["units"] == "sigma-2" and ds.x1.attrs["units"] == "sigma"
 
 
 def test_dilute_gas_pair_correlation_is_one_at_large_r(run_dir):
@@ -82,6 +91,25 @@ def test_statistics_needs_particles_and_a_range_within_the_cell():
         runner.validate(_data(average_from=0.2))
     assert [k for k, _ in exc.value.problems] == ["levels.statistics.average_from"]
     assert runner.validate(_data(pair_range=12.0)).levels.statistics.pair_range == 12.0
+
+
+def test_pair_range_bound_follows_the_sheared_cell():
+    """Under simple shear the cell thins: at strain γ its smallest width is L/√(1 + γ²) until the
+    lattice reduction at γ = 1/2, so over t ≤ 0.5 at rate 1 (and over any longer run) the bound is
+    L/(2√1.25) ≈ 11.31, not the L/2 ≈ 12.65 of the cell at rest; 12 is refused naming the key and
+    the time the bound is reached, and the default r_max sits just below the bound."""
+    def sheared(**stats):
+        data = _data(**stats)
+        data["flow"], data["time"]["end"] = {"kind": "simple_shear", "rate": 1.0}, 0.5
+        return data
+
+    bound = np.sqrt(N / 0.05) / (2 * np.sqrt(1.25))
+    with pytest.raises(ConfigError) as exc:
+        runner.validate(sheared(pair_range=12.0))
+    (key, why), = exc.value.problems
+    assert key == "levels.statistics.pair_range" and "under this flow" in why and f"{bound:.6g}" in why
+    r_max = pair_range(runner.validate(sheared()))
+    assert bound * (1 - 1e-5) < r_max < bound
 
 
 def test_closure_reference_is_checked(run_dir, tmp_path):
@@ -121,7 +149,7 @@ def test_resume_gives_the_same_statistics(run_dir, tmp_path):
     runner.run(half, tmp_path, report=False)
     runner.run(cfg, tmp_path, resume=True, report=False)
     with xr.open_dataset(run_dir / "statistics.nc") as a, xr.open_dataset(tmp_path / "statistics.nc") as b:
-        for name in ("pair_correlation", "velocity_covariance", "density_profile"):
+        for name in ("pair_correlation", "velocity_covariance", "density_profile", "pair_density_residual"):
             np.testing.assert_array_equal(a[name].values, b[name].values)
 
 

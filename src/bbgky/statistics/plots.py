@@ -34,22 +34,25 @@ def plot_pair_correlation(r, g, stderr, path, *, expected: float | None = None, 
     return Path(path)
 
 
-def plot_momentum_balance(x, terms, mean, stderr, path, *, title: str = "momentum balance") -> Path:
+def plot_momentum_balance(x, terms, mean, stderr, path, *,
+                          title: str = "momentum balance along x (time average)") -> Path:
     """Every term of the momentum balance against x (``mean``/``stderr`` ``[term, x]``), the
-    residual with its ±2 s.e. band."""
+    residual with its ±2 s.e. band. The terms are per unit length of x (``momentum_balance`` of
+    statistics.nc: force per unit length, ε σ⁻² in every dimension); the legend sits beside the axes
+    so that it hides no curve."""
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(5.6, 3.6))
+    fig, ax = plt.subplots(figsize=(7.2, 3.6))
     for name, m, se in zip(terms, mean, stderr, strict=True):
         if name == "residual":
-            ax.fill_between(x, m - 2 * se, m + 2 * se, color="k", alpha=0.15, label="residual ±2 s.e.")
-            ax.plot(x, m, "k.-", lw=1.0)
+            ax.fill_between(x, m - 2 * se, m + 2 * se, color="k", alpha=0.15, label="±2 s.e. of residual")
+            ax.plot(x, m, "k.-", lw=1.0, label="residual (0 expected)")
         else:
             ax.plot(x, m, lw=1.2, label=name)
     ax.axhline(0.0, color="k", lw=0.5)
     ax.set_xlabel("x  [σ]")
-    ax.set_ylabel("force density  [ε σ^-(d+1)]")
+    ax.set_ylabel("force per unit length of x  [ε σ⁻²]")
     ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7, ncol=2)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -81,6 +84,8 @@ def plot_homework_convergence(errors, path, *, contraction: float | None = None)
     if contraction is not None:
         ax.semilogy(k, errors[0] * contraction**k, "k--", lw=0.8, label=f"{contraction:.4f}^k")
     ax.set_xlabel("iteration k")
+    ax.set_ylabel("‖g_k − G₁‖∞  [dimensionless]")
+    ax.set_title("homework map T(g) = R(g⊗g)/∫R(g⊗g), scale fixed", fontsize=9)
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -88,4 +93,5 @@ def plot_homework_convergence(errors, path, *, contraction: float | None = None)
     return Path(path)
 
 
-__all__ = ["plot_homework_convergence", "plot_pair_correlation", "plot_pair_correlation_plane"]
+__all__ = ["plot_homework_convergence", "plot_momentum_balance", "plot_pair_correlation",
+           "plot_pair_correlation_plane"]
