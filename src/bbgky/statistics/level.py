@@ -25,9 +25,9 @@ are averages over independent replicas; :mod:`.ensemble`),
   profiles use the current cell and the balance is not measured, attribute ``momentum_balance``).
 
 Each is the mean over replicas with its standard error (``<name>_stderr``; jackknife for the
-covariance and ρ₂, ratios and products of means). Records travel in the particle level's checkpoints, so a resumed
-run gives the same ``statistics.nc``. With R = 1 the standard errors are 0 (no replicas to
-compare): use ``[ensemble] replicas`` ≥ 2 for error bars.
+covariance and ρ₂, ratios and products of means). Records travel in the particle level's
+checkpoints, so a resumed run gives the same ``statistics.nc``. With R = 1 the standard errors
+are 0 (no replicas to compare): use ``[ensemble] replicas`` ≥ 2 for error bars.
 """
 
 from __future__ import annotations
