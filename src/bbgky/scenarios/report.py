@@ -114,6 +114,8 @@ def run_table(cfg: Config, datasets: dict[str, xr.Dataset], wall: dict[str, floa
         )
     s = cfg.system
     flow = "none" if cfg.flow is None else f"{cfg.flow.kind} (rate {cfg.flow.rate})"
+    if cfg.flow is not None and cfg.flow.kind == "matrix":  # no preset rate: show the gradient A itself
+        flow = f"matrix, velocity gradient A = {cfg.flow.matrix}"
     what = [f"d = {s.dimension}", f"ρ0 = {s.density}", f"θ0 = {s.temperature}"]
     if "particles" in datasets:
         what.insert(0, f"N = {s.particles} particles")

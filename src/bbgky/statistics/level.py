@@ -340,9 +340,9 @@ class StatisticsObserver:
         ds = ds.assign_coords({k: (k, np.asarray(v), {"units": units[k], "long_name": names[k]})
                                for k, v in coords.items()})
         if "pair_correlation_harmonic" in ds:
-            ds = ds.assign_coords(l=("l", np.array([0, 2]), {"long_name": "angular order l"}),
+            ds = ds.assign_coords(l=("l", np.array([0, 2]), {"units": "1", "long_name": "angular order l"}),
                                   part=("part", np.array([0, 1]),
-                                        {"long_name": "0: cos l phi, 1: sin l phi"}))
+                                        {"units": "1", "long_name": "0: cos l phi, 1: sin l phi"}))
         if "momentum_balance" in ds:
             ds = ds.assign_coords(term=("term", np.array(balance.TERMS), {"long_name": "term of the "
                                   "momentum balance (docs/statistics.md)"}))
