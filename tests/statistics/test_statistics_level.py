@@ -159,3 +159,13 @@ def test_report_section_plots_pair_correlation(run_dir):
     section = statistics_section(runner.validate(_data(normalization="finite_size")), run_dir)
     assert (run_dir / "pair_correlation.png").stat().st_size > 0
     assert "from 4 replicas" in section.text[0] and "an ideal gas gives 1," in section.text[0]
+
+
+def test_report_names_a_matrix_flow_by_its_gradient():
+    """A `kind = "matrix"` flow has no preset rate (0 by default): the run table shows A itself."""
+    from bbgky.scenarios.report import run_table
+
+    data = _data()
+    data["flow"] = {"kind": "matrix", "matrix": [[0.0, 0.0], [0.5, 0.0]]}
+    text = run_table(runner.validate(data), {}, {}).text[0]
+    assert "flow matrix, velocity gradient A = [[0.0, 0.0], [0.5, 0.0]]" in text and "rate" not in text
