@@ -123,6 +123,10 @@ def test_closure_reference_is_checked(run_dir, tmp_path):
         c, se = ds.correlation_force_closure.values, ds.correlation_force_closure_stderr.values
         assert c.shape == se.shape == ds.correlation_force.shape and np.all(np.isfinite(c))
         assert np.all(se > 0) and ds.correlation_force_closure_stderr.attrs["units"] == "epsilon sigma-2"
+        # the reduction error of the closure against the measured C, with both errors combined
+        np.testing.assert_allclose(ds.correlation_force_closure_error, c - ds.correlation_force.values)
+        np.testing.assert_allclose(ds.correlation_force_closure_error_stderr,
+                                   np.hypot(se, ds.correlation_force_stderr.values))
     for path in (tmp_path / "missing.nc", run_dir / "particles.nc"):
         with pytest.raises(ConfigError) as exc:
             runner.validate(_data(closure_reference=str(path)))

@@ -289,6 +289,12 @@ class StatisticsObserver:
         if self.reference is not None and "correlation_force" in rec:
             rec["correlation_force_closure"], rec["correlation_force_closure_stderr"] = self._closure(
                 coords["x_profile"], rec["density_profile"], rec["density_profile_stderr"])
+            # the reduction error of the closure: C_qe − C, the two s.e. in quadrature (the closure's
+            # s.e. is an upper bound; the correlation through the shared n(x) is neglected)
+            closure, measured = rec["correlation_force_closure"], rec["correlation_force"]
+            rec["correlation_force_closure_error"] = closure - measured
+            rec["correlation_force_closure_error_stderr"] = np.hypot(rec["correlation_force_closure_stderr"],
+                                                                     rec["correlation_force_stderr"])
         spec = {**VARIABLES, **{f"{k}_stderr": _stderr_spec(k) for k in VARIABLES}}
         spec["correlation_force_closure"] = (("x_profile",), "epsilon sigma-2", "quasi-equilibrium "
                                              "closure C_qe(x) = int F(x - x') rho(x) rho(x') [g(|x - x'|) - "
@@ -297,6 +303,12 @@ class StatisticsObserver:
         spec["correlation_force_closure_stderr"] = (
             ("x_profile",), "epsilon sigma-2", "standard error of: the quasi-equilibrium closure C_qe(x) "
             "(linear propagation of the s.e. of the reference g(r) and of the density profile)")
+        spec["correlation_force_closure_error"] = (
+            ("x_profile",), "epsilon sigma-2", "reduction error of the quasi-equilibrium closure: "
+            "correlation_force_closure - correlation_force")
+        spec["correlation_force_closure_error_stderr"] = (
+            ("x_profile",), "epsilon sigma-2", "standard error of: the reduction error of the closure "
+            "(the two standard errors in quadrature)")
         # the profile and covariance have their own grids: rename their dimensions
         rename = {**{name: {"x": "x_profile"} for name in _ON_PROFILE},
                   "velocity_covariance": {"r": "r_covariance"}}
