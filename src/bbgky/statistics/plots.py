@@ -64,7 +64,7 @@ def plot_pair_correlation_plane(x, y, g, path, *, title: str = "g(r⃗) in the f
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(4.4, 3.8))
     im = ax.pcolormesh(x, y, np.asarray(g).T, shading="nearest", cmap="viridis")
-    fig.colorbar(im, ax=ax, label="g")
+    fig.colorbar(im, ax=ax, label="g(r⃗)  [dimensionless]")
     ax.set_aspect("equal")
     ax.set_xlabel("x  [σ]")
     ax.set_ylabel("y  [σ]")
