@@ -16,15 +16,18 @@ def _pyplot():
     return plt
 
 
-def plot_pair_correlation(r, g, stderr, path, *, expected: float | None = None, label: str = "g(r)") -> Path:
-    """g(r) with a ±2 s.e. band; ``expected`` draws the theory line (e.g. (N−1)/N for an ideal gas)."""
+def plot_pair_correlation(r, g, stderr, path, *, expected: float | None = None, label: str = "g(r)",
+                          expected_label: str = "ideal gas") -> Path:
+    """g(r) with a ±2 s.e. band; ``expected`` draws a reference line, by default the ideal-gas value
+    of the normalisation ((N−1)/N for "exact", 1 for "finite_size"), which a fluid's g(r) also
+    approaches at large r."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(5, 3.4))
     ax.plot(r, g, lw=1.2, label=label)
     ax.fill_between(r, np.asarray(g) - 2 * np.asarray(stderr), np.asarray(g) + 2 * np.asarray(stderr),
                     alpha=0.3, label="±2 s.e. (replicas)")
     if expected is not None:
-        ax.axhline(expected, color="k", ls="--", lw=0.8, label=f"theory {expected:.4g}")
+        ax.axhline(expected, color="k", ls="--", lw=0.8, label=f"{expected_label}: {expected:.4g}")
     ax.set_xlabel("r  [σ]")
     ax.set_ylabel("g(r)  [dimensionless]")
     ax.legend(fontsize=8)
