@@ -173,3 +173,15 @@ def test_report_names_a_matrix_flow_by_its_gradient():
     data["flow"] = {"kind": "matrix", "matrix": [[0.0, 0.0], [0.5, 0.0]]}
     text = run_table(runner.validate(data), {}, {}).text[0]
     assert "flow matrix, velocity gradient A = [[0.0, 0.0], [0.5, 0.0]]" in text and "rate" not in text
+
+
+def test_report_says_why_the_balance_is_missing(run_dir, tmp_path):
+    """A flow that moves the profile planes writes no balance; the report section says so."""
+    from bbgky.scenarios.report import statistics_section
+
+    with xr.open_dataset(run_dir / "statistics.nc") as ds:
+        kept = ds.drop_vars([v for v in ds.data_vars if v.startswith("momentum_balance")]).load()
+    kept.attrs["momentum_balance"] = "not measured: the flow moves the profile planes"
+    kept.to_netcdf(tmp_path / "statistics.nc")
+    section = statistics_section(runner.validate(_data()), tmp_path)
+    assert "Momentum balance not measured: the flow moves the profile planes." in section.text
