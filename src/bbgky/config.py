@@ -415,6 +415,9 @@ class StatisticsLevel(_Table):
                               "the first lattice vector")
     covariance_bins: int = Field(20, ge=1, le=10_000, description="radial bins of the pair velocity "
                                  "covariance on [0, pair_range]")
+    pair_density_bins: int = Field(16, ge=1, le=400, description="bins per axis of the two-particle "
+                                   "density residual ρ₂(x₁, x₂) along the first lattice vector "
+                                   "(a bins × bins map at every save)")
     n_study: list[Annotated[int, Field(ge=2, le=4096)]] | None = Field(
         None, description="the 1/N study (docs/statistics.md): the ensemble at each N of this list "
         "(increasing, ≥ 3 values; mean-field scaling, same f0 and box) against the Vlasov grid "

@@ -114,6 +114,8 @@ def run_table(cfg: Config, datasets: dict[str, xr.Dataset], wall: dict[str, floa
         )
     s = cfg.system
     flow = "none" if cfg.flow is None else f"{cfg.flow.kind} (rate {cfg.flow.rate})"
+    if cfg.flow is not None and cfg.flow.kind == "matrix":  # no preset rate: show the gradient A itself
+        flow = f"matrix, velocity gradient A = {cfg.flow.matrix}"
     what = [f"d = {s.dimension}", f"ρ0 = {s.density}", f"θ0 = {s.temperature}"]
     if "particles" in datasets:
         what.insert(0, f"N = {s.particles} particles")
@@ -344,7 +346,7 @@ def statistics_section(cfg: Config, out: Path) -> Section | None:
     with xr.open_dataset(path) as ds:
         last = ds.isel(time=-1).load()
         t, R, norm = float(last.time), int(ds.attrs["replicas"]), str(ds.attrs["normalization"])
-        balance = None
+        balance, no_balance = None, ds.attrs.get("momentum_balance")
         if "momentum_balance_average" in ds:
             balance = (ds.x_profile.values, [str(v) for v in ds.term.values],
                        ds.momentum_balance_average.values, ds.momentum_balance_average_stderr.values)
@@ -368,6 +370,8 @@ def statistics_section(cfg: Config, out: Path) -> Section | None:
                     f"{z.max():.2f} s.e. in every bin (0 expected); the correlation force C reaches "
                     f"{c.max():.2f} s.e. from 0.")
         images.append("momentum_balance.png")
+    elif no_balance is not None:
+        text.append(f"Momentum balance {no_balance}.")
     if cfg.flow is not None and "pair_correlation_plane" in last:
         plot_pair_correlation_plane(last.x.values, last.y.values, last.pair_correlation_plane.values,
                                     out / "pair_correlation_plane.png",

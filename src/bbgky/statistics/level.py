@@ -10,6 +10,8 @@ are averages over independent replicas; :mod:`.ensemble`),
   (:func:`.pair.pair_correlation_plane`) and its harmonics $g_l^{c,s}(r)$, l = 0, 2
   (:func:`.pair.pair_correlation_harmonics`);
 * the density profile $n(x)$ along the first lattice vector (:func:`.marginals.density_profile`);
+* the two-particle density residual $\rho_2(x_1, x_2) = n^{(2)} - \frac{N-1}{N}n\otimes n$ projected
+  on the same axis (:func:`.marginals.pair_density_residual`, ``pair_density_bins`` per axis);
 * the pair velocity covariance $K_{ij}(r)$ (:func:`.marginals.velocity_covariance`);
 * the velocity marginals of each component of w (:func:`.marginals.velocity_marginals`), the bulk
   velocity U(x) and kinetic pressure $P_{\rm kin}(x)$ along the profile axis
@@ -23,9 +25,9 @@ are averages over independent replicas; :mod:`.ensemble`),
   profiles use the current cell and the balance is not measured, attribute ``momentum_balance``).
 
 Each is the mean over replicas with its standard error (``<name>_stderr``; jackknife for the
-covariance, a ratio of means). Records travel in the particle level's checkpoints, so a resumed
-run gives the same ``statistics.nc``. With R = 1 the standard errors are 0 (no replicas to
-compare): use ``[ensemble] replicas`` ≥ 2 for error bars.
+covariance and ρ₂, ratios and products of means). Records travel in the particle level's
+checkpoints, so a resumed run gives the same ``statistics.nc``. With R = 1 the standard errors
+are 0 (no replicas to compare): use ``[ensemble] replicas`` ≥ 2 for error bars.
 """
 
 from __future__ import annotations
@@ -56,6 +58,9 @@ VARIABLES = {
                                   "(part 0: cos l phi, 1: sin l phi), mean over replicas"),
     "density_profile": (("x",), "sigma-1", "particles per unit length along the first lattice "
                         "vector, mean over replicas"),
+    "pair_density_residual": (("x1", "x2"), "sigma-2", "two-particle density residual rho_2(x1, x2) = "
+                              "n2(x1, x2) - (N-1)/N n(x1) n(x2) along the first lattice vector, pairs "
+                              "per unit length squared (bin averages; jackknife over replicas)"),
     "velocity_covariance": (("r", "i", "j"), "epsilon/m", "pair covariance of peculiar velocities "
                             "<(w_a - u)_i (w_b - u)_j> of pairs at separation r"),
     "velocity_marginal": (("i", "v"), "(epsilon/m)^-1/2", "probability density of the component w_i "
@@ -222,6 +227,9 @@ class StatisticsObserver:
         xs, n = marginals.density_profile(x, cell, s.profile_bins)
         put("density_profile", n)
         out["profile_x"] = xs
+        x12, rho2, rho2_se = marginals.pair_density_residual(x, cell, s.pair_density_bins)
+        out["pair_density_residual"], out["pair_density_residual_stderr"] = rho2, rho2_se
+        out["pair_density_x"] = x12
         rc, k, k_se = marginals.velocity_covariance(x, frame.peculiar_velocity, frame.cell,
                                                     s.covariance_bins, self.r_max)
         out["velocity_covariance"], out["velocity_covariance_stderr"] = k, k_se
@@ -265,6 +273,7 @@ class StatisticsObserver:
         rec = dict(records)
         coords = {"r": rec.pop("r")[0], "x_profile": rec.pop("profile_x")[0],
                   "r_covariance": rec.pop("covariance_r")[0], "v": rec.pop("velocity_v")[0]}
+        coords["x1"] = coords["x2"] = rec.pop("pair_density_x")[0]
         average = None
         if "balance_blocks" in rec:  # per-block records -> mean and s.e., with ∂t(ρU) over frames
             per_block = balance.with_time_derivative(times, rec.pop("balance_blocks"))
@@ -280,14 +289,26 @@ class StatisticsObserver:
         if self.reference is not None and "correlation_force" in rec:
             rec["correlation_force_closure"], rec["correlation_force_closure_stderr"] = self._closure(
                 coords["x_profile"], rec["density_profile"], rec["density_profile_stderr"])
+            # the reduction error of the closure: C_qe − C, the two s.e. in quadrature (the closure's
+            # s.e. is an upper bound; the correlation through the shared n(x) is neglected)
+            closure, measured = rec["correlation_force_closure"], rec["correlation_force"]
+            rec["correlation_force_closure_error"] = closure - measured
+            rec["correlation_force_closure_error_stderr"] = np.hypot(rec["correlation_force_closure_stderr"],
+                                                                     rec["correlation_force_stderr"])
         spec = {**VARIABLES, **{f"{k}_stderr": _stderr_spec(k) for k in VARIABLES}}
         spec["correlation_force_closure"] = (("x_profile",), "epsilon sigma-2", "quasi-equilibrium "
                                              "closure C_qe(x) = int F(x - x') rho(x) rho(x') [g(|x - x'|) - "
-                                             "1] dx' from the density profile and the g(r) of "
+                                             "(N-1)/N] dx' from the density profile and the g(r) of "
                                              "closure_reference")
         spec["correlation_force_closure_stderr"] = (
             ("x_profile",), "epsilon sigma-2", "standard error of: the quasi-equilibrium closure C_qe(x) "
             "(linear propagation of the s.e. of the reference g(r) and of the density profile)")
+        spec["correlation_force_closure_error"] = (
+            ("x_profile",), "epsilon sigma-2", "reduction error of the quasi-equilibrium closure: "
+            "correlation_force_closure - correlation_force")
+        spec["correlation_force_closure_error_stderr"] = (
+            ("x_profile",), "epsilon sigma-2", "standard error of: the reduction error of the closure "
+            "(the two standard errors in quadrature)")
         # the profile and covariance have their own grids: rename their dimensions
         rename = {**{name: {"x": "x_profile"} for name in _ON_PROFILE},
                   "velocity_covariance": {"r": "r_covariance"}}
@@ -300,7 +321,8 @@ class StatisticsObserver:
                  "pair_bins": self.stats.pair_bins, "normalization": self.stats.normalization,
                  "average_from": self.stats.average_from,
                  "ensemble": f"{R} independent replicas; variables are means over replicas, "
-                             "<name>_stderr their standard errors (jackknife for velocity_covariance)"}
+                             "<name>_stderr their standard errors (jackknife for velocity_covariance, "
+                             "pair_density_residual and the profile ratios)"}
         if self.potential is not None:
             attrs["blocks"] = (f"correlation_force and momentum_balance: {self.paired // 2} independent "
                                "blocks of two replicas (2m, 2m+1); the mean field from forces between "
@@ -320,17 +342,19 @@ class StatisticsObserver:
                                  f"averaged over the saves at t >= {self.stats.average_from:g} (per block "
                                  "first: the s.e. includes correlation in time)"})
         units = {"r": "sigma", "x_profile": "sigma", "r_covariance": "sigma", "x": "sigma", "y": "sigma",
-                 "v": "(epsilon/m)^1/2"}
+                 "v": "(epsilon/m)^1/2", "x1": "sigma", "x2": "sigma"}
         names = {"r": "pair separation |r| (bin centre)", "x_profile": "coordinate along the first "
                  "lattice vector (bin centre)", "r_covariance": "pair separation |r| of the velocity "
                  "covariance (bin centre)", "x": "flow-plane separation x (bin centre)",
-                 "y": "flow-plane separation y (bin centre)", "v": "velocity component (bin centre)"}
+                 "y": "flow-plane separation y (bin centre)", "v": "velocity component (bin centre)",
+                 "x1": "coordinate x1 along the first lattice vector (bin centre of rho_2)",
+                 "x2": "coordinate x2 along the first lattice vector (bin centre of rho_2)"}
         ds = ds.assign_coords({k: (k, np.asarray(v), {"units": units[k], "long_name": names[k]})
                                for k, v in coords.items()})
         if "pair_correlation_harmonic" in ds:
-            ds = ds.assign_coords(l=("l", np.array([0, 2]), {"long_name": "angular order l"}),
+            ds = ds.assign_coords(l=("l", np.array([0, 2]), {"units": "1", "long_name": "angular order l"}),
                                   part=("part", np.array([0, 1]),
-                                        {"long_name": "0: cos l phi, 1: sin l phi"}))
+                                        {"units": "1", "long_name": "0: cos l phi, 1: sin l phi"}))
         if "momentum_balance" in ds:
             ds = ds.assign_coords(term=("term", np.array(balance.TERMS), {"long_name": "term of the "
                                   "momentum balance (docs/statistics.md)"}))
