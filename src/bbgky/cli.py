@@ -182,6 +182,9 @@ def run(config: Annotated[Path | None, typer.Argument(help="TOML configuration")
         table.add_row(name, f"{name}.nc", str(ds.sizes["time"]), f"{float(ds.temperature[-1]):.6g}",
                       f"{result.wall_seconds[name]:.1f}")
     out_console.print(table)
+    others = sorted(p.name for p in Path(result.out).glob("*.nc") if p.stem not in result.datasets)
+    if others:  # e.g. statistics.nc: no θ(end) row, but a user must see it was written
+        out_console.print(literal(f"also written: {', '.join(others)}"))
     if result.report is not None:
         out_console.print(literal(f"report: {result.report} (and report.html)"))
 
