@@ -1,5 +1,26 @@
 """Tests run in float64 (the CLI's precision); the library itself never flips this on import."""
 
 import jax
+import pytest
 
 jax.config.update("jax_enable_x64", True)
+
+
+class Interrupted(Exception):
+    """What the progress callback of the ``interrupt`` fixture raises (a stand-in for Ctrl-C)."""
+
+
+@pytest.fixture
+def interrupt():
+    """``interrupt(run, after)``: ``run(progress=…)`` stopped once ``after`` steps are done (it must
+    get that far: a run that ends first fails the test); resume tests continue it."""
+
+    def stop_run(run, after: int) -> None:
+        def progress(done, total):
+            if done >= after:
+                raise Interrupted
+
+        with pytest.raises(Interrupted):
+            run(progress=progress)
+
+    return stop_run
