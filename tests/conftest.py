@@ -1,9 +1,18 @@
-"""Tests run in float64 (the CLI's precision); the library itself never flips this on import."""
+"""Tests run in float64 (the CLI's precision); the library itself never flips this on import.
+
+Compiled programs persist as `bbgky run` keeps them (:func:`bbgky.caches.enable`: the user's cache
+folder, or ``$BBGKY_CACHE_DIR``): the two xdist workers and the CLI subprocesses share each XLA
+program compiled once, and a second run of the suite loads them. ``BBGKY_NO_CACHE=1`` times a
+cold suite.
+"""
 
 import jax
 import pytest
 
+from bbgky import caches
+
 jax.config.update("jax_enable_x64", True)
+caches.enable()
 
 
 class Interrupted(Exception):
