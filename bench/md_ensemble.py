@@ -44,7 +44,7 @@ jax.config.update("jax_enable_x64", True)
 
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
-from _common import load_lammps, memory_line  # noqa: E402
+from _common import lammps_fcc_box, load_lammps, memory_line  # noqa: E402
 
 from bbgky.models.potentials import make_potential  # noqa: E402
 from bbgky.particles import initial, integrator  # noqa: E402
@@ -86,15 +86,7 @@ class Lammps:
         if threads > 1:
             args += ["-sf", "omp", "-pk", "omp", str(threads)]
         self.lmp = load_lammps()(cmdargs=args)
-        self.lmp.commands_string(f"""
-units lj
-atom_style atomic
-atom_modify map array
-lattice fcc {rho}
-region box block 0 {k} 0 {k} 0 {k}
-create_box 1 box
-create_atoms 1 box
-mass 1 1.0
+        self.lmp.commands_string(lammps_fcc_box(rho, k) + f"""
 velocity all create {theta} 4928 dist gaussian mom yes loop geom
 pair_style lj/cut {rc!r}
 pair_coeff 1 1 1.0 1.0 {rc!r}

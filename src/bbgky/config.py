@@ -728,8 +728,9 @@ def load(path: str | Path) -> Config:
     return validate(read_toml(path))
 
 
-def to_toml(cfg: Config) -> str:
-    """The full configuration, defaults included, as TOML text (stored in every output file)."""
+def to_toml(cfg: Config, defaults: bool = True) -> str:
+    """The full configuration, defaults included, as TOML text (stored in every output file);
+    ``defaults=False``: only the keys the configuration set (what a user would write)."""
     lines: list[str] = []
 
     def emit(prefix: str, table: dict) -> None:
@@ -742,7 +743,7 @@ def to_toml(cfg: Config) -> str:
         for k, v in subs.items():
             emit(f"{prefix}.{k}" if prefix else k, v)
 
-    emit("", cfg.model_dump(exclude_none=True))
+    emit("", cfg.model_dump(exclude_none=True, exclude_unset=not defaults))
     return "\n".join(lines).lstrip() + "\n"
 
 

@@ -1,6 +1,7 @@
 """The Vlasov level of a scenario: vlasov.nc contents, resume, the homogeneous-flow branch."""
 
 import copy
+from functools import partial
 
 import numpy as np
 import pytest
@@ -38,19 +39,11 @@ def test_level_writes_interface_variables_and_diagnostics(tmp_path):
     on_disk.close()
 
 
-def test_resume_after_an_interruption_is_bit_identical(tmp_path):
+def test_resume_after_an_interruption_is_bit_identical(tmp_path, interrupt):
     cfg = validate({**BASE, "levels": {"vlasov": {**BASE["levels"]["vlasov"], "closure": None}}})
     full = run(cfg, tmp_path / "full")
 
-    class Stop(Exception):
-        pass
-
-    def stop_after_two(done, total):
-        if done >= 10:
-            raise Stop
-
-    with pytest.raises(Stop):
-        run(cfg, tmp_path / "cut", progress=stop_after_two)
+    interrupt(partial(run, cfg, tmp_path / "cut"), after=10)
     resumed = run(cfg, tmp_path / "cut", resume=True)
     for name in ("total_energy", "phase_space", "w1_position", "particle_temperature"):
         np.testing.assert_array_equal(resumed[name].values, full[name].values)

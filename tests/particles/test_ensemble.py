@@ -6,6 +6,7 @@ particles)."""
 import os
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import jax
@@ -255,7 +256,7 @@ def _rotating_system(cfg):
                        method="all_pairs", inertia=0.5, long_range=field_energy)
 
 
-def test_ensemble_resume_is_bit_identical_with_rotation(tmp_path):
+def test_ensemble_resume_is_bit_identical_with_rotation(tmp_path, interrupt):
     """R = 2 rotating particles (orientation-dependent pair + long-range term), observer records."""
     cfg = _cfg(2)
     system = _rotating_system(cfg)
@@ -267,15 +268,7 @@ def test_ensemble_resume_is_bit_identical_with_rotation(tmp_path):
     assert "rotational_temperature_stderr" in full and full.attrs["moment_of_inertia"] == 0.5
     assert obs_full.frames[-1].orientation.shape == (2, 36)
 
-    class Stop(Exception):
-        pass
-
-    def stop(done, total):
-        if done >= 3 * 10:
-            raise Stop
-
-    with pytest.raises(Stop):
-        run(tmp_path / "cut", progress=stop)
+    interrupt(partial(run, tmp_path / "cut"), after=3 * 10)
     resumed, obs_res = run(tmp_path / "cut", resume=True)
     for name in full.data_vars:
         assert np.array_equal(full[name].values, resumed[name].values), name

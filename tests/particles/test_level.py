@@ -1,6 +1,8 @@
 """The particle level as a scenario runs it: particles.nc, bit-identical resume, failures with
 step and time, backend choice, initial states (Maxwellian, lattice, files)."""
 
+from functools import partial
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -50,20 +52,12 @@ def test_run_writes_particles_nc(tmp_path):
 
 @pytest.mark.slow  # the default suite resumes particles through tests/test_registry.py and test_ensemble.py
 @pytest.mark.parametrize("backend", ["jax", "numba"])
-def test_resume_is_bit_identical(tmp_path, backend):
+def test_resume_is_bit_identical(tmp_path, backend, interrupt):
     cfg = _cfg(levels__particles={"backend": backend, "threads": 2 if backend == "numba" else 1})
     full = level.run(cfg, tmp_path / "full")
     assert full.attrs["backend"] == backend
 
-    class Stop(Exception):
-        pass
-
-    def stop_after_three(done, total):
-        if done >= 3 * 20:
-            raise Stop
-
-    with pytest.raises(Stop):
-        level.run(cfg, tmp_path / "cut", progress=stop_after_three)
+    interrupt(partial(level.run, cfg, tmp_path / "cut"), after=3 * 20)
     assert not (tmp_path / "cut" / "particles.nc").exists()
     resumed = level.run(cfg, tmp_path / "cut", resume=True)
     for name in full.data_vars:

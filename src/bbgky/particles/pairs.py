@@ -81,8 +81,9 @@ def _candidates(system: System, nbr: Neighbours, n: int):
     return fn_all, n
 
 
-def forces(system: System, x, t, basis, nbr: Neighbours):
-    """Forces ``[N, d]`` at positions x and time t (lattice $H(t) = F(t)H_0U$)."""
+def _over_pairs(system: System, x, t, basis, nbr: Neighbours, terms):
+    """``terms(rows, dr, u, f_over_r)`` (:func:`_pair_terms`) over every block of rows and its
+    candidate pairs, concatenated in row order (:func:`.neighbours.blocked_rows`)."""
     n, d = x.shape
     H, Hinv, _ = cell_geometry(system, t, basis)
     xs = [x[:, a] for a in range(d)]
@@ -90,10 +91,18 @@ def forces(system: System, x, t, basis, nbr: Neighbours):
 
     def rows_fn(rows):
         cand, mask = cand_fn(rows)
-        dr, _, f_over_r = _pair_terms(system, xs, rows, cand, mask, H, Hinv)
-        return jnp.stack([jnp.sum(f_over_r * c, axis=1) for c in dr], axis=1)
+        return terms(rows, *_pair_terms(system, xs, rows, cand, mask, H, Hinv))
 
     return blocked_rows(rows_fn, n, width)
+
+
+def forces(system: System, x, t, basis, nbr: Neighbours):
+    """Forces ``[N, d]`` at positions x and time t (lattice $H(t) = F(t)H_0U$)."""
+
+    def terms(rows, dr, u, f_over_r):
+        return jnp.stack([jnp.sum(f_over_r * c, axis=1) for c in dr], axis=1)
+
+    return _over_pairs(system, x, t, basis, nbr, terms)
 
 
 def pair_observables(system: System, x, w, t, basis, nbr: Neighbours, theta=None, omega=None):
@@ -102,13 +111,8 @@ def pair_observables(system: System, x, w, t, basis, nbr: Neighbours, theta=None
     if system.oriented:
         return _oriented_observables(system, x, w, theta, omega, t, basis, nbr)
     n, d = x.shape
-    H, Hinv, _ = cell_geometry(system, t, basis)
-    xs = [x[:, a] for a in range(d)]
-    cand_fn, width = _candidates(system, nbr, n)
 
-    def rows_fn(rows):
-        cand, mask = cand_fn(rows)
-        dr, u, f_over_r = _pair_terms(system, xs, rows, cand, mask, H, Hinv)
+    def terms(rows, dr, u, f_over_r):
         wi = jnp.take(w, jnp.minimum(rows, n - 1), axis=0)
         f = [f_over_r * c for c in dr]  # force on i from j
         ui = 0.5 * jnp.sum(u, axis=1)
@@ -119,7 +123,7 @@ def pair_observables(system: System, x, w, t, basis, nbr: Neighbours, theta=None
         fi = jnp.stack([jnp.sum(c, axis=1) for c in f], axis=1)
         return ui, vir, hp, fi
 
-    u, vir, hp, f = blocked_rows(rows_fn, n, width)
+    u, vir, hp, f = _over_pairs(system, x, t, basis, nbr, terms)
     return u, jnp.sum(vir, axis=0), jnp.sum(hp, axis=0), f
 
 

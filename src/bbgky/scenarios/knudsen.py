@@ -194,23 +194,11 @@ def plot(comparisons: list[KnudsenComparison], path: Path, title: str = "", fit:
                 continue
             x = np.geomspace(c.a_star[ok].min(), c.a_star[ok].max(), 20)
             lx, ly = np.log(c.a_star[ok]).mean(), np.log(err[ok]).mean()
+            lines = [(order, ":", 1.2, f"expected: slope {order:g}")]  # power laws through the data's centre
             if fit and np.isfinite(slope):
-                ax.loglog(
-                    x,
-                    np.exp(ly + slope * (np.log(x) - lx)),
-                    "-",
-                    color=colour,
-                    lw=1,
-                    label=f"fit: slope {slope:.2f}",
-                )
-            ax.loglog(
-                x,
-                np.exp(ly + order * (np.log(x) - lx)),
-                ":",
-                color=colour,
-                lw=1.2,
-                label=f"expected: slope {order:g}",
-            )
+                lines.insert(0, (slope, "-", 1, f"fit: slope {slope:.2f}"))
+            for power, style, lw, label in lines:
+                ax.loglog(x, np.exp(ly + power * (np.log(x) - lx)), style, color=colour, lw=lw, label=label)
     ax.set(
         xlabel="local Knudsen number a* = a μ(θ)/p  [dimensionless]",
         ylabel="relative error [dimensionless]",
