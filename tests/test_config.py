@@ -6,7 +6,7 @@ import pytest
 
 from bbgky.config import Config, to_toml
 from bbgky.errors import ConfigError
-from bbgky.scenarios.runner import validate
+from bbgky.scenarios.runner import check_levels, validate
 
 
 def problems(data: dict) -> dict[str, str]:
@@ -27,6 +27,21 @@ def test_only_the_keys_set_round_trip_and_stay_runnable():
     cfg = validate(data)
     assert tomllib.loads(to_toml(cfg, defaults=False)) == data
     assert validate(tomllib.loads(to_toml(cfg, defaults=False))) == cfg
+
+
+def test_the_stored_configuration_keeps_automatic_choices_automatic():
+    """The full TOML stored in every output omits the keys whose omission means "resolve": the kernel
+    from interaction.potential and the automatic spectral step (else a maxwell run's stored
+    configuration would pin kernel = "hard_sphere" and be refused)."""
+    data = {"interaction": {"potential": "maxwell"},
+            "levels": {"boltzmann": {"method": "spectral", "grid": 8, "velocity_extent": 10.0}}}
+    stored = tomllib.loads(to_toml(validate(data)))
+    assert "kernel" not in stored["levels"]["boltzmann"] and "step" not in stored["time"]
+    check_levels(validate(stored))  # runs again: raises ConfigError if the kernel were pinned
+    data["levels"]["boltzmann"]["kernel"] = "maxwell"
+    data["time"] = {"step": 0.01, "end": 0.1, "save_every": 0.05}
+    stored = tomllib.loads(to_toml(validate(data)))
+    assert stored["levels"]["boltzmann"]["kernel"] == "maxwell" and stored["time"]["step"] == 0.01
 
 
 @pytest.mark.parametrize(("data", "key", "words"), [

@@ -743,8 +743,21 @@ def to_toml(cfg: Config, defaults: bool = True) -> str:
         for k, v in subs.items():
             emit(f"{prefix}.{k}" if prefix else k, v)
 
-    emit("", cfg.model_dump(exclude_none=True, exclude_unset=not defaults))
+    data = cfg.model_dump(exclude_none=True, exclude_unset=not defaults)
+    for *path, key in _OMISSION_MEANS_AUTO:  # their default would pin what omission leaves automatic
+        table, model = data, cfg
+        for name in path:
+            table, model = table.get(name, {}), getattr(model, name, None)
+        if model is not None and key not in model.model_fields_set:
+            table.pop(key, None)
+    emit("", data)
     return "\n".join(lines).lstrip() + "\n"
+
+
+# keys whose omission means "resolve automatically" (kernel from interaction.potential, the
+# spectral step from the collision frequency): written only when set, so a stored configuration
+# runs again as the original did
+_OMISSION_MEANS_AUTO = (("levels", "boltzmann", "kernel"), ("time", "step"))
 
 
 def _toml_value(v: Any) -> str:
