@@ -42,10 +42,13 @@ def main(out: Path, seed: int | None = None) -> int:
     wall = time.time() - start
     cpu = resource.getrusage(resource.RUSAGE_SELF)
     print(f"wall {wall:.1f} s, CPU {cpu.ru_utime + cpu.ru_stime:.1f} s, load average {os.getloadavg()}")
+    boot = ds.slope_bootstrap_stderr.values
     for t in range(1, ds.time.size):
         print(f"t = {float(ds.time[t]):.3g}: slope D1 {float(ds.slope[0, t]):+.3f} ± "
               f"{float(ds.slope_stderr[0, t]):.3f}, D2 {float(ds.slope[1, t]):+.3f} ± "
-              f"{float(ds.slope_stderr[1, t]):.3f}; Vlasov change {float(ds.vlasov_change[t]):.3f} "
+              f"{float(ds.slope_stderr[1, t]):.3f} (bootstrap s.e. D1 {boot[0, t]:.3f}, "
+              f"D2 {boot[1, t]:.3f}); "
+              f"Vlasov change {float(ds.vlasov_change[t]):.3f} "
               f"(L1 {float(ds.vlasov_l1_change[t]):.3f})")
     for i, n in enumerate(ds.n.values):
         D, S = ds.marginal_distance.values[i, :, -1], ds.marginal_distance_stderr.values[i, :, -1]
