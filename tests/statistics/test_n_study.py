@@ -143,3 +143,33 @@ def test_coupled_distances_cancel_the_shared_noise_and_keep_the_bias():
     assert np.all(np.abs(d1 - 0.05 / N) < 4 * se1) and np.all(se1 < 1e-4)
     same = coupled_distances(mf_means, mf_pairs, mf_means, mf_pairs)
     assert np.all(same[:, 0] == 0)
+
+
+def test_dataset_carries_the_bootstrap_slope_error_and_its_report_line():
+    """The file's two slope errors on a synthetic study (a shared 1/N bias on three test
+    functions at t = 1, particles = their twins at t = 0): the bootstrap error is NaN where the
+    distances are 0, finite and of the jackknife error's size at t = 1, and reported."""
+    from bbgky.scenarios.n_study_output import dataset, summary
+    from bbgky.statistics.mean_field import coupled_distances, replica_summaries
+
+    rng = np.random.default_rng(5)
+    ns, R, F = [4, 8, 16, 32], 200, 3
+    merged, dist = [], {}
+    for n in ns:
+        twins = rng.normal(size=(R, 2, n, F))
+        parts = twins.copy()
+        parts[:, 1] += 0.05 / n + 0.035 * rng.normal(size=(R, n, F))
+        (m, p), (c, q) = (replica_summaries(a.reshape(2 * R, n, F)) for a in (parts, twins))
+        b = {"means": m.reshape(R, 2, F), "pairs": p.reshape(R, 2, F, F),
+             "mf_means": c.reshape(R, 2, F), "mf_pairs": q.reshape(R, 2, F, F)}
+        merged.append(b)
+        dist[n] = coupled_distances(**b)
+    ref = {"time": np.array([0.0, 1.0]), "projection": np.zeros((2, F)), "names": np.array(["a", "b", "c"]),
+           "change": np.zeros(2), "l1_change": np.zeros(2)}
+    cfg = runner.validate(_data(n_study=ns))
+    ds = dataset(cfg, ns, merged, dist, ref)
+    boot = ds.slope_bootstrap_stderr.values
+    assert np.all(np.isnan(boot[:, 0])) and np.all(np.isfinite(boot[:, 1]))
+    assert 0.5 < boot[0, 1] / float(ds.slope_stderr[0, 1]) < 2
+    assert ds.attrs["slope_one_marginal_bootstrap_stderr"] == boot[0, 1]
+    assert any("bootstrap" in line for line in summary(ds))
