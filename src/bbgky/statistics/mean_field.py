@@ -9,6 +9,8 @@ $$ \Phi = \{\, \tau_m(x)\, v_1^{\,p} : \tau_m \in \{1, \cos(k_m x), \sin(k_m x)\
 \ 1 \le m \le M,\ 0 \le p \le P \,\} $$
 
 (x the profile coordinate, $v_1$ the first velocity component; the constant function is left out).
+In 2D the velocity factor is $v_1^{\,p} v_2^{\,q}$, $p + q \le P$ (the heating of both velocity
+components, and their correlation, at every wavenumber of the profile axis).
 
 * one-marginal distance $D_1 = \max_{\phi\in\Phi} |\langle\phi, f_{N,1}\rangle - \langle\phi, f\rangle|$,
   $\langle\phi, f_{N,1}\rangle = \mathbb E\,\frac1N\sum_i \phi(z_i)$ (:func:`one_marginal_distance`;
@@ -37,11 +39,18 @@ import numpy as np
 from .ensemble import jackknife
 
 
-def smooth_family(x, v1, length: float, modes: int = 2,
-                  velocity_order: int = 2) -> tuple[np.ndarray, list[str]]:
-    """``(φ [..., F], names)``: the family Φ evaluated at positions ``x [...]`` and velocities ``v1``."""
+def smooth_family(x, v1, length: float, modes: int = 2, velocity_order: int = 2,
+                  v2=None) -> tuple[np.ndarray, list[str]]:
+    """``(φ [..., F], names)``: the family Φ evaluated at positions ``x [...]`` (the profile axis)
+    and velocities ``v1`` (and ``v2`` in 2D: then the factors v₁^p v₂^q, p + q ≤ P)."""
     x = np.asarray(x, dtype=float)
     v1 = np.asarray(v1, dtype=float)
+    if v2 is not None:
+        v2 = np.asarray(v2, dtype=float)
+        powers = [(p, q) for p in range(velocity_order + 1) for q in range(velocity_order + 1 - p)]
+        vel = [(v1**p * v2**q, f"v1^{p} v2^{q}") for p, q in powers]
+    else:
+        vel = [(v1**p, f"v^{p}") for p in range(velocity_order + 1)]
     trig, tnames = [np.ones_like(x)], ["1"]
     for m in range(1, modes + 1):
         k = 2 * np.pi * m / length
@@ -49,11 +58,11 @@ def smooth_family(x, v1, length: float, modes: int = 2,
         tnames += [f"cos({m}k0 x)", f"sin({m}k0 x)"]
     cols, names = [], []
     for t, tn in zip(trig, tnames, strict=True):
-        for p in range(velocity_order + 1):
-            if tn == "1" and p == 0:
+        for i, (w, wn) in enumerate(vel):
+            if tn == "1" and i == 0:
                 continue  # ⟨1, f⟩ = 1 for every probability law
-            cols.append(t * v1**p)
-            names.append(f"{tn}·v^{p}")
+            cols.append(t * w)
+            names.append(f"{tn}·{wn}")
     return np.stack(cols, axis=-1), names
 
 
