@@ -6,7 +6,7 @@ prints both fitted slopes at every save time, the replicas per N, how far the Vl
 moved from f0, and the first-order correction; writes ``statistics_n_study.nc`` and the plot into the output
 folder (default ``runs/validation-n-study``). Expected: both slopes −1 ± 0.15 at t = 1
 (measured −0.929 ± 0.059 and −1.062 ± 0.036 in 113 s CPU; with seed 2 −1.141 ± 0.074 and
-−1.110 ± 0.048 in 136 s CPU).
+−1.110 ± 0.048 in 136 s CPU; bootstrap slope errors ± 0.058, 0.033 and ± 0.078, 0.042).
 
     PYTHONPATH=src python validation/statistics_n_study.py [out] [seed]
 
