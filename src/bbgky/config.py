@@ -429,11 +429,11 @@ class StatisticsLevel(_Table):
                                       "replicas per N")
     n_study_grid: list[Annotated[int, Field(ge=8)]] = Field(
         [128, 256], min_length=2, max_length=2, description="n_study: [Nx, Nv] of the Vlasov reference "
-        "(1D1V, velocities on [−levels.statistics.n_study_velocity_max, +])")
+        "per axis (1D1V or 2D2V, velocities on [−levels.statistics.n_study_velocity_max, +])")
     n_study_velocity_max: Positive = Field(8.0, description="n_study: velocity half-width of the Vlasov "
                                            "grid (≥ 5 thermal speeds)")
     n_study_modes: int = Field(1, ge=1, le=8, description="n_study: Fourier modes M of the test family "
-                               "{1, cos k_m x, sin k_m x} × v^p")
+                               "{1, cos k_m x, sin k_m x} × v^p (2D: × v1^p v2^q, p + q ≤ P)")
     n_study_velocity_order: int = Field(2, ge=0, le=4, description="n_study: largest velocity power p "
                                         "of the test family")
     average_from: float = Field(0.0, ge=0, description="momentum_balance_average: average over the "

@@ -54,7 +54,7 @@ def test_replica_rule_and_first_order_fit():
 
 
 @pytest.mark.parametrize(("change", "key"), [
-    ({"system": {"dimension": 2, "particles": 16, "density": 0.1}}, "system.dimension"),
+    ({"system": {"dimension": 3, "particles": 64, "density": 0.01}}, "system.dimension"),
     ({"interaction": {"potential": "gaussian", "scaling": "physical"}}, "interaction.scaling"),
     ({"system": {"dimension": 1, "particles": 16, "density": 4.0}}, "system.density"),  # box 4 σ
     ({"statistics": {"n_study": [4, 16, 8]}}, "levels.statistics.n_study"),
@@ -66,8 +66,8 @@ def test_validation_refuses_what_the_study_cannot_compare(change, key):
             data["levels"]["statistics"].update(value)
         else:
             data[table] = {**data[table], **value}
-    if data["system"]["dimension"] == 2:
-        data["initial"]["profile"]["wavenumber"] = 2 * math.pi / math.sqrt(160)
+    if data["system"]["dimension"] == 3:
+        data["initial"]["profile"]["wavenumber"] = 2 * math.pi / 6400 ** (1 / 3)
     with pytest.raises(ConfigError) as err:
         runner.validate(data)
     assert key in [k for k, _ in err.value.problems]
@@ -94,17 +94,49 @@ def test_mean_field_characteristics_transport_f0_to_the_grid_solution():
     ref = n_study.vlasov_reference(cfg)
     M = 10_000
     key = jax.random.PRNGKey(5)
-    x = np.asarray(product_positions(jax.random.fold_in(key, 1), M, L * np.eye(1), 0.5, 0.5))[:, 0]
-    v = np.asarray(iid_maxwellian_velocities(jax.random.fold_in(key, 2), M, 1, 1.0))[:, 0]
+    x = np.asarray(product_positions(jax.random.fold_in(key, 1), M, L * np.eye(1), 0.5, 0.5))
+    v = np.asarray(iid_maxwellian_velocities(jax.random.fold_in(key, 2), M, 1, 1.0))
     steps = ref["field"].shape[0] - 1
     per = steps // (len(ref["time"]) - 1)
-    path = characteristics(ref["field"], ref["box"], x, v, cfg.time.step, steps, per)
+    path = characteristics(ref["field"], ref["wavenumbers"], x, v, cfg.time.step, steps, per)
     assert len(path) == len(ref["time"])
     for k in range(1, len(ref["time"])):
         phi, _ = n_study._family(cfg, *path[k])
         z = (phi.mean(axis=0) - ref["projection"][k]) / (phi.std(axis=0) / np.sqrt(M))
         assert np.max(np.abs(z)) < 4, (k, z)
     assert np.max(np.abs(path[-1][1] - v)) > 0.05  # the mean field changed the velocities
+
+
+def test_2d_characteristics_transport_f0_to_the_2d_grid_solution():
+    """2D2V (f₀ perturbed along x₁ only, as the particles' product profile): samples of f₀ pushed
+    along the characteristics of the 2D grid solution's field (2D Fourier modes, ε = 10) have law
+    f(t): every ⟨φ, f(t)⟩ of the 2D family (v₁^p v₂^q) within 4.5 standard errors; the field moves
+    v₁ and leaves the mean of ⟨cos kx₁·v₂⟩ at 0 (no force along x₂)."""
+    import jax
+
+    from bbgky.kinetic.vlasov.characteristics import characteristics
+    from bbgky.particles.initial import iid_maxwellian_velocities, product_positions
+
+    data = _data(epsilon=10.0, end=0.5, n_study_grid=[16, 24], n_study_velocity_max=6.0)
+    data["system"].update(dimension=2, density=16 / L**2)
+    cfg = runner.validate(data)
+    ref = n_study.vlasov_reference(cfg)
+    assert ref["field"].shape[1:] == (16, 16, 2) and ref["projection"].shape[1] == 3 * 6 - 1
+    M = 4000
+    key = jax.random.PRNGKey(7)
+    x = np.asarray(product_positions(jax.random.fold_in(key, 1), M, L * np.eye(2), 0.5, 0.5))
+    v = np.asarray(iid_maxwellian_velocities(jax.random.fold_in(key, 2), M, 2, 1.0))
+    steps = ref["field"].shape[0] - 1
+    per = steps // (len(ref["time"]) - 1)
+    path = characteristics(ref["field"], ref["wavenumbers"], x, v, cfg.time.step, steps, per)
+    names = list(ref["names"])
+    for k in range(1, len(ref["time"])):
+        phi, _ = n_study._family(cfg, *path[k])
+        z = (phi.mean(axis=0) - ref["projection"][k]) / (phi.std(axis=0) / np.sqrt(M))
+        assert np.max(np.abs(z)) < 4.5, (k, z)
+    assert abs(ref["projection"][-1][names.index("cos(1k0 x)·v1^0 v2^1")]) < 1e-12
+    assert np.max(np.abs(path[-1][1][:, 0] - v[:, 0])) > 0.01  # 0.023 measured at n0 = 0.1
+    assert np.max(np.abs(path[-1][1][:, 1] - v[:, 1])) < 1e-12
 
 
 @pytest.mark.slow
@@ -143,3 +175,33 @@ def test_coupled_distances_cancel_the_shared_noise_and_keep_the_bias():
     assert np.all(np.abs(d1 - 0.05 / N) < 4 * se1) and np.all(se1 < 1e-4)
     same = coupled_distances(mf_means, mf_pairs, mf_means, mf_pairs)
     assert np.all(same[:, 0] == 0)
+
+
+def test_dataset_carries_the_bootstrap_slope_error_and_its_report_line():
+    """The file's two slope errors on a synthetic study (a shared 1/N bias on three test
+    functions at t = 1, particles = their twins at t = 0): the bootstrap error is NaN where the
+    distances are 0, finite and of the jackknife error's size at t = 1, and reported."""
+    from bbgky.scenarios.n_study_output import dataset, summary
+    from bbgky.statistics.mean_field import coupled_distances, replica_summaries
+
+    rng = np.random.default_rng(5)
+    ns, R, F = [4, 8, 16, 32], 200, 3
+    merged, dist = [], {}
+    for n in ns:
+        twins = rng.normal(size=(R, 2, n, F))
+        parts = twins.copy()
+        parts[:, 1] += 0.05 / n + 0.035 * rng.normal(size=(R, n, F))
+        (m, p), (c, q) = (replica_summaries(a.reshape(2 * R, n, F)) for a in (parts, twins))
+        b = {"means": m.reshape(R, 2, F), "pairs": p.reshape(R, 2, F, F),
+             "mf_means": c.reshape(R, 2, F), "mf_pairs": q.reshape(R, 2, F, F)}
+        merged.append(b)
+        dist[n] = coupled_distances(**b)
+    ref = {"time": np.array([0.0, 1.0]), "projection": np.zeros((2, F)), "names": np.array(["a", "b", "c"]),
+           "change": np.zeros(2), "l1_change": np.zeros(2)}
+    cfg = runner.validate(_data(n_study=ns))
+    ds = dataset(cfg, ns, merged, dist, ref)
+    boot = ds.slope_bootstrap_stderr.values
+    assert np.all(np.isnan(boot[:, 0])) and np.all(np.isfinite(boot[:, 1]))
+    assert 0.5 < boot[0, 1] / float(ds.slope_stderr[0, 1]) < 2
+    assert ds.attrs["slope_one_marginal_bootstrap_stderr"] == boot[0, 1]
+    assert any("bootstrap" in line for line in summary(ds))

@@ -21,9 +21,10 @@ and fits both against N (weighted log–log; expected slope −1).
 (``interaction.scaling = "mean_field"``, James–Qi–Wang (OMD kinetic paper) eq. 14), so the force
 on a particle, $\frac1N\sum_{j\ne i}F(x_i - x_j)$, tends to $\int F(x - y)\rho_1(y)\,dy$ with
 $\rho_1$ the one-particle probability density: the Vlasov reference has mean number density
-$n_0 = 1/\ell^d$, the same ε, σ, θ₀ and $f_0 = n_0(1 + α\cos kx)M_{θ_0}(v)$ (``landau`` law of the
-Vlasov level). The particle level takes minimum images with a cut-off at ℓ/2, the Vlasov level all
-periodic images: :func:`check` requires the potential to be below 1e-8 ε there.
+$n_0 = 1/\ell^d$, the same ε, σ, θ₀ and $f_0 = n_0(1 + α\cos kx_1)M_{θ_0}(v)$ (the particle level's
+product profile, along the first axis in 2D too; the Maxwellian of the Vlasov level's law). The
+particle level takes minimum images with a cut-off at ℓ/2, the Vlasov level all periodic images:
+:func:`check` requires the potential to be below 1e-8 ε there.
 
 **Replicas per N (the stated rule).** Each N starts with one batch of ``n_study_replicas``
 replicas; while the standard error of either distance at the fit time (the last save) exceeds a
@@ -31,9 +32,8 @@ fifth of the distance, the batch count grows to the R that s.e. ∝ R^{-1/2} pre
 R ← ⌈1.1 R (5 s.e./D)²⌉ (rounded up to whole batches, at most ``n_study_max_replicas``; at most
 four rounds). Whether the rule was met is stored per N (``stderr_rule_met``).
 
-Writes ``statistics_n_study.nc`` and ``statistics_n_study.png``. 1D only: the Vlasov level's laws
-match the product profile ρ₀(1 + α cos kx) with a Maxwellian in 1D1V only (its 2D ``landau`` law
-perturbs both axes).
+Writes ``statistics_n_study.nc`` and ``statistics_n_study.png``. 1D1V or 2D2V: in 2D the Vlasov
+grid is ``n_study_grid`` = [N_x, N_v] on each axis, and the test family takes v₁^p v₂^q.
 """
 
 from __future__ import annotations
@@ -83,7 +83,8 @@ def vlasov_config(cfg: Config) -> Config:
     alpha, k = _profile(cfg)
     data["system"].update(density=1.0 / ell**d)
     data["initial"] = {"kind": "landau", "amplitude": alpha, "wavenumber": k}
-    data["levels"] = {"vlasov": {"grid": list(s.n_study_grid), "velocity_max": s.n_study_velocity_max,
+    grid = [s.n_study_grid[0]] * d + [s.n_study_grid[1]] * d
+    data["levels"] = {"vlasov": {"grid": grid, "velocity_max": s.n_study_velocity_max,
                                  "box_length": ell, "snapshot_points": 0}}
     data.pop("output", None)
     data.pop("ensemble", None)
@@ -100,9 +101,8 @@ def check(cfg: Config) -> None:
     ns = list(s.n_study)
     if len(ns) < 3 or any(b <= a for a, b in itertools.pairwise(ns)):
         out.append((key, f"needs at least 3 strictly increasing values of N to fit a slope, got {ns}"))
-    if cfg.system.dimension != 1:
-        out.append(("system.dimension", "the n_study's Vlasov reference matches the product profile "
-                    "ρ0(1 + α cos kx) with a Maxwellian in 1D1V only; allowed: 1"))
+    if cfg.system.dimension not in (1, 2):
+        out.append(("system.dimension", "the n_study's Vlasov reference runs in 1D1V or 2D2V; allowed: 1, 2"))
     if cfg.interaction.scaling != "mean_field":
         out.append(("interaction.scaling", "the 1/N law is the mean-field limit: allowed 'mean_field'"))
     if cfg.interaction.potential != "gaussian":
@@ -142,18 +142,29 @@ def check(cfg: Config) -> None:
 
 
 def _family(cfg: Config, x, v):
+    """The test family at positions and velocities ``[..., d]`` (x₁ the profile axis)."""
     s = cfg.levels.statistics
-    return smooth_family(x, v, box_side(cfg), s.n_study_modes, s.n_study_velocity_order)
+    v2 = v[..., 1] if cfg.system.dimension == 2 else None
+    return smooth_family(x[..., 0], v[..., 0], box_side(cfg), s.n_study_modes, s.n_study_velocity_order, v2)
+
+
+def _initial_law(cfg: Config, law, grid) -> np.ndarray:
+    """f₀ = n₀(1 + α cos kx₁)M_θ₀(v) on the grid: the particle level's product law (its profile along
+    the first axis only, where the Vlasov level's 2D ``landau`` law perturbs both)."""
+    alpha, k = _profile(cfg)
+    xs, vs = grid.phase_mesh()
+    return law.density * (1.0 + alpha * np.cos(k * xs[0])) * law.velocity(vs)
 
 
 def vlasov_reference(cfg: Config) -> dict[str, np.ndarray]:
     """⟨φ, f(t)⟩ for the family at every save of the Vlasov grid solution (f normalised to a
     probability), with how far f(t) is from f₀: ``change`` = max_φ |⟨φ, f(t)⟩ − ⟨φ, f₀⟩| and
     ``l1_change`` = ∫|f(t) − f₀| / ∫f₀; and ``field`` [steps + 1, modes]: the Fourier coefficients
-    of its mean-field acceleration a = −∂ₓ(U * n) at every step (the force of the characteristics,
-    :func:`~bbgky.kinetic.vlasov.characteristics.characteristics`), from the level's own
-    :func:`~bbgky.kinetic.vlasov.kernels.mean_field_acceleration`."""
+    of its mean-field acceleration a = −∇(U * n) at every step (the force of the characteristics,
+    :func:`~bbgky.kinetic.vlasov.characteristics.characteristics`, on the axis ``wavenumbers``), from
+    the level's own :func:`~bbgky.kinetic.vlasov.kernels.mean_field_acceleration`."""
     from ..driver import save_schedule
+    from ..kinetic.vlasov.characteristics import field_modes
     from ..kinetic.vlasov.kernels import mean_field_acceleration, spectral_operators
     from ..kinetic.vlasov.steppers import GridStepper
 
@@ -161,34 +172,35 @@ def vlasov_reference(cfg: Config) -> dict[str, np.ndarray]:
     stepper = GridStepper(vcfg)
     grid = stepper.setup.grid
     uk, kd, _ = spectral_operators(stepper.setup.kernel, grid.n_x, grid.lengths)
-    X, V = np.meshgrid(grid.x(0), grid.v(0), indexing="ij")
-    phi, names = _family(cfg, X, V)
+    d = grid.dimension
+    xs, vs = grid.phase_mesh()
+    phi, names = _family(cfg, np.stack(np.broadcast_arrays(*xs), -1), np.stack(np.broadcast_arrays(*vs), -1))
+    phi = phi.reshape(-1, phi.shape[-1])
     per, saves = save_schedule(cfg.time.step, cfg.time.save_every, cfg.time.end)
-    state = stepper.initial()
+    state = stepper.initial(_initial_law(cfg, stepper.setup.law, grid))
     times, proj, l1, field = [], [], [], []
     f0 = None
     for step in range(saves * per + 1):
         if step:
             state = stepper.advance(state, 1)
         f = np.asarray(state.data.f)
-        density = f.sum(axis=1) * grid.dv[0]
-        field.append(np.fft.rfft(np.asarray(mean_field_acceleration(density, uk, kd)[0])) / grid.n_x[0])
+        density = f.sum(axis=tuple(range(d, 2 * d))) * math.prod(grid.dv)
+        field.append(field_modes(mean_field_acceleration(density, uk, kd)))
         if step % per:
             continue
         if not np.all(np.isfinite(f)):
             raise NumericalFailure("the n_study's Vlasov reference is not finite", step=step,
                                    time=float(state.time))
         f0 = f if f0 is None else f0
-        proj.append(np.einsum("xvf,xv->f", phi, f) / f.sum())
+        proj.append(f.reshape(-1) @ phi / f.sum())
         l1.append(np.abs(f - f0).sum() / f0.sum())
         times.append(float(state.time))
     proj = np.asarray(proj)
-    field = np.asarray(field)
-    keep = np.abs(field).max(axis=0) > 1e-15 * np.abs(field).max()  # the Gaussian kernel's tail
-    modes = int(np.nonzero(keep)[0].max()) + 1 if keep.any() else 1
+    wavenumbers = [2 * np.pi * np.fft.fftfreq(n, d=L / n)
+                   for n, L in zip(grid.n_x, grid.lengths, strict=True)]
     return {"time": np.asarray(times), "projection": proj, "names": np.asarray(names),
             "change": np.abs(proj - proj[0]).max(axis=1), "l1_change": np.asarray(l1),
-            "field": field[:, :modes], "box": grid.lengths[0]}
+            "field": np.asarray(field), "wavenumbers": wavenumbers, "box": grid.lengths[0]}
 
 
 def ensemble_batch(cfg: Config, n: int, first: int, count: int, ref: dict) -> dict[str, np.ndarray]:
@@ -222,12 +234,12 @@ def ensemble_batch(cfg: Config, n: int, first: int, count: int, ref: dict) -> di
         if k:
             state = sim.advance(state, per)
         fr = frames.make_frame(sim.system, state)
-        x, v = fr.position[..., 0], fr.peculiar_velocity[..., 0]
+        x, v = np.asarray(fr.position), np.asarray(fr.peculiar_velocity)
         if not (np.all(np.isfinite(x)) and np.all(np.isfinite(v))):
             raise NumericalFailure(f"the n_study ensemble at N = {n} is not finite", step=k * per,
                                    time=fr.time)
         if k == 0:
-            mf = characteristics(ref["field"], ref["box"], x, v, cfg.time.step, saves * per, per)
+            mf = characteristics(ref["field"], ref["wavenumbers"], x, v, cfg.time.step, saves * per, per)
         put("", x, v)
         put("mf_", *mf[k])
     return {key: np.stack(val, axis=1) for key, val in out.items()}

@@ -9,6 +9,8 @@ $$ \Phi = \{\, \tau_m(x)\, v_1^{\,p} : \tau_m \in \{1, \cos(k_m x), \sin(k_m x)\
 \ 1 \le m \le M,\ 0 \le p \le P \,\} $$
 
 (x the profile coordinate, $v_1$ the first velocity component; the constant function is left out).
+In 2D the velocity factor is $v_1^{\,p} v_2^{\,q}$, $p + q \le P$ (the heating of both velocity
+components, and their correlation, at every wavenumber of the profile axis).
 
 * one-marginal distance $D_1 = \max_{\phi\in\Phi} |\langle\phi, f_{N,1}\rangle - \langle\phi, f\rangle|$,
   $\langle\phi, f_{N,1}\rangle = \mathbb E\,\frac1N\sum_i \phi(z_i)$ (:func:`one_marginal_distance`;
@@ -20,6 +22,11 @@ $$ \Phi = \{\, \tau_m(x)\, v_1^{\,p} : \tau_m \in \{1, \cos(k_m x), \sin(k_m x)\
 
 Standard errors by the delete-one jackknife over replicas. :func:`fit_power_law` fits
 $\log D = a + s\log N$ by weighted least squares (weights from the standard errors of log D).
+Its ``slope_stderr`` treats the points as independent Gaussians with those standard errors; it
+leaves out the noise of *which* φ attains the maximum (the max of several noisy |means| is biased
+up and its scatter is not the jackknife's). :func:`bootstrap_slope_stderr` resamples the replicas
+within each N, recomputes both maxima over the family and the fit, and gives the slope's scatter
+with that noise included.
 """
 
 from __future__ import annotations
@@ -32,11 +39,18 @@ import numpy as np
 from .ensemble import jackknife
 
 
-def smooth_family(x, v1, length: float, modes: int = 2,
-                  velocity_order: int = 2) -> tuple[np.ndarray, list[str]]:
-    """``(φ [..., F], names)``: the family Φ evaluated at positions ``x [...]`` and velocities ``v1``."""
+def smooth_family(x, v1, length: float, modes: int = 2, velocity_order: int = 2,
+                  v2=None) -> tuple[np.ndarray, list[str]]:
+    """``(φ [..., F], names)``: the family Φ evaluated at positions ``x [...]`` (the profile axis)
+    and velocities ``v1`` (and ``v2`` in 2D: then the factors v₁^p v₂^q, p + q ≤ P)."""
     x = np.asarray(x, dtype=float)
     v1 = np.asarray(v1, dtype=float)
+    if v2 is not None:
+        v2 = np.asarray(v2, dtype=float)
+        powers = [(p, q) for p in range(velocity_order + 1) for q in range(velocity_order + 1 - p)]
+        vel = [(v1**p * v2**q, f"v1^{p} v2^{q}") for p, q in powers]
+    else:
+        vel = [(v1**p, f"v^{p}") for p in range(velocity_order + 1)]
     trig, tnames = [np.ones_like(x)], ["1"]
     for m in range(1, modes + 1):
         k = 2 * np.pi * m / length
@@ -44,11 +58,11 @@ def smooth_family(x, v1, length: float, modes: int = 2,
         tnames += [f"cos({m}k0 x)", f"sin({m}k0 x)"]
     cols, names = [], []
     for t, tn in zip(trig, tnames, strict=True):
-        for p in range(velocity_order + 1):
-            if tn == "1" and p == 0:
+        for i, (w, wn) in enumerate(vel):
+            if tn == "1" and i == 0:
                 continue  # ⟨1, f⟩ = 1 for every probability law
-            cols.append(t * v1**p)
-            names.append(f"{tn}·v^{p}")
+            cols.append(t * w)
+            names.append(f"{tn}·{wn}")
     return np.stack(cols, axis=-1), names
 
 
@@ -100,6 +114,57 @@ def coupled_distances(means, pairs, mf_means, mf_pairs) -> np.ndarray:
         out[0, :, t] = one_marginal_distance_of_means(means[:, t] - mf_means[:, t], 0.0)
         out[1, :, t] = pair_distance_of_summaries(means[:, t], pairs[:, t], mf_means[:, t], mf_pairs[:, t])
     return out
+
+
+def coupled_distance_values(weights, means, pairs, mf_means, mf_pairs) -> np.ndarray:
+    """``[B, 2, T]``: (D₁, D₂) of :func:`coupled_distances` (values only) with the replicas of each
+    of the B samples weighted by a row of ``weights [B, R]`` (rows summing to 1; bootstrap counts/R)."""
+    W = np.asarray(weights, dtype=float)
+    mean = lambda a: np.einsum("br,r...->b...", W, np.asarray(a, dtype=float))  # noqa: E731
+    m, c = mean(means), mean(mf_means)  # [B, T, F]
+    d1 = np.abs(m - c).max(axis=-1)
+    outer = lambda a: a[..., :, None] * a[..., None, :]  # noqa: E731
+    resid = (mean(pairs) - mean(mf_pairs)) - (outer(m) - outer(c))
+    d2 = np.abs(resid).max(axis=(-2, -1))
+    return np.stack([d1, d2], axis=1)
+
+
+def bootstrap_slope_stderr(ns, samples: list[dict], stderr, resamples: int = 200,
+                           seed: int = 0) -> np.ndarray:
+    """``[2, T]``: the bootstrap standard error of both fitted slopes (:func:`fit_power_law`) at
+    every time. ``samples[i]``: the per-replica summaries at ``ns[i]`` (``means``, ``pairs``,
+    ``mf_means``, ``mf_pairs`` as in :func:`coupled_distances`); ``stderr [K, 2, T]``: the jackknife
+    standard errors of the distances, kept as the fit's weights. Each resample draws R_N replicas
+    with replacement within every N, recomputes D₁ and D₂ (the max over the family included) and
+    refits; the s.e. is the standard deviation of the refitted slopes. NaN where a distance is 0 (t = 0
+    of the coupled estimators). The replica counts are held fixed: the noise of an adaptive rule
+    that chose them is not in it. ``seed``: numpy Generator seed of the resampling."""
+    rng = np.random.default_rng(seed)
+    S = np.asarray(stderr, dtype=float)
+    K, _, T = S.shape
+    D = np.zeros((K, 2, T))  # the measured distances (uniform weights) give the fixed fit weights
+    Db = np.zeros((resamples, K, 2, T))
+    for i, b in enumerate(samples):
+        R = b["means"].shape[0]
+        parts = (b["means"], b["pairs"], b["mf_means"], b["mf_pairs"])
+        D[i] = coupled_distance_values(np.full((1, R), 1.0 / R), *parts)[0]
+        counts = rng.multinomial(R, np.full(R, 1.0 / R), size=resamples)
+        Db[:, i] = coupled_distance_values(counts / R, *parts)
+    x = np.log(np.asarray(ns, dtype=float))
+    out = np.full((2, T), np.nan)
+    for j in range(2):
+        for t in range(T):
+            if np.all(S[:, j, t] > 0) and np.all(D[:, j, t] > 0) and np.all(Db[:, :, j, t] > 0):
+                w = (D[:, j, t] / S[:, j, t]) ** 2
+                out[j, t] = np.std(_weighted_slopes(x, np.log(Db[:, :, j, t]), w), ddof=1)
+    return out
+
+
+def _weighted_slopes(x, y, w) -> np.ndarray:
+    """Slopes of the weighted least-squares lines through (x, y[b]) for every row b of ``y``
+    (the slope of :func:`fit_power_law`, here with the weights w held fixed)."""
+    xm = np.sum(w * x) / np.sum(w)
+    return (y @ (w * (x - xm))) / np.sum(w * (x - xm) ** 2)
 
 
 def replicas_needed(R: int, distance, stderr, batch: int, cap: int) -> int:
@@ -155,6 +220,7 @@ def first_order_limit(n, scaled, stderr) -> tuple[float, float]:
     return float(c), float(np.sqrt(cov[0, 0]))
 
 
-__all__ = ["PowerLaw", "coupled_distances", "first_order_limit", "fit_power_law", "one_marginal_distance",
+__all__ = ["PowerLaw", "bootstrap_slope_stderr", "coupled_distance_values", "coupled_distances",
+           "first_order_limit", "fit_power_law", "one_marginal_distance",
            "one_marginal_distance_of_means", "pair_distance", "pair_distance_of_summaries",
            "replica_summaries", "replicas_needed", "smooth_family"]
