@@ -142,10 +142,19 @@ def _sort_by_cell(x, v, s, perm, ncell):
         c = cell[i]
         order[fill[c]] = i
         fill[c] += 1
-    x[:] = x[order]
-    v[:] = v[order]
-    s[:] = s[order]
-    perm[:] = perm[order]
+    # the rows moved by explicit loops: fancy-indexed assignment (x[:] = x[order]) costs
+    # seconds of Numba compilation on a first run
+    tmp = np.empty((n, 3))
+    for a3 in (x, v, s):
+        for i in range(n):
+            for a in range(3):
+                tmp[i, a] = a3[order[i], a]
+        for i in range(n):
+            for a in range(3):
+                a3[i, a] = tmp[i, a]
+    old = perm.copy()
+    for i in range(n):
+        perm[i] = old[order[i]]
     return count
 
 
