@@ -143,3 +143,24 @@ def test_scalar_pressure_row_against_the_enskog_excess(monkeypatch):
     assert p.sigma == pytest.approx(np.hypot(0.003, 0.1 * 0.002) / p_kin[-1], rel=1e-9)
     assert p.expected == excess
     assert p.verdict().startswith("Significant") and "of the expected size" in p.verdict()
+
+
+def test_plane_map_averages_later_saves_on_merged_cells():
+    """The report's g(r⃗) map: mean of the later half of the saves on 2×2 cells (40 bins → 20),
+    NaN cells beyond r_max skipped, noise = √(Σ s.e.²)/count per cell."""
+    import xarray as xr
+
+    from bbgky.scenarios.report import _plane_map
+
+    t = np.arange(5.0)
+    x = np.linspace(-0.39, 0.39, 40)
+    g = np.ones((5, 40, 40)) * t[:, None, None]  # g = t: the later saves 2, 3, 4 average to 3
+    g[:, 0, 0] = np.nan
+    ds = xr.Dataset({"pair_correlation_plane": (("time", "x", "y"), g),
+                     "pair_correlation_plane_stderr": (("time", "x", "y"), np.full_like(g, 0.3))},
+                    coords={"time": t, "x": x, "y": x})
+    px, py, m, noise, t0, saves, k = _plane_map(ds)
+    assert np.array_equal(px, py)
+    assert (k, saves, t0, m.shape) == (2, 3, 2.0, (20, 20))
+    assert np.allclose(m, 3.0) and np.allclose(px, x.reshape(20, 2).mean(1))
+    assert noise == pytest.approx(0.3 / np.sqrt(12))  # 3 saves × 4 bins per cell

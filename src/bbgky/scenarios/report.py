@@ -60,7 +60,8 @@ GLOSSARY = [
     (
         "φ, χ",
         "packing fraction n π d³/6 of the effective diameter d; χ the Enskog contact value of the pair "
-        "correlation, χ − 1 ≈ 2.5 φ",
+        "correlation, χ − 1 ≈ 2.5 φ; b₂nχ = 4φχ the Enskog collisional excess of the pressure of "
+        "a dense gas over the dilute nθ",
     ),
     (
         "s.e., 1σ",
@@ -346,6 +347,12 @@ def statistics_section(cfg: Config, out: Path) -> Section | None:
     with xr.open_dataset(path) as ds:
         last = ds.isel(time=-1).load()
         plane = _plane_map(ds) if "pair_correlation_plane" in ds else None
+        harmonic = None
+        if "pair_correlation_harmonic" in ds and 2 in ds.l.values:  # l = 2, later half of the saves
+            later = ds.time.values >= 0.5 * ds.time.values[-1]
+            h2 = ds.pair_correlation_harmonic.sel(l=2).values[later]
+            e2 = ds.pair_correlation_harmonic_stderr.sel(l=2).values[later]
+            harmonic = (h2.mean(axis=0), np.sqrt(np.sum(e2**2, axis=0)) / h2.shape[0], ds.r.values)
         t, R, norm = float(last.time), int(ds.attrs["replicas"]), str(ds.attrs["normalization"])
         balance, no_balance = None, ds.attrs.get("momentum_balance")
         if "momentum_balance_average" in ds:
@@ -382,15 +389,15 @@ def statistics_section(cfg: Config, out: Path) -> Section | None:
                     + (f" on cells of {merged}×{merged} bins" if merged > 1 else "")
                     + f"; its noise is {noise:.2g} (median 1σ of a cell, from the replicas), so "
                     "features smaller than about twice that are noise.")
-        if "pair_correlation_harmonic" in last and 2 in last.l.values:
-            h = last.pair_correlation_harmonic.sel(l=2)
-            he = last.pair_correlation_harmonic_stderr.sel(l=2)
-            part = int(np.argmax(np.nanmax(np.abs(h.values), axis=1)))
-            j = int(np.nanargmax(np.abs(h.values[part])))
+        if harmonic is not None:
+            h, he, rh = harmonic
+            part = int(np.argmax(np.nanmax(np.abs(h), axis=1)))
+            j = int(np.nanargmax(np.abs(h[part])))
             text.append(f"Flow distortion: the l = 2 harmonic g_2^{'cs'[part]}(r) of g(r⃗) (cos/sin 2φ "
-                        f"in the flow plane) peaks at {pm(h.values[part, j], he.values[part, j])} at r = "
-                        f"{float(h.r[j]):.3g}; in equilibrium it is 0. Molecular chaos (the Boltzmann "
-                        "level) keeps no pair correlation at all.")
+                        f"in the flow plane, averaged over the same saves) peaks at "
+                        f"{pm(h[part, j], he[part, j])} at r = {float(rh[j]):.3g}; in equilibrium it is 0 "
+                        "(the largest of many r bins: judge it against its 1σ and the neighbouring bins). "
+                        "Molecular chaos (the Boltzmann level) keeps no pair correlation at all.")
     return Section("Pair correlation (statistics level)", text, images=images)
 
 
