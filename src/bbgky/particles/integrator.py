@@ -215,15 +215,8 @@ def new_state(position, velocity, system: System, *, time: float = 0.0, step: in
 
 
 def stack(states: list[State]) -> State:
-    """An ensemble (leading replica axis on every leaf) from R single-system states (stacked on
-    the host: ``jnp.stack`` would compile one small program per leaf shape)."""
-    def one(*a):
-        if jax.dtypes.issubdtype(a[0].dtype, jax.dtypes.prng_key) or getattr(a[0], "weak_type", False):
-            # typed keys and weakly typed scalars stay in JAX (NumPy would drop either)
-            return jnp.stack(a)
-        return jnp.asarray(np.stack([np.asarray(x) for x in a]))
-
-    return jax.tree_util.tree_map(one, *states)
+    """An ensemble (leading replica axis on every leaf) from R single-system states."""
+    return jax.tree_util.tree_map(lambda *a: jnp.stack(a), *states)
 
 
 def replica(states: State, r: int) -> State:
