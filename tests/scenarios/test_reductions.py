@@ -118,3 +118,49 @@ def test_html_is_self_contained_and_renders_in_chromium(tmp_path):
     png = screenshot(tmp_path / "report.html", tmp_path / "report_screenshot.png", height=2400)
     pixels = np.asarray(Image.open(png).convert("L"), float)
     assert pixels.shape == (2400, 1200) and pixels.std() > 10  # text and plots, not a blank page
+
+
+def test_scalar_pressure_row_against_the_enskog_excess(monkeypatch):
+    """particles → Boltzmann compares p = tr P/3 itself: the difference, its 1σ from the particle
+    replicas (``pressure_stderr``) and the DSMC θ s.e., and the Enskog excess 4φχ expected."""
+    monkeypatch.setattr(reductions, "knudsen_state", lambda *a: (np.nan, np.nan))
+    cfg = validate({**SHEAR, "system": {"density": 40.0}, "time": {"step": 0.001},
+                    "interaction": {"potential": "wca", "scaling": "boltzmann_grad", "range": 0.1}})
+    excess, note = reductions.enskog_pressure_excess(cfg)
+    phi, chi1 = reductions.packing_fraction(cfg)
+    assert excess == pytest.approx(4 * phi * (1 + chi1)) and "4φχ" in note
+    assert 0.12 < excess < 0.14  # φ ≈ 0.03 at ρ = 40, d = 2^(1/6)·0.1
+    t = np.linspace(0, 1, 3)
+    levels = _levels(t)
+    part, kin = levels["particles"], levels["boltzmann"]
+    p_kin = 0.1 * (1 + 0.1 * t)
+    part["temperature"] = kin["temperature"]
+    part["pressure"] = ("time", p_kin * 1.13)
+    part["pressure_stderr"] = ("time", np.full(t.size, 0.003))
+    rows = {r.quantity: r for r in reductions.compare_pair(cfg, "particles", "boltzmann", part, kin)}
+    p = rows["p (relative)"]
+    assert p.difference == pytest.approx(0.13, rel=1e-9)
+    assert p.sigma == pytest.approx(np.hypot(0.003, 0.1 * 0.002) / p_kin[-1], rel=1e-9)
+    assert p.expected == excess
+    assert p.verdict().startswith("Significant") and "of the expected size" in p.verdict()
+
+
+def test_plane_map_averages_later_saves_on_merged_cells():
+    """The report's g(r⃗) map: mean of the later half of the saves on 2×2 cells (40 bins → 20),
+    NaN cells beyond r_max skipped, noise = √(Σ s.e.²)/count per cell."""
+    import xarray as xr
+
+    from bbgky.scenarios.report import _plane_map
+
+    t = np.arange(5.0)
+    x = np.linspace(-0.39, 0.39, 40)
+    g = np.ones((5, 40, 40)) * t[:, None, None]  # g = t: the later saves 2, 3, 4 average to 3
+    g[:, 0, 0] = np.nan
+    ds = xr.Dataset({"pair_correlation_plane": (("time", "x", "y"), g),
+                     "pair_correlation_plane_stderr": (("time", "x", "y"), np.full_like(g, 0.3))},
+                    coords={"time": t, "x": x, "y": x})
+    px, py, m, noise, t0, saves, k = _plane_map(ds)
+    assert np.array_equal(px, py)
+    assert (k, saves, t0, m.shape) == (2, 3, 2.0, (20, 20))
+    assert np.allclose(m, 3.0) and np.allclose(px, x.reshape(20, 2).mean(1))
+    assert noise == pytest.approx(0.3 / np.sqrt(12))  # 3 saves × 4 bins per cell

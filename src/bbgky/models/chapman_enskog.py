@@ -224,6 +224,9 @@ def transport_kernel(kernel, theta: np.ndarray, order: int):
 def transport_potential(pot: ScatteringPotential, T: np.ndarray, order: int, **quad):
     """(μ, λ, Ω^(2,2)*, f_μ, f_λ, δ_μ, δ_λ) of a potential at reduced temperatures T* (reduced units)."""
     L = max(bracket_coefficients("viscosity", order)[1], bracket_coefficients("conductivity", order)[1])
+    # at least the Legendre orders of the default Sonine order (brackets use the first L): every
+    # order up to it then runs one compiled quadrature program
+    L = max(L, DEFAULT_SONINE_ORDER + 3)
     quad = {**QUADRATURE, **quad}
     n_low, n_high = quad.pop("n_low"), quad.pop("n_high")
     S = cross_sections_at_nodes(pot, T, ls=(2,), legendre=tuple(range(1, L + 1)), n_low=n_low,

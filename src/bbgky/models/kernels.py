@@ -401,8 +401,10 @@ def from_potential(potential: str = "wca", *, sigma: float = 1.0, epsilon: float
     impact = b_max * (np.arange(impact_points) + 0.5) / impact_points
     p = np.linspace(0.0, 1.0, table_points)
     rows = []
-    for chunk in np.array_split(speeds, max(1, speeds.size // 8)):
-        chi = np.asarray(deflection_angle(pot, impact[None, :], (chunk**2 / 4)[:, None]))
+    for k in range(0, speeds.size, 8):  # chunks of 8 speeds, the last padded: one compiled shape
+        chunk = speeds[k:k + 8]
+        padded = np.pad(chunk, (0, 8 - chunk.size), mode="edge")
+        chi = np.asarray(deflection_angle(pot, impact[None, :], (padded**2 / 4)[:, None]))[:chunk.size]
         for c in chi:
             order = np.argsort(np.cos(c))
             cdf = (np.cumsum(impact[order]) - 0.5 * impact[order]) / impact.sum()

@@ -50,6 +50,7 @@ EXTRA_VARS = {
     "work_rate": ((), "epsilon (epsilon/m)^1/2 sigma-1",
                   "-P:L/rho, the rate of change of e by the flow (James–Qi–Wang eq. 50)"),
     "neighbour_rebuilds": ((), "1", "Verlet-list builds since t = 0"),
+    "pressure": ((), "epsilon sigma-d", "scalar pressure p = tr P/d (kinetic + virial)"),
     "rotational_energy": ((), "epsilon", "rotational kinetic energy per particle, sum(I omega^2/2)/N"),
     "rotational_temperature": ((), "epsilon", "rotational temperature sum(I omega^2)/N (1 dof per "
                                "particle)"),
@@ -304,7 +305,7 @@ def _maxwellian_states(cfg: Config, sim: Simulation, keys: list) -> State:
     xs = [x0] * len(keys)
     if cfg.initial.kind == "maxwellian" and cfg.initial.equilibration > 0:
         eq_sys = dataclasses.replace(sysm, A=tuple((0.0,) * d for _ in range(d)), isokinetic=theta)
-        eq = Simulation(eq_sys, backend="jax", max_strain=sim.max_strain)
+        eq = Simulation(eq_sys, backend=sim.backend, max_strain=sim.max_strain, threads=sim.threads)
         starts = [integrator.new_state(x0, initial.maxwellian_velocities(jax.random.fold_in(k, 1), n, d,
                                                                          theta), eq_sys,
                                        **_rotor(sysm, k, n, theta)) for k in keys]
@@ -554,6 +555,8 @@ def write_dataset(cfg: Config, data: dict[str, np.ndarray], out: Path, sim: Simu
     time = data.pop("time")
     data.pop("momentum", None)
     data["work_rate"] = data.pop("power")
+    # per replica before the ensemble mean, so that its standard error is that of p itself
+    data["pressure"] = np.trace(data["pressure_tensor"], axis1=-2, axis2=-1) / cfg.system.dimension
     R = replicas(cfg)
     spec = {**output.VARIABLES, **EXTRA_VARS}
     extra = dict(EXTRA_VARS)

@@ -142,10 +142,19 @@ def _sort_by_cell(x, v, s, perm, ncell):
         c = cell[i]
         order[fill[c]] = i
         fill[c] += 1
-    x[:] = x[order]
-    v[:] = v[order]
-    s[:] = s[order]
-    perm[:] = perm[order]
+    # the rows moved by explicit loops: fancy-indexed assignment (x[:] = x[order]) costs
+    # seconds of Numba compilation on a first run
+    tmp = np.empty((n, 3))
+    for a3 in (x, v, s):
+        for i in range(n):
+            for a in range(3):
+                tmp[i, a] = a3[order[i], a]
+        for i in range(n):
+            for a in range(3):
+                a3[i, a] = tmp[i, a]
+    old = perm.copy()
+    for i in range(n):
+        perm[i] = old[order[i]]
     return count
 
 
@@ -673,22 +682,42 @@ class _Engine:
                 np.ascontiguousarray(self.F[inv, :d]))
 
 
+def _isokinetic_rescale(eng: _Engine, step: int, theta0: float) -> None:
+    """The isokinetic rescaling of the JAX step (:func:`.integrator._rescale`, after the second
+    half-kick): peculiar velocities w = v − L(t)x scaled to the temperature θ0, θ = Σw²/(d(N−1))."""
+    d, n = eng.d, eng.n
+    x, v = eng.X[:, :d], eng.V[:, :d]
+    stream = x @ flows.flow_gradient(eng.A, step * eng.dt, np).T
+    w = v - stream
+    theta = float(np.sum(w * w)) / (d * (n - 1))
+    eng.V[:, :d] = stream + w * math.sqrt(theta0 / theta)
+
+
 def run_arrays(x, v, f, *, step: int, n_steps: int, dt: float, A, H0, U, potential,
                skin: float = 0.3, threads: int = 1, stats: Stats | None = None,
-               every: int | None = None, callback=None, external=None):
+               every: int | None = None, callback=None, external=None, isokinetic: float = 0.0):
     """The fast path on plain arrays: ``n_steps`` kick–drift–kick steps from ``t = step·dt``.
 
     ``x, v, f``: ``[N, d]`` positions, lab velocities and the forces at ``(x, t)`` (used by the
     first half-kick, as in the JAX step). Returns ``(x, v, f, U)`` after the steps, in the
     caller's particle order; ``U`` changes only if the cell became too thin for the list
     radius (lattice reduction, :mod:`.lattice`). ``callback(step, engine)`` is called every
-    ``every`` steps (tests: the list against all pairs).
+    ``every`` steps (tests: the list against all pairs). ``isokinetic`` > 0: the peculiar
+    velocities are rescaled to that temperature after every step, as in the JAX step (one step
+    per kernel call: the initial equilibration, a few hundred steps).
     """
     x = np.asarray(x, dtype=np.float64)
     eng = _Engine(x, v, f, d=x.shape[1], A=A, H0=H0, U=U, potential=potential, dt=dt, skin=skin,
                   threads=threads, stats=stats if stats is not None else Stats(), external=external)
     eng.build(step * dt)
+    if isokinetic > 0:
+        if callback is not None:
+            raise ValueError("run_arrays: a callback and the isokinetic rescaling cannot be combined")
+        every = 1
+        callback = lambda k, e: _isokinetic_rescale(e, k, isokinetic)  # noqa: E731
     eng.run(step, n_steps, every=every, callback=callback)
+    if isokinetic > 0 and n_steps > 0:  # the callback is not called after the last step
+        _isokinetic_rescale(eng, step + n_steps, isokinetic)
     xo, vo, fo = eng.arrays()
     return xo, vo, fo, eng.U
 
@@ -710,6 +739,25 @@ def _system_arrays(system):
     return (np.asarray(system.A, dtype=np.float64), np.asarray(system.H0, dtype=np.float64))
 
 
+def prepare(state, system):
+    """The state with ``force`` at its positions and time (every replica of an ensemble), status
+    0: what ``integrator.prepare`` gives this backend, which keeps its own list (positions are
+    wrapped at the next call's build; they agree with the JAX backend's modulo the lattice)."""
+    import jax.numpy as jnp
+
+    A, H0 = _system_arrays(system)
+    X, basis = np.asarray(state.position, dtype=np.float64), np.asarray(state.basis)
+    t = float(np.asarray(state.time).ravel()[0])
+    if X.ndim == 2:
+        F = initial_forces(X, t=t, A=A, H0=H0, U=basis, potential=system.potential, skin=system.skin,
+                           external=system.external)
+    else:
+        F = np.stack([initial_forces(X[r], t=t, A=A, H0=H0, U=basis[r], potential=system.potential,
+                                     skin=system.skin, external=system.external) for r in range(X.shape[0])])
+    return state._replace(force=jnp.asarray(F.astype(state.position.dtype)),
+                          status=jnp.asarray(np.zeros_like(np.asarray(state.status))))
+
+
 def advance(state, n_steps: int, system, *, threads: int = 1, stats: Stats | None = None):
     """``n_steps`` steps of the step of :mod:`.state`, on the CPU (same signature as the JAX
     ``integrator.advance``). ``state.force`` must be the forces at the state's time (as after
@@ -727,7 +775,8 @@ def advance(state, n_steps: int, system, *, threads: int = 1, stats: Stats | Non
     x, v, f, U = run_arrays(np.asarray(state.position), np.asarray(state.velocity),
                             np.asarray(state.force), step=step, n_steps=int(n_steps), dt=system.dt,
                             A=A, H0=H0, U=np.asarray(state.basis), potential=system.potential,
-                            skin=system.skin, threads=threads, stats=st, external=system.external)
+                            skin=system.skin, threads=threads, stats=st, external=system.external,
+                            isokinetic=system.isokinetic)
     finite = bool(np.all(np.isfinite(x)) and np.all(np.isfinite(v)))
     n1 = step + int(n_steps)
     nbr = state.nbr._replace(valid=jnp.zeros((), bool),
@@ -764,7 +813,7 @@ def advance_ensemble(states, n_steps: int, system, *, threads: int = 1, stats: S
         X[r], V[r], F[r], basis[r] = run_arrays(
             X[r], V[r], F[r], step=int(steps[r]), n_steps=int(n_steps), dt=system.dt, A=A, H0=H0,
             U=basis[r], potential=system.potential, skin=system.skin, threads=threads, stats=st,
-            external=system.external)
+            external=system.external, isokinetic=system.isokinetic)
         builds[r] = st.builds - b0
         finite[r] = bool(np.all(np.isfinite(X[r])) and np.all(np.isfinite(V[r])))
     n1 = steps + int(n_steps)
@@ -819,4 +868,4 @@ def observe(system, state) -> dict:
     return from_pair_sums(np, w, u, vir, heat_pair, V, L, long_range=e_ext)
 
 
-__all__ = ["Stats", "advance", "initial_forces", "kernels", "observe", "pair_sums", "run_arrays"]
+__all__ = ["Stats", "advance", "initial_forces", "kernels", "observe", "pair_sums", "prepare", "run_arrays"]

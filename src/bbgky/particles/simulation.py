@@ -186,6 +186,8 @@ class Simulation:
         t = float(_first(state.time, 0))
         for _ in range(64):
             state, sysm = self.configure(state, t, t)
+            if self.backend == "numba":  # its own list: only the forces (no JAX program to compile)
+                return self._numba.prepare(state, sysm)
             if state.replicas is None:
                 new = integrator.prepare(state, sysm)
             else:
@@ -251,7 +253,7 @@ class Simulation:
             if R is None:
                 out = self._numba.observe(self.system, state)
             else:
-                each = [self._numba.observe(self.system, integrator.replica(state, r)) for r in range(R)]
+                each = [self._numba.observe(self.system, _replica_numpy(state, r)) for r in range(R)]
                 out = {k: np.stack([np.asarray(e[k]) for e in each]) for k in each[0]}
         else:
             if self.system.method == "verlet" and not bool(np.all(state.nbr.valid)):
@@ -267,7 +269,7 @@ class Simulation:
         for an ensemble, the first replica with a problem is named."""
         if state.replicas is not None:
             for r in range(state.replicas):
-                problem = self.health(integrator.replica(state, r))
+                problem = self.health(_replica_numpy(state, r))
                 if problem:
                     return f"replica {r}: {problem}"
             return None
@@ -291,6 +293,12 @@ def _observe_compiled(system: System, ensemble: bool):
     """The jitted observables of a system (vmapped for an ensemble), compiled once per system."""
     fn = partial(_observe, system)
     return jax.jit(jax.vmap(fn) if ensemble else fn)
+
+
+def _replica_numpy(states: State, r: int) -> State:
+    """Replica r of an ensemble with NumPy leaves (indexing JAX arrays one leaf at a time would
+    compile a small program per leaf shape)."""
+    return jax.tree_util.tree_map(lambda a: np.asarray(a)[r], states)
 
 
 def _first(a, ndim: int) -> np.ndarray:

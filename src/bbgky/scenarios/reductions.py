@@ -19,7 +19,9 @@ fluctuations of an M-sample DSMC gas.
   finite size of the molecules. Its leading correction is Enskog's: collision rate × χ, with
   χ − 1 ≈ 2.5φ in 3D (Carnahan–Starling contact value, φ = nπd³/6 the packing fraction of the
   effective diameter d) and ≈ (25/16)φ in 2D; only the collision-driven part of a quantity
-  changes, so the expected |Δθ|/θ ≈ (χ − 1)|θ − θ0|/θ and |Δ(P_xy/p)| ≈ (χ − 1)|P_xy/p|.
+  changes, so the expected |Δθ|/θ ≈ (χ − 1)|θ − θ0|/θ and |Δ(P_xy/p)| ≈ (χ − 1)|P_xy/p|. The
+  scalar pressure p = tr P/d itself carries Enskog's collisional excess over the dilute nθ,
+  b₂nχ = 4φχ in 3D (:func:`enskog_pressure_excess`); the P/p rows divide it out.
 * Boltzmann → Navier–Stokes (Chapman–Enskog): O(Kn²) with the local Knudsen number
   a* = a μ(θ)/p: Burnett stresses ≈ (4/3)a*² (Maxwell molecules); for θ,
   Δ ln θ ≈ (4/3)a*² ln(θ/θ0). Only after the initial layer (≳ 5 collision times ∫ν dt, ν = p/μ);
@@ -161,6 +163,32 @@ def packing_fraction(cfg) -> tuple[float, float]:
     return float("nan"), float("nan")
 
 
+def enskog_pressure_excess(cfg) -> tuple[float, str]:
+    r"""(b₂nχ, a note): Enskog's collisional excess of the scalar pressure of a dense gas over
+    the dilute (Boltzmann) value, $p = n\theta\,(1 + b_2 n\chi)$ with the second virial
+    coefficient of hard spheres $b_2 = 2\pi d^3/3$ in 3D ($\pi d^2/2$ in 2D), so
+    $(p - n\theta)/n\theta = b_2 n\chi = 4\varphi\chi$ (3D) or $2\varphi\chi$ (2D)
+    (Chapman & Cowling, *The Mathematical Theory of Non-uniform Gases*, 3rd ed. 1970, §16.3;
+    d, φ and χ of :func:`packing_fraction`). NaN in 1D."""
+    phi, chi1 = packing_fraction(cfg)
+    k = {3: 4.0, 2: 2.0}.get(cfg.system.dimension)
+    if k is None or not np.isfinite(chi1):
+        return float("nan"), ""
+    return k * phi * (1 + chi1), f"Enskog b₂nχ = {k:g}φχ, φ = {phi:.2g}, χ = {1 + chi1:.3g}"
+
+
+def scalar_pressure(ds: xr.Dataset, t: float) -> tuple[float, float]:
+    """(p, 1σ) at the save time nearest t: the ``pressure`` variable (tr P/d per replica, with its
+    replica standard error) when the level writes one; else tr P/d, whose 1σ for a kinetic level
+    (p = ρθ exactly, no virial) is ρ × the s.e. of θ (NaN without one)."""
+    if "pressure" in ds:
+        return tuple(float(v) for v in _at(ds, "pressure", t))
+    P, _ = _at(ds, "pressure_tensor", t)
+    k = int(np.argmin(np.abs(ds.time.values - t)))
+    _, se = _at(ds, "temperature", t)
+    return float(np.trace(P) / P.shape[0]), float(ds.density.values[k] * se)
+
+
 def strain_rate(L: np.ndarray) -> float:
     """|D°| = (2 D°:D°)^½ of the traceless rate of strain (= a in simple shear, 0 in isotropic expansion)."""
     D = 0.5 * (np.asarray(L, float) + np.asarray(L, float).T)
@@ -225,6 +253,9 @@ def expected_errors(
     Δ(P_xy/p) ≈ (4/3)Kn³ and Δ((P_xx − P_yy)/p) ≈ 2Kn² (3λ*/(1+λ*), Navier–Stokes has none)."""
     out: dict[str, tuple[float, str]] = {}
     if (upper, lower) == ("particles", "boltzmann"):
+        excess = enskog_pressure_excess(cfg)
+        if np.isfinite(excess[0]):
+            out["p"] = excess
         phi, chi1 = packing_fraction(cfg)
         if np.isfinite(chi1):
             out["θ"] = (
@@ -321,6 +352,15 @@ def compare_pair(cfg, upper: str, lower: str, a: xr.Dataset, b: xr.Dataset) -> l
             noise_note,
         )
     ]
+    if (upper, lower) == ("particles", "boltzmann") and "pressure_tensor" in a and "pressure_tensor" in b:
+        # the scalar pressure itself: P/p above removes the collisional (virial) excess of the
+        # dense particle system, which shows here
+        (pa, spa), (pb, spb) = scalar_pressure(a, t), scalar_pressure(b, t)
+        if not np.isfinite(spa):  # one realisation: the kinetic part's noise, ρ × the 1σ of θ above
+            spa = float(_at(a, "density", t)[0]) * sa
+        sig_p = np.sqrt(np.nansum([spa**2, spb**2])) / pb if np.isfinite([spa, spb]).any() else np.nan
+        rows.append(Reduction(upper, lower, "p (relative)", pa, pb, (pa - pb) / pb, sig_p,
+                              *expected.get("p", (np.nan, "")), flag, noise_note))
     rows += [
         Reduction(
             upper, lower, label, va, vb, va - vb, sig, *expected.get(label, (np.nan, "")), flag, noise_note
@@ -382,11 +422,13 @@ __all__ = [
     "Reduction",
     "adjacent",
     "compare_pair",
+    "enskog_pressure_excess",
     "expected_errors",
     "knudsen_state",
     "packing_fraction",
     "principal_stress",
     "reductions",
+    "scalar_pressure",
     "section",
     "strain_rate",
     "stress_quantities",

@@ -60,7 +60,8 @@ GLOSSARY = [
     (
         "φ, χ",
         "packing fraction n π d³/6 of the effective diameter d; χ the Enskog contact value of the pair "
-        "correlation, χ − 1 ≈ 2.5 φ",
+        "correlation, χ − 1 ≈ 2.5 φ; b₂nχ = 4φχ the Enskog collisional excess of the pressure of "
+        "a dense gas over the dilute nθ",
     ),
     (
         "s.e., 1σ",
@@ -345,6 +346,13 @@ def statistics_section(cfg: Config, out: Path) -> Section | None:
         return None
     with xr.open_dataset(path) as ds:
         last = ds.isel(time=-1).load()
+        plane = _plane_map(ds) if "pair_correlation_plane" in ds else None
+        harmonic = None
+        if "pair_correlation_harmonic" in ds and 2 in ds.l.values:  # l = 2, later half of the saves
+            later = ds.time.values >= 0.5 * ds.time.values[-1]
+            h2 = ds.pair_correlation_harmonic.sel(l=2).values[later]
+            e2 = ds.pair_correlation_harmonic_stderr.sel(l=2).values[later]
+            harmonic = (h2.mean(axis=0), np.sqrt(np.sum(e2**2, axis=0)) / h2.shape[0], ds.r.values)
         t, R, norm = float(last.time), int(ds.attrs["replicas"]), str(ds.attrs["normalization"])
         balance, no_balance = None, ds.attrs.get("momentum_balance")
         if "momentum_balance_average" in ds:
@@ -372,21 +380,51 @@ def statistics_section(cfg: Config, out: Path) -> Section | None:
         images.append("momentum_balance.png")
     elif no_balance is not None:
         text.append(f"Momentum balance {no_balance}.")
-    if cfg.flow is not None and "pair_correlation_plane" in last:
-        plot_pair_correlation_plane(last.x.values, last.y.values, last.pair_correlation_plane.values,
-                                    out / "pair_correlation_plane.png",
-                                    title=f"g(r⃗) in the flow plane at t = {t:.4g}  [x, y in σ]")
+    if cfg.flow is not None and plane is not None:
+        px, py, gp, noise, t0, saves, merged = plane
+        plot_pair_correlation_plane(px, py, gp, out / "pair_correlation_plane.png",
+                                    title=f"g(r⃗) in the flow plane, t = {t0:.3g}–{t:.4g}  [x, y in σ]")
         images.append("pair_correlation_plane.png")
-        if "pair_correlation_harmonic" in last and 2 in last.l.values:
-            h = last.pair_correlation_harmonic.sel(l=2)
-            he = last.pair_correlation_harmonic_stderr.sel(l=2)
-            part = int(np.argmax(np.nanmax(np.abs(h.values), axis=1)))
-            j = int(np.nanargmax(np.abs(h.values[part])))
+        text.append(f"The map of g(r⃗) averages the {saves} saves from t = {t0:.3g} to {t:.4g}"
+                    + (f" on cells of {merged}×{merged} bins" if merged > 1 else "")
+                    + f"; its noise is {noise:.2g} (median 1σ of a cell, from the replicas), so "
+                    "features smaller than about twice that are noise.")
+        if harmonic is not None:
+            h, he, rh = harmonic
+            part = int(np.argmax(np.nanmax(np.abs(h), axis=1)))
+            j = int(np.nanargmax(np.abs(h[part])))
             text.append(f"Flow distortion: the l = 2 harmonic g_2^{'cs'[part]}(r) of g(r⃗) (cos/sin 2φ "
-                        f"in the flow plane) peaks at {pm(h.values[part, j], he.values[part, j])} at r = "
-                        f"{float(h.r[j]):.3g}; in equilibrium it is 0. Molecular chaos (the Boltzmann "
-                        "level) keeps no pair correlation at all.")
+                        f"in the flow plane, averaged over the same saves) peaks at "
+                        f"{pm(h[part, j], he[part, j])} at r = {float(rh[j]):.3g}; in equilibrium it is 0 "
+                        "(the largest of many r bins: judge it against its 1σ and the neighbouring bins). "
+                        "Molecular chaos (the Boltzmann level) keeps no pair correlation at all.")
     return Section("Pair correlation (statistics level)", text, images=images)
+
+
+def _plane_map(ds: xr.Dataset, cells: int = 24):
+    """g(r⃗) in the flow plane made readable: the mean over the later half of the saves (the
+    sheared structure changes slowly there; the saves are ≳ a collision time apart and counted
+    as independent), on cells merged k×k so that at most ``cells`` remain per axis. Returns
+    ``(x, y, g, median 1σ of a cell, first time averaged, saves, k)``."""
+    times = ds.time.values
+    later = times >= 0.5 * times[-1]
+    g = ds.pair_correlation_plane.values[later]  # [saves, x, y], NaN beyond r_max
+    se = ds.pair_correlation_plane_stderr.values[later]
+    k = max(1, -(-g.shape[1] // cells))
+    m = g.shape[1] // k * k
+
+    def merge(a):  # k×k block sums and the count of finite cells in each block
+        a = a[:, :m, :m].reshape(a.shape[0], m // k, k, m // k, k)
+        return np.nansum(a, axis=(0, 2, 4)), np.sum(np.isfinite(a), axis=(0, 2, 4))
+
+    total, count = merge(g)
+    var, _ = merge(se**2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count > 0, total / count, np.nan)
+        err = np.where(count > 0, np.sqrt(var) / count, np.nan)
+    x = ds.x.values[:m].reshape(-1, k).mean(axis=1)
+    y = ds.y.values[:m].reshape(-1, k).mean(axis=1)
+    return x, y, mean, float(np.nanmedian(err)), float(times[later][0]), int(later.sum()), k
 
 
 def _guarded(heading: str, build, *args) -> Section | None:

@@ -257,6 +257,8 @@ def make_advance(dsmc):
         keys, bits = _split_and_seed(states.key)
         rng = np.array(bits, np.uint32).view(np.uint64)
         u0 = np.ascontiguousarray(states.u, dtype=np.float64)
+        if not u0.flags.writeable:  # a read-only view (of a JAX array) is another Numba signature:
+            u0 = u0.copy()  # a second compilation of _replicas, seconds on a first run
         u = np.empty_like(u0)
         t = np.array(states.t, dtype=np.float64)
         umax = np.empty_like(t)
