@@ -65,13 +65,24 @@ _IMAGES = np.array([[a, b, c] for a in (-1, 0, 1) for b in (-1, 0, 1) for c in (
                    dtype=np.float64)
 
 
-def _half_rows(reach: np.ndarray) -> np.ndarray:
+#: bins per list radius (1: list-wide bins and a 3×3×3 stencil — measured faster than r_ℓ/2 bins).
+NSUB = 1
+
+
+@njit(cache=True)
+def _half_rows(reach):
     """Bin rows (δ0, δ1) of the half stencil: δ0 > 0, or δ0 = 0 and δ1 > 0, |δ_a| ≤ reach[a].
     Each row spans δ2 ∈ [−reach[2], reach[2]]; the row (0, 0) — own bin (j > i) and δ2 > 0 — is
     handled separately."""
-    out = [(a, b) for a in range(-int(reach[0]), int(reach[0]) + 1)
-           for b in range(-int(reach[1]), int(reach[1]) + 1) if a > 0 or (a == 0 and b > 0)]
-    return np.array(out, dtype=np.int64).reshape(-1, 2)
+    out = np.empty(((2 * reach[0] + 1) * (2 * reach[1] + 1), 2), dtype=np.int64)
+    k = 0
+    for a in range(-reach[0], reach[0] + 1):
+        for b in range(-reach[1], reach[1] + 1):
+            if a > 0 or (a == 0 and b > 0):
+                out[k, 0] = a
+                out[k, 1] = b
+                k += 1
+    return out[:k]
 
 
 @njit(cache=True)
@@ -120,8 +131,9 @@ def _wrap(x, v, H, Hdot):
 
 
 @njit(cache=True)
-def _sort_by_cell(x, v, s, perm, ncell):
-    """Counting sort of the particles by cell index (in place); returns cell starts."""
+def _sort_by_cell(x, v, f, s, perm, ncell):
+    """Counting sort of the particles (positions, velocities, forces, fractional coordinates and
+    the caller's indices) by cell index, in place; returns the cell starts."""
     n = x.shape[0]
     n0, n1, n2 = ncell[0], ncell[1], ncell[2]
     nc = n0 * n1 * n2
@@ -143,9 +155,9 @@ def _sort_by_cell(x, v, s, perm, ncell):
         order[fill[c]] = i
         fill[c] += 1
     # the rows moved by explicit loops: fancy-indexed assignment (x[:] = x[order]) costs
-    # seconds of Numba compilation on a first run
+    # seconds of Numba compilation on a first run, and ~10x the run time here
     tmp = np.empty((n, 3))
-    for a3 in (x, v, s):
+    for a3 in (x, v, f, s):
         for i in range(n):
             for a in range(3):
                 tmp[i, a] = a3[order[i], a]
@@ -226,11 +238,15 @@ def _build_cells(x, s, H, cstart, ncell, rows, reach2, rnd_axes, rlist2, c_lo, c
     run_w0 = np.empty(3 * nr + 2, dtype=np.int64)
     run_w1 = np.empty(3 * nr + 2, dtype=np.int64)
     run_w2 = np.empty(3 * nr + 2, dtype=np.int64)
+    last_row = -1
     for c in range(c_lo, c_hi):
+        if cstart[c] == cstart[c + 1]:
+            continue  # empty bin (most of them in a dilute gas): no runs to set up
         c0 = c // (n1 * n2)
         c1 = (c // n2) % n1
         c2 = c % n2
-        if c2 == 0 or c == c_lo:
+        if c // n2 != last_row:
+            last_row = c // n2
             for k in range(nr):
                 d0 = c0 + rows[k, 0]
                 d1 = c1 + rows[k, 1]
@@ -298,19 +314,6 @@ def _build_cells(x, s, H, cstart, ncell, rows, reach2, rnd_axes, rlist2, c_lo, c
                 p = _scan(x, s, H, i, run_lo[r], run_hi[r], run_w0[r], run_w1[r], run_w2[r],
                           rnd_axes, rnd, rlist2, nbr, code, p)
     return p, nbr, code, True
-
-
-@njit(cache=True)
-def _build(x, s, H, cstart, ncell, rows, reach2, rnd_axes, rlist2, nbr, code):
-    """Half Verlet list of all particles (one thread); ``nbr``/``code`` grown as needed, so no
-    pair is dropped. Returns ``(start, nbr, code)``."""
-    n = x.shape[0]
-    start = np.empty(n + 1, dtype=np.int64)
-    nc = ncell[0] * ncell[1] * ncell[2]
-    p, nbr, code, _ = _build_cells(x, s, H, cstart, ncell, rows, reach2, rnd_axes, rlist2, 0, nc,
-                                   nbr, code, start, True)
-    start[n] = p
-    return start, nbr, code
 
 
 @njit(cache=True, parallel=True)
@@ -403,35 +406,79 @@ def _cell_grid(H, rlist, nsub):
     return ncell, reach
 
 
+@njit(cache=True)
+def _list_radius(H, rc, skin, d):
+    """``r_c + skin`` when the cell H is at least twice that wide along its d axes; else −1: the
+    host decides (basis reduction, a shorter list radius, or failure — :meth:`_Engine.build`)."""
+    Hi = _inv3(H)
+    rl = rc + skin
+    for a in range(d):
+        if 1.0 / math.sqrt(Hi[a, 0] ** 2 + Hi[a, 1] ** 2 + Hi[a, 2] ** 2) < 2.0 * rl:
+            return -1.0
+    return rl
+
+
+@njit(cache=True)
+def _bins(x, v, f, perm, H, Hdot, rlist, d):
+    """Wrap into the cell and sort the particles by bin (in place). Returns the fractional
+    coordinates, bin starts, bins per axis, half-stencil rows, reach along axis 2 and the axes
+    whose images are found by rounding (a single bin; padded axes need none)."""
+    s = _wrap(x, v, H, Hdot)
+    ncell, reach = _cell_grid(H, rlist, NSUB)
+    rnd = np.zeros(3, dtype=np.bool_)
+    for a in range(3):
+        if a >= d:
+            ncell[a] = 1
+            reach[a] = 0
+        rnd[a] = a < d and ncell[a] == 1
+    cstart = _sort_by_cell(x, v, f, s, perm, ncell)
+    return s, cstart, ncell, _half_rows(reach), reach[2], rnd
+
+
+@njit(cache=True)
+def _relist(x, v, f, perm, H, Hdot, rlist, d, nbr, code, start, xref, Hb_inv):
+    """The whole (one-thread) build at lattice H: wrap, sort by bin, half list into ``start`` and
+    ``nbr``/``code`` (returned, grown if needed); the build positions and H⁻¹ for the rebuild
+    criterion into ``xref``, ``Hb_inv``."""
+    s, cstart, ncell, rows, reach2, rnd = _bins(x, v, f, perm, H, Hdot, rlist, d)
+    nc = ncell[0] * ncell[1] * ncell[2]
+    p, nbr, code, _ = _build_cells(x, s, H, cstart, ncell, rows, reach2, rnd, rlist * rlist, 0, nc,
+                                   nbr, code, start, True)
+    start[x.shape[0]] = p
+    xref[:] = x
+    Hb_inv[:] = _inv3(H)
+    return nbr, code
+
+
 @dataclass
 class Stats:
     """What the fast path did (benchmarks, tests): steps, list builds, listed pairs at the last
-    build, wall seconds in total and in builds."""
+    build, wall seconds."""
 
     steps: int = 0
     builds: int = 0
     pairs: int = 0
     seconds: float = 0.0
-    build_seconds: float = 0.0
 
 
 class Kernels:
     """The compiled kernels of one pair potential: the module :mod:`.pair_kernels` generated for its
-    pair function (``forces``, ``forces_threads``, ``pair_sums``, the two time loops)."""
+    pair function (``forces``, ``forces_threads``, ``pair_sums``, the time loops, the ensemble)."""
 
     def __init__(self, module):
         self.forces, self.forces_threads = module.forces, module.forces_threads
         self.pair_sums = module.pair_sums
         self._segments = {False: module.segment, True: module.segment_threads}
+        self._ensembles = {False: module.ensemble, True: module.ensemble_threads}
 
     def segment_for(self, threaded: bool):
         return self._segments[threaded]
 
+    def ensemble_for(self, threaded: bool):
+        return self._ensembles[threaded]
+
 
 _KERNELS: dict[tuple, Kernels] = {}  # (symbolic U(r), external potential or None) -> Kernels
-
-#: bins per list radius (1: list-wide bins and a 3×3×3 stencil — measured faster than r_ℓ/2 bins).
-NSUB = 1
 
 
 def kernels(potential, external=None) -> Kernels:
@@ -527,7 +574,9 @@ def _pad_matrix(M, diag: float) -> np.ndarray:
 
 
 class _Engine:
-    """The neighbour list and work arrays of one run of :func:`run_arrays` (cell-sorted order)."""
+    """The neighbour list and work arrays of one system (cell-sorted order; ``perm`` maps it to
+    the caller's). The one-thread time loop rebuilds its list itself; this class builds where
+    that loop cannot (the first build, a cell thinner than 2(r_c + skin), the threaded loop)."""
 
     def __init__(self, x, v, f, *, d: int, A, H0, U, potential, dt: float, skin: float,
                  threads: int, stats: Stats, external=None):
@@ -548,6 +597,9 @@ class _Engine:
         self.nbr = np.empty(max(64 * self.n, 1024), dtype=np.int32)
         self.code = np.empty(self.nbr.shape[0], dtype=np.uint8)
         self.start = np.zeros(self.n + 1, dtype=np.int64)
+        self.xref = np.empty((self.n, 3))
+        self.Hb_inv = np.empty((3, 3))
+        self.rlist = self.rc + self.skin
         self.threads = max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS))
         self.fbuf = np.zeros((self.threads, self.n, 3)) if self.threads > 1 else np.zeros((1, 1, 3))
         self.bounds = np.zeros(self.threads + 1, dtype=np.int64)
@@ -559,13 +611,15 @@ class _Engine:
         self.Hdot = self.A3 @ self.B3
 
     def H(self, t: float) -> np.ndarray:
-        return flows.deformation(self.A3, t, np) @ self.B3
+        """H(t) = (I + tA) B, computed as the compiled loops do (the same bits)."""
+        H = np.empty((3, 3))
+        _lattice(float(t), self.A3, self.B3, H)
+        return H
 
     def build(self, t: float) -> None:
         """Wrap, (if needed) reduce the basis, sort by cell and build the half list at time t."""
         from . import lattice
 
-        t0 = time.perf_counter()
         d = self.d
         H = self.H(t)
         w = lattice.widths(H[:d, :d]).min()
@@ -578,39 +632,31 @@ class _Engine:
         lattice.require_width(w, self.rc, t=t, what="cut-off")
         # the list radius: r_c + skin, or what the cell allows (then the list is rebuilt often)
         self.rlist = max(self.rc, min(self.rc + self.skin, 0.5 * w))
-        s = _wrap(self.X, self.V, H, self.Hdot)
-        ncell, reach = _cell_grid(H, self.rlist, NSUB)
-        ncell[d:] = 1
-        reach[d:] = 0
-        # axes of the system with a single bin find images by rounding; padded axes need none
-        rnd = np.array([ncell[a] == 1 and a < d for a in range(3)])
-        perm_before = self.perm.copy()
-        cstart = _sort_by_cell(self.X, self.V, s, self.perm, ncell)
-        # forces follow the particles (needed when the build happens at the start of a chunk)
-        if not np.array_equal(perm_before, self.perm):
-            where = np.empty(self.n, dtype=np.int64)
-            where[perm_before] = np.arange(self.n)
-            self.F = np.ascontiguousarray(self.F[where[self.perm]])
-        rows = _half_rows(reach)
         if self.threads > 1 and self.n >= 1000:
-            self._build_threads(s, H, cstart, ncell, rows, int(reach[2]), rnd)
+            self._build_threads(H)
         else:
-            self.start, self.nbr, self.code = _build(self.X, s, H, cstart, ncell, rows, int(reach[2]),
-                                                     rnd, self.rlist**2, self.nbr, self.code)
-        self.xref = self.X.copy()
-        self.Hb_inv = np.linalg.inv(H)
+            self.nbr, self.code = _relist(self.X, self.V, self.F, self.perm, H, self.Hdot,
+                                          self.rlist, d, self.nbr, self.code, self.start,
+                                          self.xref, self.Hb_inv)
+        self._listed(1)
+
+    def _listed(self, builds: int) -> None:
+        """Book-keeping after ``builds`` builds: statistics, and the pair-balanced thread ranges."""
+        if builds == 0:
+            return
+        self.stats.builds += builds
+        self.stats.pairs = int(self.start[-1])
         if self.threads > 1:
             P = int(self.start[-1])
             cuts = np.linspace(0, P, self.threads + 1).round().astype(np.int64)
             self.bounds[:] = np.searchsorted(self.start, cuts)
             self.bounds[0], self.bounds[-1] = 0, self.n
-        self.stats.builds += 1
-        self.stats.pairs = int(self.start[-1])
-        self.stats.build_seconds += time.perf_counter() - t0
 
-    def _build_threads(self, s, H, cstart, ncell, rows, reach2, rnd) -> None:
+    def _build_threads(self, H) -> None:
         """The list built by ``threads`` cell ranges in parallel (balanced by particle count),
         then concatenated; a range that runs out of room is retried with twice the room."""
+        s, cstart, ncell, rows, reach2, rnd = _bins(self.X, self.V, self.F, self.perm, H, self.Hdot,
+                                                     self.rlist, self.d)
         nt = self.threads
         nc = len(cstart) - 1
         cuts = np.searchsorted(cstart, np.linspace(0, self.n, nt + 1)[1:-1])
@@ -640,6 +686,8 @@ class _Engine:
             self.code[offsets[t]:offsets[t + 1]] = self.code_t[t, :counts[t]]
         start[self.n] = total
         self.start = start
+        self.xref[:] = self.X
+        self.Hb_inv[:] = _inv3(H)
 
     def forces(self, t: float) -> np.ndarray:
         """Forces at the current positions and time t into self.F (list must be valid)."""
@@ -654,23 +702,27 @@ class _Engine:
             self.ker.forces(self.X, S, self.start, self.nbr, self.code, rc2, self.F)
         return self.F
 
-    def run(self, step0: int, n_steps: int, *, every: int | None = None, callback=None) -> None:
-        """n_steps steps from step0 (the list must have been built at step0's time)."""
+    def run(self, step0: int, n_steps: int, *, every: int | None = None, callback=None,
+            k0: int = 0, mid: bool = False) -> None:
+        """Steps k0 … n_steps − 1 from step0 (the list must be valid for step0 + k0, or — ``mid``
+        — just rebuilt after the drift of step k0)."""
         if self.threads > 1:
             numba.set_num_threads(self.threads)
         segment = self.ker.segment_for(self.threads > 1)
         t_wall = time.perf_counter()
-        k, mid = 0, False
+        k = k0
         while k < n_steps or mid:
             k1 = n_steps if every is None else min(n_steps, (k // every + 1) * every)
-            k, mid = segment(self.X, self.V, self.F, step0, k, k1, mid, self.dt, self.A3, self.B3,
-                             self.rc, self.rlist, self.start, self.nbr, self.code, self.xref,
-                             self.Hb_inv, self.fbuf, self.bounds)
+            k, mid, self.nbr, self.code, builds, self.rlist = segment(
+                self.X, self.V, self.F, self.perm, step0, k, k1, mid, self.dt, self.A3, self.B3,
+                self.Hdot, self.rc, self.skin, self.d, self.rlist, self.start, self.nbr, self.code,
+                self.xref, self.Hb_inv, self.fbuf, self.bounds)
+            self._listed(builds)
             if mid:
                 self.build((step0 + k + 1) * self.dt)
             elif callback is not None and k < n_steps:
                 callback(step0 + k, self)
-        self.stats.steps += n_steps
+        self.stats.steps += n_steps - k0
         self.stats.seconds += time.perf_counter() - t_wall
 
     def arrays(self):
@@ -790,39 +842,84 @@ def advance(state, n_steps: int, system, *, threads: int = 1, stats: Stats | Non
 
 
 def advance_ensemble(states, n_steps: int, system, *, threads: int = 1, stats: Stats | None = None):
-    """:func:`advance` of every replica of an ensemble (leading replica axis on every leaf), one
-    replica after the other, each with its own list and rebuild criterion: the same numbers as
-    stacking :func:`advance` of each replica, with the state moved between JAX and NumPy once
-    for the ensemble rather than once per replica (that round trip, not the steps, dominated
-    ensembles of small systems)."""
+    """:func:`advance` of every replica of an ensemble (leading replica axis on every leaf), each
+    with its own list and rebuild criterion: the same numbers as stacking :func:`advance` of each
+    replica. All replicas run in one compiled call (``pair_kernels.ensemble``: no per-replica or
+    per-rebuild Python, which dominated ensembles of small systems), over ``threads`` threads
+    when there are at least as many replicas (else one after another, each with the threaded
+    force loop); a replica whose cell is too thin for r_c + skin at a build finishes on the host
+    path (:class:`_Engine`: basis reduction, shorter list radius, or failure)."""
     import jax.numpy as jnp
 
     from .state import NONFINITE
 
     A, H0 = _system_arrays(system)
     dtype = states.position.dtype
-    X, V, F = (np.array(a, dtype=np.float64) for a in (states.position, states.velocity, states.force))
+    R, n, d = states.position.shape
+    X, V, F = (np.zeros((R, n, 3)) for _ in range(3))
+    for out, leaf in ((X, states.position), (V, states.velocity), (F, states.force)):
+        out[..., :d] = np.asarray(leaf, dtype=np.float64)
     basis = np.array(states.basis)
     steps = np.asarray(states.step).astype(np.int64)
-    R = X.shape[0]
-    builds = np.zeros(R, dtype=np.int64)
-    finite = np.ones(R, dtype=bool)
     st = stats if stats is not None else Stats()
-    for r in range(R):
-        b0 = st.builds
-        X[r], V[r], F[r], basis[r] = run_arrays(
-            X[r], V[r], F[r], step=int(steps[r]), n_steps=int(n_steps), dt=system.dt, A=A, H0=H0,
-            U=basis[r], potential=system.potential, skin=system.skin, threads=threads, stats=st,
-            external=system.external, isokinetic=system.isokinetic)
-        builds[r] = st.builds - b0
-        finite[r] = bool(np.all(np.isfinite(X[r])) and np.all(np.isfinite(V[r])))
-    n1 = steps + int(n_steps)
+    ker = kernels(system.potential, system.external)
+    rc, skin, n_steps = float(system.potential.cutoff), float(system.skin), int(n_steps)
+    threads = max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS))
+    over_replicas = threads > 1 and R >= threads
+    if over_replicas:
+        numba.set_num_threads(threads)
+    perm = np.empty((R, n), dtype=np.int64)
+    done, state, builds = (np.zeros(R, dtype=np.int64) for _ in range(3))
+    t_wall = time.perf_counter()
+    pad = 1.0 + 4.0 * (rc + skin)  # as _Engine: a padded axis far wider than the list radius
+    A3 = _pad_matrix(A, 0.0)
+    # each replica on the host path: threaded forces, or the isokinetic equilibration (a host
+    # rescaling after every step)
+    host_only = (threads > 1 and not over_replicas) or system.isokinetic > 0
+    # replicas that share a basis run together (all of them, unless the host reduced some)
+    for U in np.unique(basis, axis=0):
+        rows = np.flatnonzero(np.all(basis == U, axis=(1, 2)))
+        if host_only:
+            state[rows] = 1
+            continue
+        B3 = _pad_matrix(H0 @ U, pad)
+        sub = [np.ascontiguousarray(a[rows]) for a in (X, V, F, perm)]
+        out = [np.zeros(len(rows), dtype=np.int64) for _ in range(3)]
+        ker.ensemble_for(over_replicas)(*sub, steps[rows], n_steps, float(system.dt), A3, B3, A3 @ B3,
+                                        rc, skin, d, *out)
+        for a, b in zip((X, V, F, perm), sub, strict=True):
+            a[rows] = b
+        done[rows], state[rows], builds[rows] = out
+    for r in np.flatnonzero(state == 1):  # the whole run on the host path
+        st_r = Stats()
+        X[r, :, :d], V[r, :, :d], F[r, :, :d], basis[r] = run_arrays(
+            X[r, :, :d], V[r, :, :d], F[r, :, :d], step=int(steps[r]), n_steps=n_steps, dt=system.dt,
+            A=A, H0=H0, U=basis[r], potential=system.potential, skin=skin,
+            threads=1 if over_replicas else threads, stats=st_r, external=system.external,
+            isokinetic=system.isokinetic)
+        builds[r] = st_r.builds
+    for r in np.flatnonzero(state == 2):  # the host path from where the compiled loop stopped
+        eng = _Engine(X[r, :, :d], V[r, :, :d], F[r, :, :d], d=d, A=A, H0=H0, U=basis[r],
+                      potential=system.potential, dt=system.dt, skin=skin,
+                      threads=1 if over_replicas else threads, stats=Stats(),
+                      external=system.external)
+        eng.perm = perm[r].copy()
+        eng.build((steps[r] + done[r] + 1) * system.dt)
+        eng.run(int(steps[r]), n_steps, k0=int(done[r]), mid=True)
+        X[r, :, :d], V[r, :, :d], F[r, :, :d] = eng.arrays()
+        basis[r] = eng.U
+        builds[r] += eng.stats.builds
+    st.builds += int(np.sum(builds))
+    st.steps += R * n_steps
+    st.seconds += time.perf_counter() - t_wall
+    finite = np.all(np.isfinite(X), axis=(1, 2)) & np.all(np.isfinite(V), axis=(1, 2))
+    n1 = steps + n_steps
     nbr = states.nbr._replace(valid=jnp.zeros_like(states.nbr.valid),
                               rebuilds=states.nbr.rebuilds + jnp.asarray(builds, states.nbr.rebuilds.dtype))
     return states._replace(
         time=jnp.asarray(n1 * system.dt, states.time.dtype), step=jnp.asarray(n1, states.step.dtype),
-        position=jnp.asarray(X, dtype), velocity=jnp.asarray(V, dtype), force=jnp.asarray(F, dtype),
-        basis=jnp.asarray(basis, states.basis.dtype), nbr=nbr,
+        position=jnp.asarray(X[..., :d], dtype), velocity=jnp.asarray(V[..., :d], dtype),
+        force=jnp.asarray(F[..., :d], dtype), basis=jnp.asarray(basis, states.basis.dtype), nbr=nbr,
         status=jnp.asarray(np.where(finite, 0, NONFINITE), states.status.dtype))
 
 

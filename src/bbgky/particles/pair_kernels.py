@@ -15,13 +15,16 @@ Imported as is, the module is never used (its ``pair`` raises).
   ``forces_threads`` the same over ranges of the list balanced by pair count, one force array per
   thread;
 * ``pair_sums``: per-particle energy, virial, pair heat flux and forces;
-* ``segment`` / ``segment_threads``: the kick–drift–kick loop between two list builds.
+* ``segment`` / ``segment_threads``: the kick–drift–kick loop (the one-thread loop rebuilds its
+  list itself);
+* ``ensemble`` / ``ensemble_threads``: every replica of an ensemble in one call (replicas over
+  threads in the second).
 """
 
 import numpy as np
 from numba import njit, prange
 
-from bbgky.particles.numba_backend import _lattice, _needs_rebuild, _shifts
+from bbgky.particles.numba_backend import _lattice, _list_radius, _needs_rebuild, _relist, _shifts
 
 # -- pair: begin (replaced in the generated module)
 
@@ -155,21 +158,25 @@ def pair_sums(x, w, S, start, nbr, code, rc2):
 
 
 def _segment(threaded):
-    """The time loop between two neighbour-list builds, with the threaded force loop or not (the
-    threaded variant is compiled only when asked for: parallel compilation is slow). Numba caches
-    the two closures apart: its cache key includes the closure's cell contents (``threaded``)."""
+    """The time loop, with the threaded force loop or not (the threaded variant is compiled only
+    when asked for: parallel compilation is slow). Numba caches the two closures apart: its cache
+    key includes the closure's cell contents (``threaded``)."""
 
     @njit(cache=True)
-    def segment(x, v, f, step0, k0, k1, mid, dt, A, B, rc, rlist, start, nbr, code,
-                xref, Hb_inv, fbuf, bounds):
-        """Run steps k0 … k1−1 (step k goes from t = (step0 + k) dt to (step0 + k + 1) dt);
-        return (steps done, True if it stopped for a rebuild after a drift). ``mid``: the list
-        was just rebuilt after a drift (finish that step first)."""
+    def segment(x, v, f, perm, step0, k0, k1, mid, dt, A, B, Hdot, rc, skin, d, rlist, start, nbr,
+                code, xref, Hb_inv, fbuf, bounds):
+        """Run steps k0 … k1−1 (step k goes from t = (step0 + k) dt to (step0 + k + 1) dt). The
+        one-thread loop rebuilds its list itself (``_relist``) whenever the cell is wide enough
+        for r_c + skin; it stops after a drift when the host must build (a thinner cell: basis
+        reduction or a shorter radius; or any build of the threaded loop). ``mid``: the host
+        has just built after a drift (finish that step first). Returns (steps done, stopped for
+        a build, nbr, code, builds done here, list radius)."""
         n = x.shape[0]
         H = np.empty((3, 3))
         S = np.empty((27, 3))
         rc2 = rc * rc
         half = 0.5 * dt
+        builds = 0
         k = k0
         while k < k1:
             if not mid:
@@ -179,7 +186,13 @@ def _segment(threaded):
                         x[i, a] += dt * v[i, a]
                 _lattice((step0 + k + 1) * dt, A, B, H)
                 if _needs_rebuild(x, xref, H, Hb_inv, rc, rlist):
-                    return k, True
+                    rl = -1.0 if threaded else _list_radius(H, rc, skin, d)
+                    if rl < 0.0:
+                        return k, True, nbr, code, builds, rlist
+                    rlist = rl
+                    nbr, code = _relist(x, v, f, perm, H, Hdot, rlist, d, nbr, code, start, xref,
+                                        Hb_inv)
+                    builds += 1
             else:
                 _lattice((step0 + k + 1) * dt, A, B, H)
                 mid = False
@@ -192,10 +205,64 @@ def _segment(threaded):
                 for a in range(3):
                     v[i, a] += half * f[i, a]
             k += 1
-        return k, False
+        return k, False, nbr, code, builds, rlist
 
     return segment
 
 
 segment = _segment(False)
 segment_threads = _segment(True)
+
+
+@njit(cache=True)
+def _replica(x, v, f, p, step0, n_steps, dt, A, B, Hdot, rc, skin, d, done, builds, r):
+    """One replica of :func:`ensemble` (its return value is the replica's ``state``)."""
+    n = x.shape[0]
+    for i in range(n):
+        p[i] = i
+    H = np.empty((3, 3))
+    _lattice(step0 * dt, A, B, H)
+    rlist = _list_radius(H, rc, skin, d)
+    if rlist < 0.0:
+        return 1
+    start = np.empty(n + 1, dtype=np.int64)
+    nbr = np.empty(max(64 * n, 1024), dtype=np.int32)
+    code = np.empty(nbr.shape[0], dtype=np.uint8)
+    xref = np.empty((n, 3))
+    Hb_inv = np.empty((3, 3))
+    nbr, code = _relist(x, v, f, p, H, Hdot, rlist, d, nbr, code, start, xref, Hb_inv)
+    k, stop, nbr, code, nb, rlist = segment(x, v, f, p, step0, 0, n_steps, False, dt, A, B, Hdot, rc,
+                                            skin, d, rlist, start, nbr, code, xref, Hb_inv,
+                                            np.zeros((1, 1, 3)), np.zeros(2, dtype=np.int64))
+    done[r] = k
+    builds[r] = nb + 1
+    if stop:
+        return 2
+    for y in (x, v, f):  # back to the caller's order
+        z = y.copy()
+        for i in range(n):
+            y[p[i]] = z[i]
+    return 0
+
+
+def _ensemble(parallel):
+    """The replicas of an ensemble in one compiled call, each exactly as :func:`segment` runs it
+    alone (its own list, rebuilds and cell-sorted order), over ``prange`` with ``parallel``."""
+
+    @njit(cache=True, parallel=parallel)
+    def ensemble(X, V, F, perm, step0, n_steps, dt, A, B, Hdot, rc, skin, d, done, state, builds):
+        """Advance replica r (rows of X, V, F: positions, lab velocities, forces, [R, N, 3]) by
+        n_steps from step step0[r]. Per replica on return: ``state`` 0 — done, arrays back in the
+        caller's order; 1 — untouched (the cell is too thin for r_c + skin at the start: the host
+        runs it); 2 — stopped after the drift of step ``done`` for a build the host must do
+        (arrays in the bin order ``perm``). ``builds``: list builds done."""
+        R = X.shape[0]
+        for r in prange(R):
+            state[r] = _replica(X[r], V[r], F[r], perm[r], step0[r], n_steps, dt, A, B, Hdot, rc,
+                                skin, d, done, builds, r)
+
+    return ensemble
+
+
+ensemble = _ensemble(False)
+ensemble_threads = _ensemble(True)
