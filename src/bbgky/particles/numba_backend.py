@@ -65,8 +65,11 @@ _IMAGES = np.array([[a, b, c] for a in (-1, 0, 1) for b in (-1, 0, 1) for c in (
                    dtype=np.float64)
 
 
-#: bins per list radius (1: list-wide bins and a 3×3×3 stencil — measured faster than r_ℓ/2 bins).
-NSUB = 1
+#: list-wide bins (a 3×3×3 stencil) hold this many particles or more: bins r_ℓ/2 wide instead
+#: (5×5×5 stencil, 0.54× the candidates for more, shorter runs). Measured on the LJ benchmark
+#: (18.5 per list-wide bin): 12 % less time per step; a dilute gas (0.3 per bin) would mostly
+#: visit empty bins.
+FINE_BINS_FROM = 8.0
 
 
 @njit(cache=True)
@@ -86,11 +89,18 @@ def _half_rows(reach):
 
 
 @njit(cache=True)
+def _det3(H):
+    return (H[0, 0] * (H[1, 1] * H[2, 2] - H[1, 2] * H[2, 1])
+            - H[0, 1] * (H[1, 0] * H[2, 2] - H[1, 2] * H[2, 0])
+            + H[0, 2] * (H[1, 0] * H[2, 1] - H[1, 1] * H[2, 0]))
+
+
+@njit(cache=True)
 def _inv3(H):
     a, b, c = H[0, 0], H[0, 1], H[0, 2]
     d, e, f = H[1, 0], H[1, 1], H[1, 2]
     g, h, k = H[2, 0], H[2, 1], H[2, 2]
-    det = a * (e * k - f * h) - b * (d * k - f * g) + c * (d * h - e * g)
+    det = _det3(H)
     out = np.empty((3, 3))
     out[0, 0] = (e * k - f * h) / det
     out[0, 1] = (c * h - b * k) / det
@@ -299,24 +309,6 @@ def _build_cells(x, s, H, cstart, ncell, rows, reach2, rnd_axes, rlist2, c_lo, c
     return p, True
 
 
-@njit(cache=True, parallel=True)
-def _build_threads(x, s, H, cstart, ncell, rows, reach2, rnd_axes, rlist2, nbr_t, code_t,
-                   cell_bounds):
-    """The list in ``nt`` cell ranges at once, each into its own row of ``nbr_t``/``code_t``
-    (fixed capacity). Returns ``(start with per-range offsets, pairs per range, ok per range)``."""
-    n = x.shape[0]
-    nt = cell_bounds.shape[0] - 1
-    start = np.empty(n + 1, dtype=np.int64)
-    counts = np.zeros(nt, dtype=np.int64)
-    ok = np.zeros(nt, dtype=np.bool_)
-    for t in prange(nt):
-        p, good = _build_cells(x, s, H, cstart, ncell, rows, reach2, rnd_axes, rlist2,
-                               cell_bounds[t], cell_bounds[t + 1], nbr_t[t], code_t[t], start)
-        counts[t] = p
-        ok[t] = good
-    return start, counts, ok
-
-
 @njit(cache=True)
 def _shifts(H, out):
     for c in range(27):
@@ -336,21 +328,24 @@ def _lattice(t, A, B, H):
 
 
 @njit(cache=True)
-def _needs_rebuild(x, xref, H, Hb_inv, rc, rlist):
-    """The criterion of :mod:`.state`: rebuild unless σ_min(M) r_ℓ − (δ₍₁₎ + δ₍₂₎) ≥ r_c, with
-    M = H(t) H_b⁻¹, δ_i = |x_i − M x_i^b|; σ_min(M) is bounded below by 1 − ‖M − I‖_F."""
+def _strain_bound(H, Hb_inv):
+    """(M, lower bound of σ_min(M)) for the affine map M = H(t) H_b⁻¹ since the build:
+    σ_min(M) ≥ 1 − ‖M − I‖_F."""
     M = H @ Hb_inv
     off = 0.0
     for a in range(3):
         for b in range(3):
             dm = M[a, b] - (1.0 if a == b else 0.0)
             off += dm * dm
-    smin = 1.0 - math.sqrt(off)
-    if smin <= 0.0:
-        return True
+    return M, 1.0 - math.sqrt(off)
+
+
+@njit(cache=True)
+def _two_largest(x, xref, M, lo, hi):
+    """The two largest squared displacements δ_i² = |x_i − M x_i^b|² over i in [lo, hi)."""
     d1 = 0.0
     d2 = 0.0
-    for i in range(x.shape[0]):
+    for i in range(lo, hi):
         e0 = x[i, 0] - (M[0, 0] * xref[i, 0] + M[0, 1] * xref[i, 1] + M[0, 2] * xref[i, 2])
         e1 = x[i, 1] - (M[1, 0] * xref[i, 0] + M[1, 1] * xref[i, 1] + M[1, 2] * xref[i, 2])
         e2 = x[i, 2] - (M[2, 0] * xref[i, 0] + M[2, 1] * xref[i, 1] + M[2, 2] * xref[i, 2])
@@ -361,7 +356,51 @@ def _needs_rebuild(x, xref, H, Hb_inv, rc, rlist):
                 d1 = dd
             else:
                 d2 = dd
+    return d1, d2
+
+
+@njit(cache=True)
+def _needs_rebuild(x, xref, H, Hb_inv, rc, rlist):
+    """The criterion of :mod:`.state`: rebuild unless σ_min(M) r_ℓ − (δ₍₁₎ + δ₍₂₎) ≥ r_c, with
+    M = H(t) H_b⁻¹, δ_i = |x_i − M x_i^b|; σ_min(M) is bounded below by 1 − ‖M − I‖_F."""
+    M, smin = _strain_bound(H, Hb_inv)
+    if smin <= 0.0:
+        return True
+    d1, d2 = _two_largest(x, xref, M, 0, x.shape[0])
     return smin * rlist - (math.sqrt(d1) + math.sqrt(d2)) < rc
+
+
+@njit(cache=True, parallel=True)
+def _needs_rebuild_threads(x, xref, H, Hb_inv, rc, rlist, nt):
+    """:func:`_needs_rebuild` with the displacements over ``nt`` threads (the same answer)."""
+    M, smin = _strain_bound(H, Hb_inv)
+    if smin <= 0.0:
+        return True
+    n = x.shape[0]
+    top = np.zeros(2 * nt)
+    for t in prange(nt):
+        d1, d2 = _two_largest(x, xref, M, t * n // nt, (t + 1) * n // nt)
+        top[2 * t] = d1
+        top[2 * t + 1] = d2
+    top.sort()
+    return smin * rlist - (math.sqrt(top[-1]) + math.sqrt(top[-2])) < rc
+
+
+@njit(cache=True, parallel=True)
+def _kick_drift_threads(x, v, f, half, dt):
+    """v += half f; x += dt v (over threads)."""
+    for i in prange(x.shape[0]):
+        for a in range(3):
+            v[i, a] += half * f[i, a]
+            x[i, a] += dt * v[i, a]
+
+
+@njit(cache=True, parallel=True)
+def _kick_threads(v, f, half):
+    """v += half f (over threads)."""
+    for i in prange(v.shape[0]):
+        for a in range(3):
+            v[i, a] += half * f[i, a]
 
 
 @njit(cache=True)
@@ -406,7 +445,10 @@ def _bins(x, v, f, perm, H, Hdot, rlist, d):
     coordinates, bin starts, bins per axis, half-stencil rows, reach along axis 2 and the axes
     whose images are found by rounding (a single bin; padded axes need none)."""
     s = _wrap(x, v, H, Hdot)
-    ncell, reach = _cell_grid(H, rlist, NSUB)
+    volume = abs(_det3(H))  # of the d axes: the padded ones are diagonal
+    for a in range(d, 3):
+        volume /= H[a, a]
+    ncell, reach = _cell_grid(H, rlist, 2 if x.shape[0] * rlist**d >= FINE_BINS_FROM * volume else 1)
     rnd = np.zeros(3, dtype=np.bool_)
     for a in range(3):
         if a >= d:
@@ -432,6 +474,53 @@ def _relist(x, v, f, perm, H, Hdot, rlist, d, nbr, code, start, xref, Hb_inv):
         p, ok = _build_cells(x, s, H, cstart, ncell, rows, reach2, rnd, rlist * rlist, 0, nc, nbr,
                              code, start)
     start[x.shape[0]] = p
+    xref[:] = x
+    Hb_inv[:] = _inv3(H)
+    return nbr, code
+
+
+@njit(cache=True, parallel=True)
+def _build_segments(x, s, H, cstart, ncell, rows, reach2, rnd, rlist2, cell_bounds, nbr, code,
+                    start, ends):
+    """The list of cell range t (of ``nt``) built by thread t into segment t of ``nbr``/``code``
+    (``nt`` equal segments); ``start`` in global offsets, ``ends[t]`` the end of segment t's
+    list. Returns False when a segment ran out of room."""
+    nt = ends.shape[0]
+    cap = nbr.shape[0] // nt
+    ok = np.ones(nt, dtype=np.bool_)
+    for t in prange(nt):
+        lo, hi = t * cap, (t + 1) * cap
+        p, good = _build_cells(x, s, H, cstart, ncell, rows, reach2, rnd, rlist2,
+                               cell_bounds[t], cell_bounds[t + 1], nbr[lo:hi], code[lo:hi], start)
+        ok[t] = good
+        for i in range(cstart[cell_bounds[t]], cstart[cell_bounds[t + 1]]):
+            start[i] += lo
+        ends[t] = lo + p
+    return ok.all()
+
+
+@njit(cache=True)
+def _relist_threads(x, v, f, perm, H, Hdot, rlist, d, nbr, code, start, ends, pbounds, xref,
+                    Hb_inv):
+    """:func:`_relist` by ``nt = len(ends)`` threads, each listing the particles of a range of bins
+    (balanced by particle count) into its own segment of ``nbr``/``code`` (grown, all segments
+    alike, until every one fits). Thread t's rows are the particles ``pbounds[t] … pbounds[t+1]``,
+    the last ending at ``ends[t]``. Returns ``(nbr, code)``."""
+    s, cstart, ncell, rows, reach2, rnd = _bins(x, v, f, perm, H, Hdot, rlist, d)
+    n = x.shape[0]
+    nt = ends.shape[0]
+    nc = ncell[0] * ncell[1] * ncell[2]
+    cell_bounds = np.empty(nt + 1, dtype=np.int64)
+    cell_bounds[0] = 0
+    cell_bounds[nt] = nc
+    for t in range(1, nt):
+        cell_bounds[t] = max(cell_bounds[t - 1], min(np.searchsorted(cstart, t * n // nt), nc))
+    for t in range(nt + 1):
+        pbounds[t] = cstart[cell_bounds[t]]
+    while not _build_segments(x, s, H, cstart, ncell, rows, reach2, rnd, rlist * rlist, cell_bounds,
+                              nbr, code, start, ends):
+        nbr = np.empty(2 * nbr.shape[0], dtype=nbr.dtype)
+        code = np.empty(nbr.shape[0], dtype=code.dtype)
     xref[:] = x
     Hb_inv[:] = _inv3(H)
     return nbr, code
@@ -562,8 +651,8 @@ def _pad_matrix(M, diag: float) -> np.ndarray:
 
 class _Engine:
     """The neighbour list and work arrays of one system (cell-sorted order; ``perm`` maps it to
-    the caller's). The one-thread time loop rebuilds its list itself; this class builds where
-    that loop cannot (the first build, a cell thinner than 2(r_c + skin), the threaded loop)."""
+    the caller's). The time loop rebuilds its list itself; this class builds where that loop
+    cannot (the first build, a cell thinner than 2(r_c + skin))."""
 
     def __init__(self, x, v, f, *, d: int, A, H0, U, potential, dt: float, skin: float,
                  threads: int, stats: Stats, external=None):
@@ -589,7 +678,8 @@ class _Engine:
         self.rlist = self.rc + self.skin
         self.threads = max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS))
         self.fbuf = np.zeros((self.threads, self.n, 3)) if self.threads > 1 else np.zeros((1, 1, 3))
-        self.bounds = np.zeros(self.threads + 1, dtype=np.int64)
+        self.pbounds = np.zeros(self.threads + 1, dtype=np.int64)  # threads' rows, and
+        self.ends = np.zeros(self.threads, dtype=np.int64)  # where their lists end
         self.stats = stats
 
     def _set_basis(self, U) -> None:
@@ -619,8 +709,11 @@ class _Engine:
         lattice.require_width(w, self.rc, t=t, what="cut-off")
         # the list radius: r_c + skin, or what the cell allows (then the list is rebuilt often)
         self.rlist = max(self.rc, min(self.rc + self.skin, 0.5 * w))
-        if self.threads > 1 and self.n >= 1000:
-            self._build_threads(H)
+        if self.threads > 1:
+            numba.set_num_threads(self.threads)
+            self.nbr, self.code = _relist_threads(self.X, self.V, self.F, self.perm, H, self.Hdot,
+                                                  self.rlist, d, self.nbr, self.code, self.start,
+                                                  self.ends, self.pbounds, self.xref, self.Hb_inv)
         else:
             self.nbr, self.code = _relist(self.X, self.V, self.F, self.perm, H, self.Hdot,
                                           self.rlist, d, self.nbr, self.code, self.start,
@@ -628,53 +721,13 @@ class _Engine:
         self._listed(1)
 
     def _listed(self, builds: int) -> None:
-        """Book-keeping after ``builds`` builds: statistics, and the pair-balanced thread ranges."""
-        if builds == 0:
-            return
+        """Statistics after ``builds`` builds."""
         self.stats.builds += builds
-        self.stats.pairs = int(self.start[-1])
         if self.threads > 1:
-            P = int(self.start[-1])
-            cuts = np.linspace(0, P, self.threads + 1).round().astype(np.int64)
-            self.bounds[:] = np.searchsorted(self.start, cuts)
-            self.bounds[0], self.bounds[-1] = 0, self.n
-
-    def _build_threads(self, H) -> None:
-        """The list built by ``threads`` cell ranges in parallel (balanced by particle count),
-        then concatenated; a range that runs out of room is retried with twice the room."""
-        s, cstart, ncell, rows, reach2, rnd = _bins(self.X, self.V, self.F, self.perm, H, self.Hdot,
-                                                     self.rlist, self.d)
-        nt = self.threads
-        nc = len(cstart) - 1
-        cuts = np.searchsorted(cstart, np.linspace(0, self.n, nt + 1)[1:-1])
-        cell_bounds = np.concatenate([[0], np.clip(cuts, 0, nc), [nc]]).astype(np.int64)
-        numba.set_num_threads(nt)
-        while True:
-            if getattr(self, "nbr_t", None) is None or self.nbr_t.shape[0] != nt:
-                cap = max(1024, int(1.3 * max(self.stats.pairs, 40 * self.n) / nt))
-                self.nbr_t = np.empty((nt, cap), dtype=np.int32)
-                self.code_t = np.empty((nt, cap), dtype=np.uint8)
-            start, counts, ok = _build_threads(self.X, s, H, cstart, ncell, rows, reach2, rnd,
-                                               self.rlist**2, self.nbr_t, self.code_t, cell_bounds)
-            if ok.all():
-                break
-            cap = 2 * self.nbr_t.shape[1]
-            self.nbr_t = np.empty((nt, cap), dtype=np.int32)
-            self.code_t = np.empty((nt, cap), dtype=np.uint8)
-        offsets = np.concatenate([[0], np.cumsum(counts)])
-        total = int(offsets[-1])
-        if self.nbr.shape[0] < total:
-            self.nbr = np.empty(int(1.2 * total) + 1024, dtype=np.int32)
-            self.code = np.empty(self.nbr.shape[0], dtype=np.uint8)
-        for t in range(nt):
-            lo, hi = int(cstart[cell_bounds[t]]), int(cstart[cell_bounds[t + 1]])
-            start[lo:hi] += offsets[t]
-            self.nbr[offsets[t]:offsets[t + 1]] = self.nbr_t[t, :counts[t]]
-            self.code[offsets[t]:offsets[t + 1]] = self.code_t[t, :counts[t]]
-        start[self.n] = total
-        self.start = start
-        self.xref[:] = self.X
-        self.Hb_inv[:] = _inv3(H)
+            cap = self.nbr.shape[0] // self.threads
+            self.stats.pairs = int(np.sum(self.ends - cap * np.arange(self.threads)))
+        else:
+            self.stats.pairs = int(self.start[-1])
 
     def forces(self, t: float) -> np.ndarray:
         """Forces at the current positions and time t into self.F (list must be valid)."""
@@ -684,7 +737,7 @@ class _Engine:
         if self.threads > 1:
             numba.set_num_threads(self.threads)
             self.ker.forces_threads(self.X, S, self.start, self.nbr, self.code, rc2, self.F,
-                                    self.fbuf, self.bounds)
+                                    self.fbuf, self.pbounds, self.ends)
         else:
             self.ker.forces(self.X, S, self.start, self.nbr, self.code, rc2, self.F)
         return self.F
@@ -703,7 +756,7 @@ class _Engine:
             k, mid, self.nbr, self.code, builds, self.rlist = segment(
                 self.X, self.V, self.F, self.perm, step0, k, k1, mid, self.dt, self.A3, self.B3,
                 self.Hdot, self.rc, self.skin, self.d, self.rlist, self.start, self.nbr, self.code,
-                self.xref, self.Hb_inv, self.fbuf, self.bounds)
+                self.xref, self.Hb_inv, self.fbuf, self.pbounds, self.ends)
             self._listed(builds)
             if mid:
                 self.build((step0 + k + 1) * self.dt)
