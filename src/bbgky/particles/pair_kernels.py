@@ -274,24 +274,24 @@ def _replica(x, v, f, p, step0, n_steps, dt, A, B, Hdot, rc, skin, d, done, buil
     return 0
 
 
-def _ensemble(parallel):
-    """The replicas of an ensemble in one compiled call, each exactly as :func:`segment` runs it
-    alone (its own list, rebuilds and cell-sorted order), over ``prange`` with ``parallel``."""
-
-    @njit(cache=True, parallel=parallel)
-    def ensemble(X, V, F, perm, step0, n_steps, dt, A, B, Hdot, rc, skin, d, done, state, builds):
-        """Advance replica r (rows of X, V, F: positions, lab velocities, forces, [R, N, 3]) by
-        n_steps from step step0[r]. Per replica on return: ``state`` 0 — done, arrays back in the
-        caller's order; 1 — untouched (the cell is too thin for r_c + skin at the start: the host
-        runs it); 2 — stopped after the drift of step ``done`` for a build the host must do
-        (arrays in the bin order ``perm``). ``builds``: list builds done."""
-        R = X.shape[0]
-        for r in prange(R):
-            state[r] = _replica(X[r], V[r], F[r], perm[r], step0[r], n_steps, dt, A, B, Hdot, rc,
-                                skin, d, done, builds, r)
-
-    return ensemble
+@njit(cache=True)
+def ensemble(X, V, F, perm, step0, n_steps, dt, A, B, Hdot, rc, skin, d, done, state, builds):
+    """Advance replica r (rows of X, V, F: positions, lab velocities, forces, [R, N, 3]) by n_steps
+    from step step0[r], each exactly as :func:`segment` runs it alone (its own list, rebuilds and
+    cell-sorted order). Per replica on return: ``state`` 0 — done, arrays back in the caller's
+    order; 1 — untouched (the cell is too thin for r_c + skin at the start: the host runs it); 2 —
+    stopped after the drift of step ``done`` for a build the host must do (arrays in the bin order
+    ``perm``). ``builds``: list builds done."""
+    for r in range(X.shape[0]):
+        state[r] = _replica(X[r], V[r], F[r], perm[r], step0[r], n_steps, dt, A, B, Hdot, rc, skin,
+                            d, done, builds, r)
 
 
-ensemble = _ensemble(False)
-ensemble_threads = _ensemble(True)
+@njit(cache=True, parallel=True)
+def ensemble_threads(X, V, F, perm, step0, n_steps, dt, A, B, Hdot, rc, skin, d, done, state,
+                     builds):
+    """:func:`ensemble` with the replicas over threads (a separate function, not a closure over a
+    flag: Numba's cache would give both the same key)."""
+    for r in prange(X.shape[0]):
+        state[r] = _replica(X[r], V[r], F[r], perm[r], step0[r], n_steps, dt, A, B, Hdot, rc, skin,
+                            d, done, builds, r)
