@@ -18,12 +18,15 @@ flux, forces).
 * **Neighbour list.** A half Verlet list (``i < j`` in a cell-sorted order, each pair stored once
   with the code of its lattice image, ``m ∈ {−1, 0, 1}³``) of radius ``r_ℓ = r_c + skin``, built
   from a cell list in fractional coordinates (bins at least ``r_ℓ`` thick along every reduced
-  axis, half stencil of 13 + 1 bins; an axis too thin for 3 bins gets one bin and finds images by
+  axis, half stencil of 13 + 1 bins, or ``r_ℓ/2`` thick with a 5×5×5 stencil in dense systems,
+  :data:`FINE_BINS_FROM`; an axis too thin for 3 bins gets one bin and finds images by
   rounding). Particles are re-ordered by bin at every build for memory locality; the state handed
-  back keeps the caller's order. Arrays grow as needed: no pair is ever dropped. When the cell
-  becomes thinner than ``2 r_ℓ`` the basis is re-reduced (:func:`.lattice.reduce_basis`; the
-  returned ``state.basis`` says so), the list radius shrinks towards ``r_c`` if it must, and a
-  cell thinner than ``2 r_c`` even after reduction raises :class:`~bbgky.errors.NumericalFailure`.
+  back keeps the caller's order. The time loop rebuilds the list itself (no return to Python);
+  only a cell thinner than ``2 r_ℓ`` hands the build to the host. Arrays grow as needed: no
+  pair is ever dropped. When the cell becomes thinner than ``2 r_ℓ`` the basis is re-reduced
+  (:func:`.lattice.reduce_basis`; the returned ``state.basis`` says so), the list radius
+  shrinks towards ``r_c`` if it must, and a cell thinner than ``2 r_c`` even after reduction
+  raises :class:`~bbgky.errors.NumericalFailure`.
 * **Rebuild criterion** — that of :mod:`.state`, checked every step: with ``M = H(t) H_b⁻¹``
   the affine map of the flow since the build and ``δ_i = |x_i − M x_i^b|``, every separation
   obeys ``|r_ij(t)| ≥ σ_min(M)|r_ij(t_b)| − δ_i − δ_j``, so the list is rebuilt when
@@ -37,9 +40,12 @@ flux, forces).
   Per particle the listed pairs inside ``r_c`` are gathered into a buffer without
   branching, the pair kernel runs over the buffer (a loop LLVM vectorises), then forces are
   scattered — about twice as fast as the branchy loop.
-* **Threads.** ``threads=2``: the force loop runs over two ranges of the half list balanced by
-  pair count, each thread into its own force array (summed after), and the list is built by two
-  cell ranges at once; results differ from one thread by round-off only.
+* **Threads.** ``threads=2``: the list is built by two ranges of bins (balanced by particle
+  count) at once, each thread into its own segment; each thread's force loop runs over its
+  segment into its own force array (summed over threads after); kick, drift and the rebuild
+  check run over threads too. Results differ from one thread by round-off only. An ensemble
+  (:func:`advance_ensemble`) runs all replicas in one compiled call, over threads when there
+  are at least as many replicas (the same numbers as one thread).
 
 Systems in d < 3 run in the same 3-D kernels, padded with an empty, wide third (second) axis.
 """
