@@ -261,10 +261,12 @@ def test_external_trajectory_equals_jax_step():
     assert rel(out.force, ref.force) < 1e-10
 
 
-def test_ensemble_in_one_call_equals_each_replica_alone():
-    """``advance_ensemble`` — every replica in one compiled call, here over two threads — gives bit
-    for bit the single-system ``advance`` of each replica, through a basis change (the compiled
-    loop hands a replica to the host path mid-step, which reduces the basis and resumes)."""
+@pytest.mark.parametrize("threads", [1, pytest.param(2, marks=pytest.mark.slow)])
+def test_ensemble_in_one_call_equals_each_replica_alone(threads):
+    """``advance_ensemble`` — every replica in one compiled call, with two threads over the
+    replicas (slow: compiles the parallel ensemble) — gives bit for bit the single-system
+    ``advance`` of each replica, through a basis change (the compiled loop hands a replica to the
+    host path mid-step, which reduces the basis and resumes)."""
     import jax
 
     pot = make_potential("lj")
@@ -274,7 +276,7 @@ def test_ensemble_in_one_call_equals_each_replica_alone():
     reps = [integrator.new_state(x, s * v, system, time=step * system.dt, step=step, basis=U)
             ._replace(force=jnp.asarray(f)) for s in (1.0, 1.3)]
     stats = nb.Stats()
-    together = nb.advance_ensemble(integrator.stack(reps), 200, system, threads=2, stats=stats)
+    together = nb.advance_ensemble(integrator.stack(reps), 200, system, threads=threads, stats=stats)
     apart = integrator.stack([nb.advance(r, 200, system) for r in reps])
     assert not np.array_equal(np.asarray(together.basis)[0], U)  # the host path ran
     assert stats.builds == int(np.sum(np.asarray(together.nbr.rebuilds))) >= 10
