@@ -16,9 +16,11 @@ the routes interleaved within a round:
   becomes a select, so the list is rebuilt every step;
 * **JAX loop**: a Python loop calling the single-system JAX ``Simulation.advance`` per replica
   (``--no-jax-loop`` skips it: it is the slowest at large R);
-* **Numba loop**: ``Simulation(backend="numba").advance`` on the ensemble — the CPU fast path, one
-  replica after the other, each with its own list and rebuild criterion (what ``backend =
-  "auto"`` runs on a CPU);
+* **Numba**: ``Simulation(backend="numba").advance`` on the ensemble — the CPU fast path (what
+  ``backend = "auto"`` runs on a CPU): every replica in one compiled call
+  (``numba_backend.advance_ensemble``), each with its own list and rebuild criterion, the list
+  rebuilt inside the compiled loop; **Numba 2 threads**: the same with ``threads=2`` (replicas
+  over the threads; ``--numba-threads`` sets which are run);
 * **LAMMPS** (``lammps[mpi]``; ``--no-lammps`` skips): one system of ≈ R·N atoms (fcc k³·4,
   k = round((R·N/4)^⅓)) at the same state, ``neigh_modify delay 0 every 1 check yes``, serial
   and ``-sf omp -pk omp 2`` — its best throughput, since it has no batched small systems.
@@ -26,8 +28,10 @@ the routes interleaved within a round:
 Printed: atom-steps per second (R·N·steps / wall seconds, median over rounds) of each route,
 ratios to LAMMPS and the vmap speed-up over the Python loop, the largest velocity difference
 between each JAX route's end state and the Numba one (round-off, grown by the chaos of the
-dynamics over the timed steps),
-and ``os.getloadavg()`` before and after.
+dynamics over the timed steps), and ``os.getloadavg()`` before and after. On a loaded machine
+wall times measure the scheduler's share: the rates and ratios are printed a second time from
+the CPU seconds of each run's busiest thread (``bench/cpu_time.py``; for a one-thread run its
+CPU time), the wall time a quiet machine shows.
 
 Run: ``.venv/bin/python bench/md_ensemble.py --replicas 100 --particles 256 --steps 100``.
 """
@@ -36,7 +40,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 
 import jax
 
@@ -45,6 +48,7 @@ jax.config.update("jax_enable_x64", True)
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 from _common import lammps_fcc_box, load_lammps, memory_line  # noqa: E402
+from cpu_time import Timer  # noqa: E402
 
 from bbgky.models.potentials import make_potential  # noqa: E402
 from bbgky.particles import initial, integrator  # noqa: E402
@@ -99,10 +103,10 @@ run 0 post no
 """)
         self.n = self.lmp.get_natoms()
 
-    def run(self, steps: int) -> float:
-        t = time.perf_counter()
-        self.lmp.command(f"run {steps} post no")
-        return time.perf_counter() - t
+    def run(self, steps: int) -> Timer:
+        with Timer() as t:
+            self.lmp.command(f"run {steps} post no")
+        return t
 
 
 def main() -> None:
@@ -117,16 +121,23 @@ def main() -> None:
     p.add_argument("--no-jax-loop", action="store_true")
     p.add_argument("--no-vmap", action="store_true")
     p.add_argument("--lammps-threads", type=int, nargs="+", default=[1, 2])
+    p.add_argument("--numba-threads", type=int, nargs="+", default=[1, 2])
     p.add_argument("--no-lammps", action="store_true")
     a = p.parse_args()
     R, n, steps = a.replicas, a.particles, a.steps
     use_lammps = not a.no_lammps and a.rate == 0.0
     for name in STATES if a.system == "both" else [a.system]:
         system, ens0 = ensemble(name, R, n, a.rate)
-        jx, nb = Simulation(system), Simulation(system, backend="numba")
+        jx = Simulation(system)
+        nbs = {("numba" if th == 1 else f"numba {th} threads"): Simulation(system, backend="numba",
+                                                                          threads=th)
+               for th in a.numba_threads}
+        ref = next(iter(nbs))  # the Numba route the JAX routes are compared with
         # warm-up (melting) on the Numba path; every route then starts from that state
-        start = nb.advance(ens0, a.warmup)
-        ends = {"numba loop": start}
+        start = nbs[ref].advance(ens0, a.warmup)
+        ends = dict.fromkeys(nbs, start)
+        for sim in nbs.values():  # compilation
+            sim.advance(start, 1)
         if not a.no_vmap:
             ends["vmap"] = jx.prepare(start)
             jax.block_until_ready(jx.advance(ends["vmap"], steps).position)  # compilation
@@ -139,19 +150,23 @@ def main() -> None:
             lm.run(a.warmup)
         atoms = {k: R * n for k in ends} | {k: lm.n for k, lm in lmps.items()}
         times: dict[str, list[float]] = {k: [] for k in atoms}
+        busy: dict[str, list[float]] = {k: [] for k in atoms}
         load0 = os.getloadavg()
         for _ in range(a.repeat):
             for key in ends:
-                t = time.perf_counter()
-                if key == "numba loop":
-                    ends[key] = nb.advance(ends[key], steps)
-                elif key == "vmap":
-                    ends[key] = jax.block_until_ready(jx.advance(ends[key], steps))
-                else:
-                    ends[key] = jax.block_until_ready([jx.advance(s, steps) for s in ends[key]])
-                times[key].append(time.perf_counter() - t)
+                with Timer() as t:
+                    if key in nbs:
+                        ends[key] = nbs[key].advance(ends[key], steps)
+                    elif key == "vmap":
+                        ends[key] = jax.block_until_ready(jx.advance(ends[key], steps))
+                    else:
+                        ends[key] = jax.block_until_ready([jx.advance(s, steps) for s in ends[key]])
+                times[key].append(t.wall)
+                busy[key].append(t.busiest)
             for key, lm in lmps.items():
-                times[key].append(lm.run(steps))
+                t = lm.run(steps)
+                times[key].append(t.wall)
+                busy[key].append(t.busiest)
         load1 = os.getloadavg()
         pot_name, rc, rho, theta = STATES[name]
         print(f"\n{name}: {pot_name} r_c {rc:.4g}, rho {rho}, theta {theta}, rate {a.rate}; "
@@ -160,24 +175,29 @@ def main() -> None:
         print(f"load average before {tuple(round(x, 2) for x in load0)}, after "
               f"{tuple(round(x, 2) for x in load1)} on {os.cpu_count()} CPUs")
         rates = {key: atoms[key] * steps / float(np.median(ts)) for key, ts in times.items()}
+        cpu_rates = {key: atoms[key] * steps / max(float(np.median(ts)), 1e-9)
+                     for key, ts in busy.items()}
         for key, ts in times.items():
             print(f"  {key:18s} {rates[key]:10.4g} atom-steps/s  (median of {len(ts)}: "
-                  f"{np.median(ts):.3g} s; {atoms[key]} atoms)")
+                  f"{np.median(ts):.3g} s; {atoms[key]} atoms); from the busiest thread's CPU "
+                  f"seconds {cpu_rates[key]:10.4g} ({np.median(busy[key]):.3g} s)")
         if "vmap" in rates and "jax loop" in rates:
             print(f"  vmap / JAX loop = {rates['vmap'] / rates['jax loop']:.3g}")
         for key in ("vmap", "jax loop"):
             if key in rates:
-                print(f"  Numba loop / {key} = {rates['numba loop'] / rates[key]:.3g}")
+                print(f"  {ref} / {key} = {rates[ref] / rates[key]:.3g}")
         for lk in lmps:
-            print(f"  vs {lk}: " + ", ".join(f"{k} {rates[k] / rates[lk]:.3g}" for k in ends))
+            print(f"  vs {lk}: " + ", ".join(f"{k} {rates[k] / rates[lk]:.3g}" for k in ends)
+                  + ";  from CPU seconds: " + ", ".join(f"{k} {cpu_rates[k] / cpu_rates[lk]:.3g}"
+                                                        for k in ends))
         # round-off differences grown by the chaos of the dynamics over the timed steps
-        v_n = np.asarray(ends["numba loop"].velocity)
-        for key in ("vmap", "jax loop"):
-            if key in ends:
-                v = np.asarray(ends[key].velocity) if key == "vmap" else np.stack(
-                    [np.asarray(s.velocity) for s in ends[key]])
-                print(f"  max |v_{key} - v_numba| after {a.repeat * steps} steps from the same state: "
-                      f"{np.max(np.abs(v - v_n)):.2e}")
+        v_n = np.asarray(ends[ref].velocity)
+        for key in ends:
+            if key != ref:
+                v = np.stack([np.asarray(s.velocity) for s in ends[key]]) if key == "jax loop" \
+                    else np.asarray(ends[key].velocity)
+                print(f"  max |v_{key} - v_{ref}| after {a.repeat * steps} steps from the same "
+                      f"state: {np.max(np.abs(v - v_n)):.2e}")
 
 
 if __name__ == "__main__":

@@ -18,12 +18,15 @@ flux, forces).
 * **Neighbour list.** A half Verlet list (``i < j`` in a cell-sorted order, each pair stored once
   with the code of its lattice image, ``m ∈ {−1, 0, 1}³``) of radius ``r_ℓ = r_c + skin``, built
   from a cell list in fractional coordinates (bins at least ``r_ℓ`` thick along every reduced
-  axis, half stencil of 13 + 1 bins; an axis too thin for 3 bins gets one bin and finds images by
+  axis, half stencil of 13 + 1 bins, or ``r_ℓ/2`` thick with a 5×5×5 stencil in dense systems,
+  :data:`FINE_BINS_FROM`; an axis too thin for 3 bins gets one bin and finds images by
   rounding). Particles are re-ordered by bin at every build for memory locality; the state handed
-  back keeps the caller's order. Arrays grow as needed: no pair is ever dropped. When the cell
-  becomes thinner than ``2 r_ℓ`` the basis is re-reduced (:func:`.lattice.reduce_basis`; the
-  returned ``state.basis`` says so), the list radius shrinks towards ``r_c`` if it must, and a
-  cell thinner than ``2 r_c`` even after reduction raises :class:`~bbgky.errors.NumericalFailure`.
+  back keeps the caller's order. The time loop rebuilds the list itself (no return to Python);
+  only a cell thinner than ``2 r_ℓ`` hands the build to the host. Arrays grow as needed: no
+  pair is ever dropped. When the cell becomes thinner than ``2 r_ℓ`` the basis is re-reduced
+  (:func:`.lattice.reduce_basis`; the returned ``state.basis`` says so), the list radius
+  shrinks towards ``r_c`` if it must, and a cell thinner than ``2 r_c`` even after reduction
+  raises :class:`~bbgky.errors.NumericalFailure`.
 * **Rebuild criterion** — that of :mod:`.state`, checked every step: with ``M = H(t) H_b⁻¹``
   the affine map of the flow since the build and ``δ_i = |x_i − M x_i^b|``, every separation
   obeys ``|r_ij(t)| ≥ σ_min(M)|r_ij(t_b)| − δ_i − δ_j``, so the list is rebuilt when
@@ -37,9 +40,12 @@ flux, forces).
   Per particle the listed pairs inside ``r_c`` are gathered into a buffer without
   branching, the pair kernel runs over the buffer (a loop LLVM vectorises), then forces are
   scattered — about twice as fast as the branchy loop.
-* **Threads.** ``threads=2``: the force loop runs over two ranges of the half list balanced by
-  pair count, each thread into its own force array (summed after), and the list is built by two
-  cell ranges at once; results differ from one thread by round-off only.
+* **Threads.** ``threads=2``: the list is built by two ranges of bins (balanced by particle
+  count) at once, each thread into its own segment; each thread's force loop runs over its
+  segment into its own force array (summed over threads after); kick, drift and the rebuild
+  check run over threads too. Results differ from one thread by round-off only. An ensemble
+  (:func:`advance_ensemble`) runs all replicas in one compiled call, over threads when there
+  are at least as many replicas (the same numbers as one thread).
 
 Systems in d < 3 run in the same 3-D kernels, padded with an empty, wide third (second) axis.
 """
@@ -65,13 +71,34 @@ _IMAGES = np.array([[a, b, c] for a in (-1, 0, 1) for b in (-1, 0, 1) for c in (
                    dtype=np.float64)
 
 
-def _half_rows(reach: np.ndarray) -> np.ndarray:
+#: list-wide bins (a 3×3×3 stencil) hold this many particles or more: bins r_ℓ/2 wide instead
+#: (5×5×5 stencil, 0.54× the candidates for more, shorter runs). Measured on the LJ benchmark
+#: (18.5 per list-wide bin): 12 % less time per step; a dilute gas (0.3 per bin) would mostly
+#: visit empty bins.
+FINE_BINS_FROM = 8.0
+
+
+@njit(cache=True)
+def _half_rows(reach):
     """Bin rows (δ0, δ1) of the half stencil: δ0 > 0, or δ0 = 0 and δ1 > 0, |δ_a| ≤ reach[a].
     Each row spans δ2 ∈ [−reach[2], reach[2]]; the row (0, 0) — own bin (j > i) and δ2 > 0 — is
     handled separately."""
-    out = [(a, b) for a in range(-int(reach[0]), int(reach[0]) + 1)
-           for b in range(-int(reach[1]), int(reach[1]) + 1) if a > 0 or (a == 0 and b > 0)]
-    return np.array(out, dtype=np.int64).reshape(-1, 2)
+    out = np.empty(((2 * reach[0] + 1) * (2 * reach[1] + 1), 2), dtype=np.int64)
+    k = 0
+    for a in range(-reach[0], reach[0] + 1):
+        for b in range(-reach[1], reach[1] + 1):
+            if a > 0 or (a == 0 and b > 0):
+                out[k, 0] = a
+                out[k, 1] = b
+                k += 1
+    return out[:k]
+
+
+@njit(cache=True)
+def _det3(H):
+    return (H[0, 0] * (H[1, 1] * H[2, 2] - H[1, 2] * H[2, 1])
+            - H[0, 1] * (H[1, 0] * H[2, 2] - H[1, 2] * H[2, 0])
+            + H[0, 2] * (H[1, 0] * H[2, 1] - H[1, 1] * H[2, 0]))
 
 
 @njit(cache=True)
@@ -79,7 +106,7 @@ def _inv3(H):
     a, b, c = H[0, 0], H[0, 1], H[0, 2]
     d, e, f = H[1, 0], H[1, 1], H[1, 2]
     g, h, k = H[2, 0], H[2, 1], H[2, 2]
-    det = a * (e * k - f * h) - b * (d * k - f * g) + c * (d * h - e * g)
+    det = _det3(H)
     out = np.empty((3, 3))
     out[0, 0] = (e * k - f * h) / det
     out[0, 1] = (c * h - b * k) / det
@@ -120,8 +147,9 @@ def _wrap(x, v, H, Hdot):
 
 
 @njit(cache=True)
-def _sort_by_cell(x, v, s, perm, ncell):
-    """Counting sort of the particles by cell index (in place); returns cell starts."""
+def _sort_by_cell(x, v, f, s, perm, ncell):
+    """Counting sort of the particles (positions, velocities, forces, fractional coordinates and
+    the caller's indices) by cell index, in place; returns the cell starts."""
     n = x.shape[0]
     n0, n1, n2 = ncell[0], ncell[1], ncell[2]
     nc = n0 * n1 * n2
@@ -143,9 +171,9 @@ def _sort_by_cell(x, v, s, perm, ncell):
         order[fill[c]] = i
         fill[c] += 1
     # the rows moved by explicit loops: fancy-indexed assignment (x[:] = x[order]) costs
-    # seconds of Numba compilation on a first run
+    # seconds of Numba compilation on a first run, and ~10x the run time here
     tmp = np.empty((n, 3))
-    for a3 in (x, v, s):
+    for a3 in (x, v, f, s):
         for i in range(n):
             for a in range(3):
                 tmp[i, a] = a3[order[i], a]
@@ -159,78 +187,36 @@ def _sort_by_cell(x, v, s, perm, ncell):
 
 
 @njit(cache=True)
-def _grow(nbr, code, p):
-    cap = 2 * nbr.shape[0] + 1024
-    nn = np.empty(cap, dtype=nbr.dtype)
-    nn[:p] = nbr[:p]
-    cc = np.empty(cap, dtype=code.dtype)
-    cc[:p] = code[:p]
-    return nn, cc
-
-
-@njit(cache=True, inline="always")
-def _scan(x, s, H, i, jlo, jhi, w0, w1, w2, rnd_axes, rnd, rlist2, nbr, code, p):
-    """Append the candidates j in [jlo, jhi) (image w, or rounded along ``rnd_axes``) within the
-    list radius of i; the arrays must have room for jhi − jlo more. Returns the new count."""
-    if not rnd:
-        y0 = H[0, 0] * w0 + H[0, 1] * w1 + H[0, 2] * w2 - x[i, 0]
-        y1 = H[1, 0] * w0 + H[1, 1] * w1 + H[1, 2] * w2 - x[i, 1]
-        y2 = H[2, 0] * w0 + H[2, 1] * w1 + H[2, 2] * w2 - x[i, 2]
-        cod = 9 * (w0 + 1) + 3 * (w1 + 1) + (w2 + 1)
-        for j in range(jlo, jhi):  # branchless compaction
-            dx = x[j, 0] + y0
-            dy = x[j, 1] + y1
-            dz = x[j, 2] + y2
-            nbr[p] = j
-            code[p] = cod
-            p += 1 if dx * dx + dy * dy + dz * dz < rlist2 else 0
-        return p
-    for j in range(jlo, jhi):
-        m0 = w0
-        m1 = w1
-        m2 = w2
-        if rnd_axes[0]:
-            m0 = -round(s[j, 0] - s[i, 0])
-        if rnd_axes[1]:
-            m1 = -round(s[j, 1] - s[i, 1])
-        if rnd_axes[2]:
-            m2 = -round(s[j, 2] - s[i, 2])
-        dx = x[j, 0] - x[i, 0] + H[0, 0] * m0 + H[0, 1] * m1 + H[0, 2] * m2
-        dy = x[j, 1] - x[i, 1] + H[1, 0] * m0 + H[1, 1] * m1 + H[1, 2] * m2
-        dz = x[j, 2] - x[i, 2] + H[2, 0] * m0 + H[2, 1] * m1 + H[2, 2] * m2
-        if dx * dx + dy * dy + dz * dz < rlist2:
-            nbr[p] = j
-            code[p] = 9 * (m0 + 1) + 3 * (m1 + 1) + (m2 + 1)
-            p += 1
-    return p
-
-
-@njit(cache=True)
 def _build_cells(x, s, H, cstart, ncell, rows, reach2, rnd_axes, rlist2, c_lo, c_hi, nbr, code,
-                 start, grow):
+                 start):
     """The half-list rows of the particles in bins [c_lo, c_hi) (bin-sorted order): row i is
     ``nbr[start[i]:start[i+1]]`` with offsets counted from 0 for this range. Candidates come in
     contiguous runs of bins along axis 2 (the fastest bin index), at most three runs per stencil
-    row (no wrap, wrapped below, wrapped above). With ``grow`` the arrays are enlarged as needed;
-    without, the build stops and returns ok = False on overflow. Axes with one bin find the image
-    by rounding the fractional separation. Returns ``(pairs, nbr, code, ok)``."""
+    row (no wrap, wrapped below, wrapped above). Axes with one bin find the image by rounding the
+    fractional separation. Returns ``(pairs, ok)``; ok is False when ``nbr``/``code`` ran out of
+    room (the caller grows them and builds again). The arrays are never re-bound here: Numba
+    would then count references to them at every candidate run (measured: 85 % of the time)."""
     n0, n1, n2 = ncell[0], ncell[1], ncell[2]
     rnd = rnd_axes[0] or rnd_axes[1] or rnd_axes[2]
     p = 0
     nr = rows.shape[0]
     base = np.empty(nr, dtype=np.int64)  # first bin of each stencil row (at δ2 = 0, c2 = 0)
     wr = np.empty((nr, 2), dtype=np.int64)
-    # runs (jlo, jhi, w2) per stencil row for the current bin, plus the centre row
+    # runs (jlo, jhi, image) per stencil row for the current bin, plus the centre row
     run_lo = np.empty(3 * nr + 2, dtype=np.int64)
     run_hi = np.empty(3 * nr + 2, dtype=np.int64)
     run_w0 = np.empty(3 * nr + 2, dtype=np.int64)
     run_w1 = np.empty(3 * nr + 2, dtype=np.int64)
     run_w2 = np.empty(3 * nr + 2, dtype=np.int64)
+    last_row = -1
     for c in range(c_lo, c_hi):
+        if cstart[c] == cstart[c + 1]:
+            continue  # empty bin (most of them in a dilute gas): no runs to set up
         c0 = c // (n1 * n2)
         c1 = (c // n2) % n1
         c2 = c % n2
-        if c2 == 0 or c == c_lo:
+        if c // n2 != last_row:
+            last_row = c // n2
             for k in range(nr):
                 d0 = c0 + rows[k, 0]
                 d1 = c1 + rows[k, 1]
@@ -251,9 +237,22 @@ def _build_cells(x, s, H, cstart, ncell, rows, reach2, rnd_axes, rlist2, c_lo, c
                 base[k] = (d0 * n1 + d1) * n2
                 wr[k, 0] = w0
                 wr[k, 1] = w1
-        nrun = 0
+        # candidate runs; run 0 is the centre row: the own bin after i and the bins above it
         lo2 = c2 - reach2
         hi2 = c2 + reach2
+        bc = c - c2
+        run_hi[0] = cstart[bc + min(hi2, n2 - 1) + 1]
+        run_w0[0] = 0
+        run_w1[0] = 0
+        run_w2[0] = 0
+        nrun = 1
+        if hi2 >= n2:  # the centre row's part above the wrap
+            run_lo[nrun] = cstart[bc]
+            run_hi[nrun] = cstart[bc + hi2 - n2 + 1]
+            run_w0[nrun] = 0
+            run_w1[nrun] = 0
+            run_w2[nrun] = 1
+            nrun += 1
         for k in range(nr):
             b = base[k]
             run_lo[nrun] = cstart[b + max(lo2, 0)]
@@ -276,60 +275,44 @@ def _build_cells(x, s, H, cstart, ncell, rows, reach2, rnd_axes, rlist2, c_lo, c
                 run_w1[nrun] = wr[k, 1]
                 run_w2[nrun] = 1
                 nrun += 1
-        # centre row: the own bin after i and the bins above it (wrapped part separately)
-        bc = c - c2
-        centre_hi = cstart[bc + min(hi2, n2 - 1) + 1]
-        wrap_hi = cstart[bc + hi2 - n2 + 1] if hi2 >= n2 else cstart[bc]
+        # the scan is written out here, not called: an (inlined) helper taking the arrays makes
+        # Numba count references to them at every run (measured: 85 % of the build time)
         for i in range(cstart[c], cstart[c + 1]):
             start[i] = p
-            need = centre_hi - i + wrap_hi - cstart[bc]
+            run_lo[0] = i + 1
+            need = 0
             for r in range(nrun):
                 need += run_hi[r] - run_lo[r]
             if p + need > nbr.shape[0]:
-                if not grow:
-                    return p, nbr, code, False
-                while p + need > nbr.shape[0]:
-                    nbr, code = _grow(nbr, code, p)
-            p = _scan(x, s, H, i, i + 1, centre_hi, 0, 0, 0, rnd_axes, rnd, rlist2, nbr, code, p)
-            if hi2 >= n2:
-                p = _scan(x, s, H, i, cstart[bc], wrap_hi, 0, 0, 1, rnd_axes, rnd, rlist2, nbr,
-                          code, p)
+                return p, False
+            xi0, xi1, xi2 = x[i, 0], x[i, 1], x[i, 2]
             for r in range(nrun):
-                p = _scan(x, s, H, i, run_lo[r], run_hi[r], run_w0[r], run_w1[r], run_w2[r],
-                          rnd_axes, rnd, rlist2, nbr, code, p)
-    return p, nbr, code, True
-
-
-@njit(cache=True)
-def _build(x, s, H, cstart, ncell, rows, reach2, rnd_axes, rlist2, nbr, code):
-    """Half Verlet list of all particles (one thread); ``nbr``/``code`` grown as needed, so no
-    pair is dropped. Returns ``(start, nbr, code)``."""
-    n = x.shape[0]
-    start = np.empty(n + 1, dtype=np.int64)
-    nc = ncell[0] * ncell[1] * ncell[2]
-    p, nbr, code, _ = _build_cells(x, s, H, cstart, ncell, rows, reach2, rnd_axes, rlist2, 0, nc,
-                                   nbr, code, start, True)
-    start[n] = p
-    return start, nbr, code
-
-
-@njit(cache=True, parallel=True)
-def _build_threads(x, s, H, cstart, ncell, rows, reach2, rnd_axes, rlist2, nbr_t, code_t,
-                   cell_bounds):
-    """The list in ``nt`` cell ranges at once, each into its own row of ``nbr_t``/``code_t``
-    (fixed capacity). Returns ``(start with per-range offsets, pairs per range, ok per range)``."""
-    n = x.shape[0]
-    nt = cell_bounds.shape[0] - 1
-    start = np.empty(n + 1, dtype=np.int64)
-    counts = np.zeros(nt, dtype=np.int64)
-    ok = np.zeros(nt, dtype=np.bool_)
-    for t in prange(nt):
-        p, _, _, good = _build_cells(x, s, H, cstart, ncell, rows, reach2, rnd_axes, rlist2,
-                                     cell_bounds[t], cell_bounds[t + 1], nbr_t[t], code_t[t], start,
-                                     False)
-        counts[t] = p
-        ok[t] = good
-    return start, counts, ok
+                w0, w1, w2 = run_w0[r], run_w1[r], run_w2[r]
+                if not rnd:
+                    y0 = H[0, 0] * w0 + H[0, 1] * w1 + H[0, 2] * w2 - xi0
+                    y1 = H[1, 0] * w0 + H[1, 1] * w1 + H[1, 2] * w2 - xi1
+                    y2 = H[2, 0] * w0 + H[2, 1] * w1 + H[2, 2] * w2 - xi2
+                    cod = 9 * (w0 + 1) + 3 * (w1 + 1) + (w2 + 1)
+                    for j in range(run_lo[r], run_hi[r]):  # branchless compaction
+                        dx = x[j, 0] + y0
+                        dy = x[j, 1] + y1
+                        dz = x[j, 2] + y2
+                        nbr[p] = j
+                        code[p] = cod
+                        p += 1 if dx * dx + dy * dy + dz * dz < rlist2 else 0
+                    continue
+                for j in range(run_lo[r], run_hi[r]):  # images by rounding along rnd_axes
+                    m0 = -round(s[j, 0] - s[i, 0]) if rnd_axes[0] else w0
+                    m1 = -round(s[j, 1] - s[i, 1]) if rnd_axes[1] else w1
+                    m2 = -round(s[j, 2] - s[i, 2]) if rnd_axes[2] else w2
+                    dx = x[j, 0] - xi0 + H[0, 0] * m0 + H[0, 1] * m1 + H[0, 2] * m2
+                    dy = x[j, 1] - xi1 + H[1, 0] * m0 + H[1, 1] * m1 + H[1, 2] * m2
+                    dz = x[j, 2] - xi2 + H[2, 0] * m0 + H[2, 1] * m1 + H[2, 2] * m2
+                    if dx * dx + dy * dy + dz * dz < rlist2:
+                        nbr[p] = j
+                        code[p] = 9 * (m0 + 1) + 3 * (m1 + 1) + (m2 + 1)
+                        p += 1
+    return p, True
 
 
 @njit(cache=True)
@@ -351,21 +334,24 @@ def _lattice(t, A, B, H):
 
 
 @njit(cache=True)
-def _needs_rebuild(x, xref, H, Hb_inv, rc, rlist):
-    """The criterion of :mod:`.state`: rebuild unless σ_min(M) r_ℓ − (δ₍₁₎ + δ₍₂₎) ≥ r_c, with
-    M = H(t) H_b⁻¹, δ_i = |x_i − M x_i^b|; σ_min(M) is bounded below by 1 − ‖M − I‖_F."""
+def _strain_bound(H, Hb_inv):
+    """(M, lower bound of σ_min(M)) for the affine map M = H(t) H_b⁻¹ since the build:
+    σ_min(M) ≥ 1 − ‖M − I‖_F."""
     M = H @ Hb_inv
     off = 0.0
     for a in range(3):
         for b in range(3):
             dm = M[a, b] - (1.0 if a == b else 0.0)
             off += dm * dm
-    smin = 1.0 - math.sqrt(off)
-    if smin <= 0.0:
-        return True
+    return M, 1.0 - math.sqrt(off)
+
+
+@njit(cache=True)
+def _two_largest(x, xref, M, lo, hi):
+    """The two largest squared displacements δ_i² = |x_i − M x_i^b|² over i in [lo, hi)."""
     d1 = 0.0
     d2 = 0.0
-    for i in range(x.shape[0]):
+    for i in range(lo, hi):
         e0 = x[i, 0] - (M[0, 0] * xref[i, 0] + M[0, 1] * xref[i, 1] + M[0, 2] * xref[i, 2])
         e1 = x[i, 1] - (M[1, 0] * xref[i, 0] + M[1, 1] * xref[i, 1] + M[1, 2] * xref[i, 2])
         e2 = x[i, 2] - (M[2, 0] * xref[i, 0] + M[2, 1] * xref[i, 1] + M[2, 2] * xref[i, 2])
@@ -376,7 +362,51 @@ def _needs_rebuild(x, xref, H, Hb_inv, rc, rlist):
                 d1 = dd
             else:
                 d2 = dd
+    return d1, d2
+
+
+@njit(cache=True)
+def _needs_rebuild(x, xref, H, Hb_inv, rc, rlist):
+    """The criterion of :mod:`.state`: rebuild unless σ_min(M) r_ℓ − (δ₍₁₎ + δ₍₂₎) ≥ r_c, with
+    M = H(t) H_b⁻¹, δ_i = |x_i − M x_i^b|; σ_min(M) is bounded below by 1 − ‖M − I‖_F."""
+    M, smin = _strain_bound(H, Hb_inv)
+    if smin <= 0.0:
+        return True
+    d1, d2 = _two_largest(x, xref, M, 0, x.shape[0])
     return smin * rlist - (math.sqrt(d1) + math.sqrt(d2)) < rc
+
+
+@njit(cache=True, parallel=True)
+def _needs_rebuild_threads(x, xref, H, Hb_inv, rc, rlist, nt):
+    """:func:`_needs_rebuild` with the displacements over ``nt`` threads (the same answer)."""
+    M, smin = _strain_bound(H, Hb_inv)
+    if smin <= 0.0:
+        return True
+    n = x.shape[0]
+    top = np.zeros(2 * nt)
+    for t in prange(nt):
+        d1, d2 = _two_largest(x, xref, M, t * n // nt, (t + 1) * n // nt)
+        top[2 * t] = d1
+        top[2 * t + 1] = d2
+    top.sort()
+    return smin * rlist - (math.sqrt(top[-1]) + math.sqrt(top[-2])) < rc
+
+
+@njit(cache=True, parallel=True)
+def _kick_drift_threads(x, v, f, half, dt):
+    """v += half f; x += dt v (over threads)."""
+    for i in prange(x.shape[0]):
+        for a in range(3):
+            v[i, a] += half * f[i, a]
+            x[i, a] += dt * v[i, a]
+
+
+@njit(cache=True, parallel=True)
+def _kick_threads(v, f, half):
+    """v += half f (over threads)."""
+    for i in prange(v.shape[0]):
+        for a in range(3):
+            v[i, a] += half * f[i, a]
 
 
 @njit(cache=True)
@@ -403,35 +433,134 @@ def _cell_grid(H, rlist, nsub):
     return ncell, reach
 
 
+@njit(cache=True)
+def _list_radius(H, rc, skin, d):
+    """``r_c + skin`` when the cell H is at least twice that wide along its d axes; else −1: the
+    host decides (basis reduction, a shorter list radius, or failure — :meth:`_Engine.build`)."""
+    Hi = _inv3(H)
+    rl = rc + skin
+    for a in range(d):
+        if 1.0 / math.sqrt(Hi[a, 0] ** 2 + Hi[a, 1] ** 2 + Hi[a, 2] ** 2) < 2.0 * rl:
+            return -1.0
+    return rl
+
+
+@njit(cache=True)
+def _bins(x, v, f, perm, H, Hdot, rlist, d):
+    """Wrap into the cell and sort the particles by bin (in place). Returns the fractional
+    coordinates, bin starts, bins per axis, half-stencil rows, reach along axis 2 and the axes
+    whose images are found by rounding (a single bin; padded axes need none)."""
+    s = _wrap(x, v, H, Hdot)
+    volume = abs(_det3(H))  # of the d axes: the padded ones are diagonal
+    for a in range(d, 3):
+        volume /= H[a, a]
+    ncell, reach = _cell_grid(H, rlist, 2 if x.shape[0] * rlist**d >= FINE_BINS_FROM * volume else 1)
+    rnd = np.zeros(3, dtype=np.bool_)
+    for a in range(3):
+        if a >= d:
+            ncell[a] = 1
+            reach[a] = 0
+        rnd[a] = a < d and ncell[a] == 1
+    cstart = _sort_by_cell(x, v, f, s, perm, ncell)
+    return s, cstart, ncell, _half_rows(reach), reach[2], rnd
+
+
+@njit(cache=True)
+def _relist(x, v, f, perm, H, Hdot, rlist, d, nbr, code, start, xref, Hb_inv):
+    """The whole (one-thread) build at lattice H: wrap, sort by bin, half list into ``start`` and
+    ``nbr``/``code`` (returned, grown if needed); the build positions and H⁻¹ for the rebuild
+    criterion into ``xref``, ``Hb_inv``."""
+    s, cstart, ncell, rows, reach2, rnd = _bins(x, v, f, perm, H, Hdot, rlist, d)
+    nc = ncell[0] * ncell[1] * ncell[2]
+    p, ok = _build_cells(x, s, H, cstart, ncell, rows, reach2, rnd, rlist * rlist, 0, nc, nbr, code,
+                         start)
+    while not ok:  # no pair is ever dropped: twice the room, and again
+        nbr = np.empty(2 * nbr.shape[0], dtype=nbr.dtype)
+        code = np.empty(nbr.shape[0], dtype=code.dtype)
+        p, ok = _build_cells(x, s, H, cstart, ncell, rows, reach2, rnd, rlist * rlist, 0, nc, nbr,
+                             code, start)
+    start[x.shape[0]] = p
+    xref[:] = x
+    Hb_inv[:] = _inv3(H)
+    return nbr, code
+
+
+@njit(cache=True, parallel=True)
+def _build_segments(x, s, H, cstart, ncell, rows, reach2, rnd, rlist2, cell_bounds, nbr, code,
+                    start, ends):
+    """The list of cell range t (of ``nt``) built by thread t into segment t of ``nbr``/``code``
+    (``nt`` equal segments); ``start`` in global offsets, ``ends[t]`` the end of segment t's
+    list. Returns False when a segment ran out of room."""
+    nt = ends.shape[0]
+    cap = nbr.shape[0] // nt
+    ok = np.ones(nt, dtype=np.bool_)
+    for t in prange(nt):
+        lo, hi = t * cap, (t + 1) * cap
+        p, good = _build_cells(x, s, H, cstart, ncell, rows, reach2, rnd, rlist2,
+                               cell_bounds[t], cell_bounds[t + 1], nbr[lo:hi], code[lo:hi], start)
+        ok[t] = good
+        for i in range(cstart[cell_bounds[t]], cstart[cell_bounds[t + 1]]):
+            start[i] += lo
+        ends[t] = lo + p
+    return ok.all()
+
+
+@njit(cache=True)
+def _relist_threads(x, v, f, perm, H, Hdot, rlist, d, nbr, code, start, ends, pbounds, xref,
+                    Hb_inv):
+    """:func:`_relist` by ``nt = len(ends)`` threads, each listing the particles of a range of bins
+    (balanced by particle count) into its own segment of ``nbr``/``code`` (grown, all segments
+    alike, until every one fits). Thread t's rows are the particles ``pbounds[t] … pbounds[t+1]``,
+    the last ending at ``ends[t]``. Returns ``(nbr, code)``."""
+    s, cstart, ncell, rows, reach2, rnd = _bins(x, v, f, perm, H, Hdot, rlist, d)
+    n = x.shape[0]
+    nt = ends.shape[0]
+    nc = ncell[0] * ncell[1] * ncell[2]
+    cell_bounds = np.empty(nt + 1, dtype=np.int64)
+    cell_bounds[0] = 0
+    cell_bounds[nt] = nc
+    for t in range(1, nt):
+        cell_bounds[t] = max(cell_bounds[t - 1], min(np.searchsorted(cstart, t * n // nt), nc))
+    for t in range(nt + 1):
+        pbounds[t] = cstart[cell_bounds[t]]
+    while not _build_segments(x, s, H, cstart, ncell, rows, reach2, rnd, rlist * rlist, cell_bounds,
+                              nbr, code, start, ends):
+        nbr = np.empty(2 * nbr.shape[0], dtype=nbr.dtype)
+        code = np.empty(nbr.shape[0], dtype=code.dtype)
+    xref[:] = x
+    Hb_inv[:] = _inv3(H)
+    return nbr, code
+
+
 @dataclass
 class Stats:
     """What the fast path did (benchmarks, tests): steps, list builds, listed pairs at the last
-    build, wall seconds in total and in builds."""
+    build, wall seconds."""
 
     steps: int = 0
     builds: int = 0
     pairs: int = 0
     seconds: float = 0.0
-    build_seconds: float = 0.0
 
 
 class Kernels:
     """The compiled kernels of one pair potential: the module :mod:`.pair_kernels` generated for its
-    pair function (``forces``, ``forces_threads``, ``pair_sums``, the two time loops)."""
+    pair function (``forces``, ``forces_threads``, ``pair_sums``, the time loops, the ensemble)."""
 
     def __init__(self, module):
         self.forces, self.forces_threads = module.forces, module.forces_threads
         self.pair_sums = module.pair_sums
         self._segments = {False: module.segment, True: module.segment_threads}
+        self._ensembles = {False: module.ensemble, True: module.ensemble_threads}
 
     def segment_for(self, threaded: bool):
         return self._segments[threaded]
 
+    def ensemble_for(self, threaded: bool):
+        return self._ensembles[threaded]
+
 
 _KERNELS: dict[tuple, Kernels] = {}  # (symbolic U(r), external potential or None) -> Kernels
-
-#: bins per list radius (1: list-wide bins and a 3×3×3 stencil — measured faster than r_ℓ/2 bins).
-NSUB = 1
 
 
 def kernels(potential, external=None) -> Kernels:
@@ -527,7 +656,9 @@ def _pad_matrix(M, diag: float) -> np.ndarray:
 
 
 class _Engine:
-    """The neighbour list and work arrays of one run of :func:`run_arrays` (cell-sorted order)."""
+    """The neighbour list and work arrays of one system (cell-sorted order; ``perm`` maps it to
+    the caller's). The time loop rebuilds its list itself; this class builds where that loop
+    cannot (the first build, a cell thinner than 2(r_c + skin))."""
 
     def __init__(self, x, v, f, *, d: int, A, H0, U, potential, dt: float, skin: float,
                  threads: int, stats: Stats, external=None):
@@ -548,9 +679,13 @@ class _Engine:
         self.nbr = np.empty(max(64 * self.n, 1024), dtype=np.int32)
         self.code = np.empty(self.nbr.shape[0], dtype=np.uint8)
         self.start = np.zeros(self.n + 1, dtype=np.int64)
+        self.xref = np.empty((self.n, 3))
+        self.Hb_inv = np.empty((3, 3))
+        self.rlist = self.rc + self.skin
         self.threads = max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS))
         self.fbuf = np.zeros((self.threads, self.n, 3)) if self.threads > 1 else np.zeros((1, 1, 3))
-        self.bounds = np.zeros(self.threads + 1, dtype=np.int64)
+        self.pbounds = np.zeros(self.threads + 1, dtype=np.int64)  # threads' rows, and
+        self.ends = np.zeros(self.threads, dtype=np.int64)  # where their lists end
         self.stats = stats
 
     def _set_basis(self, U) -> None:
@@ -559,13 +694,15 @@ class _Engine:
         self.Hdot = self.A3 @ self.B3
 
     def H(self, t: float) -> np.ndarray:
-        return flows.deformation(self.A3, t, np) @ self.B3
+        """H(t) = (I + tA) B, computed as the compiled loops do (the same bits)."""
+        H = np.empty((3, 3))
+        _lattice(float(t), self.A3, self.B3, H)
+        return H
 
     def build(self, t: float) -> None:
         """Wrap, (if needed) reduce the basis, sort by cell and build the half list at time t."""
         from . import lattice
 
-        t0 = time.perf_counter()
         d = self.d
         H = self.H(t)
         w = lattice.widths(H[:d, :d]).min()
@@ -578,68 +715,25 @@ class _Engine:
         lattice.require_width(w, self.rc, t=t, what="cut-off")
         # the list radius: r_c + skin, or what the cell allows (then the list is rebuilt often)
         self.rlist = max(self.rc, min(self.rc + self.skin, 0.5 * w))
-        s = _wrap(self.X, self.V, H, self.Hdot)
-        ncell, reach = _cell_grid(H, self.rlist, NSUB)
-        ncell[d:] = 1
-        reach[d:] = 0
-        # axes of the system with a single bin find images by rounding; padded axes need none
-        rnd = np.array([ncell[a] == 1 and a < d for a in range(3)])
-        perm_before = self.perm.copy()
-        cstart = _sort_by_cell(self.X, self.V, s, self.perm, ncell)
-        # forces follow the particles (needed when the build happens at the start of a chunk)
-        if not np.array_equal(perm_before, self.perm):
-            where = np.empty(self.n, dtype=np.int64)
-            where[perm_before] = np.arange(self.n)
-            self.F = np.ascontiguousarray(self.F[where[self.perm]])
-        rows = _half_rows(reach)
-        if self.threads > 1 and self.n >= 1000:
-            self._build_threads(s, H, cstart, ncell, rows, int(reach[2]), rnd)
-        else:
-            self.start, self.nbr, self.code = _build(self.X, s, H, cstart, ncell, rows, int(reach[2]),
-                                                     rnd, self.rlist**2, self.nbr, self.code)
-        self.xref = self.X.copy()
-        self.Hb_inv = np.linalg.inv(H)
         if self.threads > 1:
-            P = int(self.start[-1])
-            cuts = np.linspace(0, P, self.threads + 1).round().astype(np.int64)
-            self.bounds[:] = np.searchsorted(self.start, cuts)
-            self.bounds[0], self.bounds[-1] = 0, self.n
-        self.stats.builds += 1
-        self.stats.pairs = int(self.start[-1])
-        self.stats.build_seconds += time.perf_counter() - t0
+            numba.set_num_threads(self.threads)
+            self.nbr, self.code = _relist_threads(self.X, self.V, self.F, self.perm, H, self.Hdot,
+                                                  self.rlist, d, self.nbr, self.code, self.start,
+                                                  self.ends, self.pbounds, self.xref, self.Hb_inv)
+        else:
+            self.nbr, self.code = _relist(self.X, self.V, self.F, self.perm, H, self.Hdot,
+                                          self.rlist, d, self.nbr, self.code, self.start,
+                                          self.xref, self.Hb_inv)
+        self._listed(1)
 
-    def _build_threads(self, s, H, cstart, ncell, rows, reach2, rnd) -> None:
-        """The list built by ``threads`` cell ranges in parallel (balanced by particle count),
-        then concatenated; a range that runs out of room is retried with twice the room."""
-        nt = self.threads
-        nc = len(cstart) - 1
-        cuts = np.searchsorted(cstart, np.linspace(0, self.n, nt + 1)[1:-1])
-        cell_bounds = np.concatenate([[0], np.clip(cuts, 0, nc), [nc]]).astype(np.int64)
-        numba.set_num_threads(nt)
-        while True:
-            if getattr(self, "nbr_t", None) is None or self.nbr_t.shape[0] != nt:
-                cap = max(1024, int(1.3 * max(self.stats.pairs, 40 * self.n) / nt))
-                self.nbr_t = np.empty((nt, cap), dtype=np.int32)
-                self.code_t = np.empty((nt, cap), dtype=np.uint8)
-            start, counts, ok = _build_threads(self.X, s, H, cstart, ncell, rows, reach2, rnd,
-                                               self.rlist**2, self.nbr_t, self.code_t, cell_bounds)
-            if ok.all():
-                break
-            cap = 2 * self.nbr_t.shape[1]
-            self.nbr_t = np.empty((nt, cap), dtype=np.int32)
-            self.code_t = np.empty((nt, cap), dtype=np.uint8)
-        offsets = np.concatenate([[0], np.cumsum(counts)])
-        total = int(offsets[-1])
-        if self.nbr.shape[0] < total:
-            self.nbr = np.empty(int(1.2 * total) + 1024, dtype=np.int32)
-            self.code = np.empty(self.nbr.shape[0], dtype=np.uint8)
-        for t in range(nt):
-            lo, hi = int(cstart[cell_bounds[t]]), int(cstart[cell_bounds[t + 1]])
-            start[lo:hi] += offsets[t]
-            self.nbr[offsets[t]:offsets[t + 1]] = self.nbr_t[t, :counts[t]]
-            self.code[offsets[t]:offsets[t + 1]] = self.code_t[t, :counts[t]]
-        start[self.n] = total
-        self.start = start
+    def _listed(self, builds: int) -> None:
+        """Statistics after ``builds`` builds."""
+        self.stats.builds += builds
+        if self.threads > 1:
+            cap = self.nbr.shape[0] // self.threads
+            self.stats.pairs = int(np.sum(self.ends - cap * np.arange(self.threads)))
+        else:
+            self.stats.pairs = int(self.start[-1])
 
     def forces(self, t: float) -> np.ndarray:
         """Forces at the current positions and time t into self.F (list must be valid)."""
@@ -649,28 +743,32 @@ class _Engine:
         if self.threads > 1:
             numba.set_num_threads(self.threads)
             self.ker.forces_threads(self.X, S, self.start, self.nbr, self.code, rc2, self.F,
-                                    self.fbuf, self.bounds)
+                                    self.fbuf, self.pbounds, self.ends)
         else:
             self.ker.forces(self.X, S, self.start, self.nbr, self.code, rc2, self.F)
         return self.F
 
-    def run(self, step0: int, n_steps: int, *, every: int | None = None, callback=None) -> None:
-        """n_steps steps from step0 (the list must have been built at step0's time)."""
+    def run(self, step0: int, n_steps: int, *, every: int | None = None, callback=None,
+            k0: int = 0, mid: bool = False) -> None:
+        """Steps k0 … n_steps − 1 from step0 (the list must be valid for step0 + k0, or — ``mid``
+        — just rebuilt after the drift of step k0)."""
         if self.threads > 1:
             numba.set_num_threads(self.threads)
         segment = self.ker.segment_for(self.threads > 1)
         t_wall = time.perf_counter()
-        k, mid = 0, False
+        k = k0
         while k < n_steps or mid:
             k1 = n_steps if every is None else min(n_steps, (k // every + 1) * every)
-            k, mid = segment(self.X, self.V, self.F, step0, k, k1, mid, self.dt, self.A3, self.B3,
-                             self.rc, self.rlist, self.start, self.nbr, self.code, self.xref,
-                             self.Hb_inv, self.fbuf, self.bounds)
+            k, mid, self.nbr, self.code, builds, self.rlist = segment(
+                self.X, self.V, self.F, self.perm, step0, k, k1, mid, self.dt, self.A3, self.B3,
+                self.Hdot, self.rc, self.skin, self.d, self.rlist, self.start, self.nbr, self.code,
+                self.xref, self.Hb_inv, self.fbuf, self.pbounds, self.ends)
+            self._listed(builds)
             if mid:
                 self.build((step0 + k + 1) * self.dt)
             elif callback is not None and k < n_steps:
                 callback(step0 + k, self)
-        self.stats.steps += n_steps
+        self.stats.steps += n_steps - k0
         self.stats.seconds += time.perf_counter() - t_wall
 
     def arrays(self):
@@ -790,39 +888,84 @@ def advance(state, n_steps: int, system, *, threads: int = 1, stats: Stats | Non
 
 
 def advance_ensemble(states, n_steps: int, system, *, threads: int = 1, stats: Stats | None = None):
-    """:func:`advance` of every replica of an ensemble (leading replica axis on every leaf), one
-    replica after the other, each with its own list and rebuild criterion: the same numbers as
-    stacking :func:`advance` of each replica, with the state moved between JAX and NumPy once
-    for the ensemble rather than once per replica (that round trip, not the steps, dominated
-    ensembles of small systems)."""
+    """:func:`advance` of every replica of an ensemble (leading replica axis on every leaf), each
+    with its own list and rebuild criterion: the same numbers as stacking :func:`advance` of each
+    replica. All replicas run in one compiled call (``pair_kernels.ensemble``: no per-replica or
+    per-rebuild Python, which dominated ensembles of small systems), over ``threads`` threads
+    when there are at least as many replicas (else one after another, each with the threaded
+    force loop); a replica whose cell is too thin for r_c + skin at a build finishes on the host
+    path (:class:`_Engine`: basis reduction, shorter list radius, or failure)."""
     import jax.numpy as jnp
 
     from .state import NONFINITE
 
     A, H0 = _system_arrays(system)
     dtype = states.position.dtype
-    X, V, F = (np.array(a, dtype=np.float64) for a in (states.position, states.velocity, states.force))
+    R, n, d = states.position.shape
+    X, V, F = (np.zeros((R, n, 3)) for _ in range(3))
+    for out, leaf in ((X, states.position), (V, states.velocity), (F, states.force)):
+        out[..., :d] = np.asarray(leaf, dtype=np.float64)
     basis = np.array(states.basis)
     steps = np.asarray(states.step).astype(np.int64)
-    R = X.shape[0]
-    builds = np.zeros(R, dtype=np.int64)
-    finite = np.ones(R, dtype=bool)
     st = stats if stats is not None else Stats()
-    for r in range(R):
-        b0 = st.builds
-        X[r], V[r], F[r], basis[r] = run_arrays(
-            X[r], V[r], F[r], step=int(steps[r]), n_steps=int(n_steps), dt=system.dt, A=A, H0=H0,
-            U=basis[r], potential=system.potential, skin=system.skin, threads=threads, stats=st,
-            external=system.external, isokinetic=system.isokinetic)
-        builds[r] = st.builds - b0
-        finite[r] = bool(np.all(np.isfinite(X[r])) and np.all(np.isfinite(V[r])))
-    n1 = steps + int(n_steps)
+    ker = kernels(system.potential, system.external)
+    rc, skin, n_steps = float(system.potential.cutoff), float(system.skin), int(n_steps)
+    threads = max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS))
+    over_replicas = threads > 1 and R >= threads
+    if over_replicas:
+        numba.set_num_threads(threads)
+    perm = np.empty((R, n), dtype=np.int64)
+    done, state, builds = (np.zeros(R, dtype=np.int64) for _ in range(3))
+    t_wall = time.perf_counter()
+    pad = 1.0 + 4.0 * (rc + skin)  # as _Engine: a padded axis far wider than the list radius
+    A3 = _pad_matrix(A, 0.0)
+    # each replica on the host path: threaded forces, or the isokinetic equilibration (a host
+    # rescaling after every step)
+    host_only = (threads > 1 and not over_replicas) or system.isokinetic > 0
+    # replicas that share a basis run together (all of them, unless the host reduced some)
+    for U in np.unique(basis, axis=0):
+        rows = np.flatnonzero(np.all(basis == U, axis=(1, 2)))
+        if host_only:
+            state[rows] = 1
+            continue
+        B3 = _pad_matrix(H0 @ U, pad)
+        sub = [np.ascontiguousarray(a[rows]) for a in (X, V, F, perm)]
+        out = [np.zeros(len(rows), dtype=np.int64) for _ in range(3)]
+        ker.ensemble_for(over_replicas)(*sub, steps[rows], n_steps, float(system.dt), A3, B3, A3 @ B3,
+                                        rc, skin, d, *out)
+        for a, b in zip((X, V, F, perm), sub, strict=True):
+            a[rows] = b
+        done[rows], state[rows], builds[rows] = out
+    for r in np.flatnonzero(state == 1):  # the whole run on the host path
+        st_r = Stats()
+        X[r, :, :d], V[r, :, :d], F[r, :, :d], basis[r] = run_arrays(
+            X[r, :, :d], V[r, :, :d], F[r, :, :d], step=int(steps[r]), n_steps=n_steps, dt=system.dt,
+            A=A, H0=H0, U=basis[r], potential=system.potential, skin=skin,
+            threads=1 if over_replicas else threads, stats=st_r, external=system.external,
+            isokinetic=system.isokinetic)
+        builds[r] = st_r.builds
+    for r in np.flatnonzero(state == 2):  # the host path from where the compiled loop stopped
+        eng = _Engine(X[r, :, :d], V[r, :, :d], F[r, :, :d], d=d, A=A, H0=H0, U=basis[r],
+                      potential=system.potential, dt=system.dt, skin=skin,
+                      threads=1 if over_replicas else threads, stats=Stats(),
+                      external=system.external)
+        eng.perm = perm[r].copy()
+        eng.build((steps[r] + done[r] + 1) * system.dt)
+        eng.run(int(steps[r]), n_steps, k0=int(done[r]), mid=True)
+        X[r, :, :d], V[r, :, :d], F[r, :, :d] = eng.arrays()
+        basis[r] = eng.U
+        builds[r] += eng.stats.builds
+    st.builds += int(np.sum(builds))
+    st.steps += R * n_steps
+    st.seconds += time.perf_counter() - t_wall
+    finite = np.all(np.isfinite(X), axis=(1, 2)) & np.all(np.isfinite(V), axis=(1, 2))
+    n1 = steps + n_steps
     nbr = states.nbr._replace(valid=jnp.zeros_like(states.nbr.valid),
                               rebuilds=states.nbr.rebuilds + jnp.asarray(builds, states.nbr.rebuilds.dtype))
     return states._replace(
         time=jnp.asarray(n1 * system.dt, states.time.dtype), step=jnp.asarray(n1, states.step.dtype),
-        position=jnp.asarray(X, dtype), velocity=jnp.asarray(V, dtype), force=jnp.asarray(F, dtype),
-        basis=jnp.asarray(basis, states.basis.dtype), nbr=nbr,
+        position=jnp.asarray(X[..., :d], dtype), velocity=jnp.asarray(V[..., :d], dtype),
+        force=jnp.asarray(F[..., :d], dtype), basis=jnp.asarray(basis, states.basis.dtype), nbr=nbr,
         status=jnp.asarray(np.where(finite, 0, NONFINITE), states.status.dtype))
 
 
