@@ -5,6 +5,7 @@ round-off (DSMC: in law). The particle path: tests/particles/test_precision_part
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 from bbgky.kinetic.boltzmann import dsmc as ds
 from bbgky.kinetic.vlasov.grid import PhaseGrid
@@ -18,6 +19,8 @@ def _float_dtypes(tree):
     return {a.dtype for a in jax.tree_util.tree_leaves(tree) if jnp.issubdtype(a.dtype, jnp.floating)}
 
 
+# slow: GPU-readiness check (one float32 DSMC compile); Vlasov's float32 check stays default
+@pytest.mark.slow
 def test_dsmc_float32_conserves_to_round_off_and_agrees_in_law_with_float64():
     """Hard spheres, no flow, anisotropic start diag(1.6, 0.9, 0.5), 3 × 4 000 simulators to
     t = 0.3: the float32 run stays float32, conserves energy to 2e-6 relative (float64: 1e-12),

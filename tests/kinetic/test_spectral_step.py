@@ -60,6 +60,9 @@ def test_configured_step_overrides_and_is_subdivided_only_when_unstable():
     assert h == pytest.approx(0.5 / 4)  # stable bound 2.7/(0.5·π·12 + 1) = 0.136: four equal steps
 
 
+# slow: the constants come from validation/boltzmann_spectral_step.py --accuracy; the automatic
+# step's use and stability stay in the default suite
+@pytest.mark.slow
 def test_automatic_step_of_heun_and_ssprk3_meets_the_shear_table_accuracy():
     """The accuracy constants of the lower-order schemes (spectral.ACCURACY, measured at N = 16 by
     validation/boltzmann_spectral_step.py --accuracy): on a 12³ grid under simple shear a* = 0.5 the

@@ -6,6 +6,7 @@ tests/kinetic/test_precision_kinetic.py; the spectral Q: tests/kinetic/test_spec
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 from bbgky.particles import integrator
 
@@ -20,6 +21,8 @@ def _float_dtypes(tree):
     return {a.dtype for a in jax.tree_util.tree_leaves(tree) if jnp.issubdtype(a.dtype, jnp.floating)}
 
 
+# slow: GPU-readiness check; the no-host-callback check of the jitted advance stays in the default suite
+@pytest.mark.slow
 def test_particles_float32_under_shear_with_cell_lists_matches_float64(md):
     """WCA, N = 1024, ρ = 0.3 under simple shear (cell-list builds: a 10³ grid), 30 steps: every
     float leaf stays float32; positions agree to 5e-5 σ and forces to 2e-3 of the largest
