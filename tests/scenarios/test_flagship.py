@@ -7,11 +7,11 @@ from markdown_tables import table_after, tables
 
 from bbgky import references
 from bbgky.config import validate
-from bbgky.scenarios import examples
+from bbgky.scenarios import examples, warmup
 from bbgky.scenarios.runner import run
 
 
-def test_small_flagship_runs_every_level_and_reports_each_reduction(tmp_path):
+def test_small_flagship_runs_every_level_and_reports_each_reduction(tmp_path, monkeypatch):
     raw = tomllib.loads(examples.text("flagship_wca_shear"))
     raw["system"]["particles"] = 64
     raw["time"].update(end=0.05, save_every=0.025)
@@ -19,7 +19,11 @@ def test_small_flagship_runs_every_level_and_reports_each_reduction(tmp_path):
     raw["levels"]["particles"].update(velocity_samples=64, backend="jax")
     raw["levels"]["boltzmann"].update(samples=1000, replicas=2, velocity_samples=64)
     raw["ensemble"]["replicas"] = 2
+    finished = []  # the DSMC warm-up on the idle core ran to completion before the Boltzmann level
+    wait = warmup.wait
+    monkeypatch.setattr(warmup, "wait", lambda proc: (wait(proc), finished.append(proc.returncode)))
     res = run(validate(raw), tmp_path)
+    assert finished == [0]
     assert list(res.datasets) == ["particles", "boltzmann", "navier_stokes", "euler"]
     text = res.report.read_text()
     _, rows = table_after(text, "Walking down the hierarchy")

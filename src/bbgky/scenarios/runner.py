@@ -23,6 +23,7 @@ from ..driver import resume_problems, write_manifest
 from ..errors import ConfigError, NumericalFailure
 from ..output import write_atomic_text
 from ..precision import enable_float64
+from . import warmup
 
 #: level name -> (module, keyword arguments of its ``run``): :data:`bbgky.core.LEVELS`.
 LEVELS = core.LEVELS
@@ -142,18 +143,24 @@ def run(cfg: Config, out: Path | None = None, *, resume: bool = False,
         raise ConfigError([("--out", f"cannot write the output folder {exc.filename or out}: "
                             f"{exc.strerror or exc}")]) from None
     result = RunResult(out)
-    for name, runner in runners.items():
-        start = _time.perf_counter()
-        cb = (lambda done, total, _n=name: progress(_n, done, total)) if progress else None
-        watchers = observers_of(cfg, name)
-        try:
-            kw = {"observers": watchers} if watchers else {}
-            result.datasets[name] = runner(cfg, out, resume=resume, progress=cb, **kw)
-        except NumericalFailure as exc:
-            if exc.records:
-                exc.partial = str(write_partial(cfg, name, exc, out))
-            raise
-        result.wall_seconds[name] = _time.perf_counter() - start
+    warming = warmup.start(cfg, out)  # the DSMC kernels compile on the idle core meanwhile
+    try:
+        for name, runner in runners.items():
+            start = _time.perf_counter()
+            if name == "boltzmann":
+                warmup.wait(warming)
+            cb = (lambda done, total, _n=name: progress(_n, done, total)) if progress else None
+            watchers = observers_of(cfg, name)
+            try:
+                kw = {"observers": watchers} if watchers else {}
+                result.datasets[name] = runner(cfg, out, resume=resume, progress=cb, **kw)
+            except NumericalFailure as exc:
+                if exc.records:
+                    exc.partial = str(write_partial(cfg, name, exc, out))
+                raise
+            result.wall_seconds[name] = _time.perf_counter() - start
+    finally:
+        warmup.stop(warming)
     studies = run_studies(cfg, out)
     if report:
         from .report import write_report
