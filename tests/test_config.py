@@ -62,6 +62,8 @@ def test_the_stored_configuration_keeps_automatic_choices_automatic():
     ({"interaction": {"potential": "maxwell"}}, "interaction.potential", "no particle-level pair form"),
     ({"system": {"dimension": 2}, "flow": {"kind": "uniaxial_extension", "rate": 0.1}}, "flow.kind", "≥ 3"),
     ({"initial": {"kind": "bkw"}}, "initial.kind", "not available at the particle level"),
+    ({"initial": {"kind": "product", "equilibration": 1.0}, "interaction": {"potential": "gaussian"}},
+     "initial.equilibration", "never equilibrated"),
     ({"initial": {"kind": "file", "path": "/no/such/file.xyz"}}, "initial.path", "existing"),
 ])
 def test_each_bad_value_is_named_with_its_allowed_range(data, key, words):

@@ -113,13 +113,17 @@ def check(cfg: Config) -> None:
 
 def _product_check(cfg: Config, spec) -> list[tuple[str, str]]:
     """Product data place particles independently: with a repulsive core, overlapping pairs (energy
-    ~ r^-12) are then likely and the first steps blow up, so such potentials are refused; the
-    cosine profile must be periodic in the box."""
+    ~ r^-12) are then likely and the first steps blow up, so such potentials are refused; they are
+    never equilibrated, so a set equilibration time is refused rather than ignored; the cosine
+    profile must be periodic in the box."""
     out = []
     if spec.repulsive_core:
         out.append(("initial.kind", f"'product' places particles independently, so pairs overlap and a "
                     f"potential with a repulsive core ({cfg.interaction.potential!r}) diverges; allowed with "
                     "product data: a bounded potential ('gaussian')"))
+    if cfg.initial.equilibration != type(cfg.initial).model_fields["equilibration"].default:
+        out.append(("initial.equilibration", "product data start exactly from f0^{⊗N}, never "
+                    "equilibrated (an equilibration would correlate the particles); remove the key"))
     prof = cfg.initial.profile
     if prof is not None and prof.amplitude > 0:
         out += _periodic_wavenumber(prof.wavenumber, cfg, "initial.profile.wavenumber")
