@@ -33,15 +33,23 @@ def main(out: Path, seed: int | None = None) -> int:
         data = cfg.model_dump(exclude_none=True)
         data["system"]["seed"] = seed
         cfg = runner.validate(data)
+    return run_and_report(cfg, out)
+
+
+def run_and_report(cfg, out: Path, require_rule: bool = True) -> int:
+    """Run the study of ``cfg`` into ``out`` and print its slopes, the replicas and distances per N
+    and the summary; 0 when both slopes are −1 ± 0.15 (and, with ``require_rule``, every N met the
+    s.e. < D/5 rule), else 1."""
     out.mkdir(parents=True, exist_ok=True)
     start = time.time()
+
     def say(msg):
         print(f"[{time.time() - start:7.1f} s] {msg}", flush=True)
 
     ds = n_study.run(cfg, out, progress=say)
-    wall = time.time() - start
     cpu = resource.getrusage(resource.RUSAGE_SELF)
-    print(f"wall {wall:.1f} s, CPU {cpu.ru_utime + cpu.ru_stime:.1f} s, load average {os.getloadavg()}")
+    print(f"wall {time.time() - start:.1f} s, CPU {cpu.ru_utime + cpu.ru_stime:.1f} s, "
+          f"load average {os.getloadavg()}")
     boot = ds.slope_bootstrap_stderr.values
     for t in range(1, ds.time.size):
         print(f"t = {float(ds.time[t]):.3g}: slope D1 {float(ds.slope[0, t]):+.3f} ± "
@@ -57,10 +65,10 @@ def main(out: Path, seed: int | None = None) -> int:
     for line in n_study.summary(ds):
         print(line)
     ok = all(abs(ds.attrs[k] + 1) <= 0.15 for k in ("slope_one_marginal", "slope_pair"))
-    ok &= bool(np.all(ds.stderr_rule_met.values))
-    print("PASS" if ok else "FAIL", f"(plot: {out / n_study.PLOT})")
+    if require_rule:
+        ok &= bool(np.all(ds.stderr_rule_met.values))
+    print("PASS" if ok else "FAIL", f"(slopes within −1 ± 0.15; plot: {out / n_study.PLOT})")
     return 0 if ok else 1
-
 
 if __name__ == "__main__":
     sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("runs/validation-n-study"),

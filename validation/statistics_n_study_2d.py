@@ -9,14 +9,13 @@ D₁ −0.914 ± 0.081 (bootstrap ± 0.063), D₂ −0.903 ± 0.125 (bootstrap �
 """
 
 import math
-import os
-import resource
 import sys
-import time
 from pathlib import Path
 
+from statistics_n_study import run_and_report  # this folder is on sys.path when run as a script
+
 from bbgky.precision import enable_float64
-from bbgky.scenarios import n_study, runner
+from bbgky.scenarios import runner
 
 L = 4 * math.pi
 
@@ -36,30 +35,8 @@ def config(seed: int = 1):
 
 def main(out: Path, seed: int = 1) -> int:
     enable_float64()
-    start = time.time()
-
-    def say(msg):
-        print(f"[{time.time() - start:7.1f} s] {msg}", flush=True)
-
-    ds = n_study.run(config(seed), out, progress=say)
-    cpu = resource.getrusage(resource.RUSAGE_SELF)
-    print(f"wall {time.time() - start:.1f} s, CPU {cpu.ru_utime + cpu.ru_stime:.1f} s, "
-          f"load average {os.getloadavg()}")
-    for t in range(1, ds.time.size):
-        print(f"t = {float(ds.time[t]):.3g}: slope D1 {float(ds.slope[0, t]):+.3f} ± "
-              f"{float(ds.slope_stderr[0, t]):.3f} (bootstrap {float(ds.slope_bootstrap_stderr[0, t]):.3f}), "
-              f"D2 {float(ds.slope[1, t]):+.3f} ± {float(ds.slope_stderr[1, t]):.3f} "
-              f"(bootstrap {float(ds.slope_bootstrap_stderr[1, t]):.3f})")
-    for i, n in enumerate(ds.n.values):
-        D, S = ds.marginal_distance.values[i, :, -1], ds.marginal_distance_stderr.values[i, :, -1]
-        print(f"N = {int(n):3d}: R = {int(ds.replicas[i]):5d}, D1 = {D[0]:.4g} ± {S[0]:.2g}, "
-              f"D2 = {D[1]:.4g} ± {S[1]:.2g}")
-    for line in n_study.summary(ds):
-        print(line)
-    ok = all(abs(ds.attrs[k] + 1) <= 0.15 for k in ("slope_one_marginal", "slope_pair"))
-    print("PASS" if ok else "FAIL", f"(slopes within −1 ± 0.15; plot: {out / n_study.PLOT})")
-    return 0 if ok else 1
-
+    # the replica cap may stop N = 8 above the s.e. < D/5 rule: reported as a warning, not a failure
+    return run_and_report(config(seed), out, require_rule=False)
 
 if __name__ == "__main__":
     sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("runs/validation-n-study-2d"),
