@@ -18,6 +18,11 @@ M/2 complex grids dominates) over all but the smallest run (which carries the co
 the bytes per unit and the fixed cost (interpreter, JAX, Numba), and from them the largest size
 within ``--budget-gb`` (default 24).
 
+The sizes of one level run in one child, so each peak also holds what the smaller sizes left
+(their compiled programs): for the spectral level the slope through one child's sizes came out
+~15 % above that of fresh processes. ``--child LEVEL N`` runs one size alone and prints
+"N peak_bytes wall_s" (and, for ``particles_jax``, the XLA bytes): the figure for one run.
+
 Run: ``.venv/bin/python bench/memory.py [--quick]`` (minutes on 2 cores: each level compiles once).
 """
 
@@ -160,7 +165,8 @@ def main() -> None:
     ap.add_argument("--levels", nargs="+",
                     choices=["particles", "particles_jax", "dsmc", "spectral", "spectral_flow"],
                     help="measure only these levels")
-    ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    ap.add_argument("--child", nargs="+", metavar="LEVEL N",
+                    help="run LEVEL at the sizes N... in this process, print 'N peak_bytes wall_s' lines")
     args = ap.parse_args()
     if args.child:
         measure_level(args.child[0], [int(n) for n in args.child[1:]])
