@@ -6,8 +6,13 @@ the scheduler's share more than the code: with the kernel's session groups (``au
 two-thread process gets no more CPU than a one-thread one. What the code itself does is in the
 CPU time of each of its threads (``utime + stime`` of ``/proc/self/task/*/stat``, in clock ticks
 of 10 ms): the busiest thread's CPU seconds over a fork–join region is the wall time that region
-would take with a CPU per thread (stalls on memory count as CPU time, so the two threads'
-competition for memory bandwidth is included; time spent spinning at a barrier is too).
+would take with a CPU per thread (stalls on memory count as CPU time; time spent spinning at a
+barrier does too). Caveat: the threads' competition for shared caches, memory bandwidth or cache
+lines written by both is included only as far as they ran at the same time. Under load the
+scheduler interleaves them and the estimate is optimistic: the Numba DSMC's two-thread CPU ratio
+read 1.9 at load 17–21 while a false-sharing defect held the quiet machine's wall ratio to 1.19
+(docs/performance.md). Compare all threads' CPU seconds with the wall time (2 for two threads
+running throughout) before trusting it.
 """
 
 from __future__ import annotations

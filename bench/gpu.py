@@ -22,7 +22,8 @@ Every figure is printed with its ratio to the CPU figure of the same name in the
 ``--device cpu``). Output: a markdown table on stdout and ``--out`` (default
 ``runs/bench-gpu``) ``gpu.json`` + ``gpu.md``. ``--smoke``: tiny sizes, one repeat (the test
 suite runs it on the CPU). Budget for the full run: ≤ 8 min on an H200, compilation included (not
-yet measured: no GPU has been lent; the CPU run at the same sizes took 24 min on 2 loaded cores).
+yet measured: no GPU has been lent; the CPU run at the same sizes, without jax-md, took 112 s on the
+2 cores at load 1–3, and 24 min at load 15–21).
 
 Run: ``PYTHONPATH=src .venv/bin/python bench/gpu.py`` (``--only particles jax-md`` for a subset).
 """

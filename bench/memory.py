@@ -9,12 +9,19 @@ set size (ru_maxrss) is read after each run:
   (``particles_jax``; its XLA-compiled advance is also sized by ``memory_analysis()``: the
   device memory it needs, what bounds N on an accelerator);
 * DSMC: hard spheres, ``samples`` × 1 replica, numba backend, at several simulator counts;
-* spectral: Maxwell molecules, BKW relaxation, Lebedev 11, N_ρ = N/2, one RK4 step, at several N.
+* spectral: Maxwell molecules, BKW relaxation, Lebedev 11, N_ρ = N/2, one RK4 step, at several N;
+  ``spectral_flow``: the same under simple shear (rate 0.5), at the default Lebedev degree 17 for a
+  flow (M/2 = 55 directions instead of 25).
 
 A straight-line fit of the peak against the size unit (N, simulators, N³: the spectral batch of
 M/2 complex grids dominates) over all but the smallest run (which carries the compilation) gives
 the bytes per unit and the fixed cost (interpreter, JAX, Numba), and from them the largest size
 within ``--budget-gb`` (default 24).
+
+The sizes of one level run in one child, so each peak also holds what the smaller sizes left
+(their compiled programs): for the spectral level the slope through one child's sizes came out
+~15 % above that of fresh processes. ``--child LEVEL N`` runs one size alone and prints
+"N peak_bytes wall_s" (and, for ``particles_jax``, the XLA bytes): the figure for one run.
 
 Run: ``.venv/bin/python bench/memory.py [--quick]`` (minutes on 2 cores: each level compiles once).
 """
@@ -70,6 +77,24 @@ backend = "numba"
 samples = {size}
 replicas = 1
 velocity_samples = 100
+"""
+    if level == "spectral_flow":  # simple shear: the default Lebedev degree 17 (M/2 = 55 directions)
+        return head + f"""[interaction]
+potential = "maxwell"
+[initial]
+kind = "bkw"
+start = 6.5
+[flow]
+kind = "simple_shear"
+rate = 0.5
+[time]
+end = 0.01
+step = 0.01
+save_every = 0.01
+[levels.boltzmann]
+method = "spectral"
+grid = {size}
+velocity_extent = 8.0
 """
     return head + f"""[interaction]
 potential = "maxwell"
@@ -137,23 +162,26 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--budget-gb", type=float, default=24.0)
-    ap.add_argument("--levels", nargs="+", choices=["particles", "particles_jax", "dsmc", "spectral"],
+    ap.add_argument("--levels", nargs="+",
+                    choices=["particles", "particles_jax", "dsmc", "spectral", "spectral_flow"],
                     help="measure only these levels")
-    ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    ap.add_argument("--child", nargs="+", metavar="LEVEL N",
+                    help="run LEVEL at the sizes N... in this process, print 'N peak_bytes wall_s' lines")
     args = ap.parse_args()
     if args.child:
         measure_level(args.child[0], [int(n) for n in args.child[1:]])
         return
     budget = args.budget_gb * 2**30
     sizes = {"particles": [5_000, 40_000, 160_000], "particles_jax": [5_000, 40_000, 160_000],
-             "dsmc": [250_000, 1_000_000, 4_000_000], "spectral": [24, 32, 48]}
+             "dsmc": [250_000, 1_000_000, 4_000_000], "spectral": [24, 48, 64],
+             "spectral_flow": [24, 48, 64]}
     if args.quick:
         sizes = {"particles": [1_000, 2_000, 4_000], "particles_jax": [1_000, 2_000, 4_000],
-                 "dsmc": [10_000, 20_000, 40_000], "spectral": [12, 14, 16]}
+                 "dsmc": [10_000, 20_000, 40_000], "spectral": [12, 14, 16], "spectral_flow": [12, 14, 16]}
     if args.levels:
         sizes = {k: v for k, v in sizes.items() if k in args.levels}
     unit = {"particles": ("particles", 1), "particles_jax": ("particles", 1), "dsmc": ("simulators", 1),
-            "spectral": ("N³", 3)}
+            "spectral": ("N³", 3), "spectral_flow": ("N³", 3)}
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPU(s); budget {args.budget_gb:g} GiB")
     print("| level | size | peak RSS MiB | wall s |")
     print("|---|---|---|---|")
@@ -172,7 +200,7 @@ def main() -> None:
     for level, (slope, fixed) in fits.items():
         name, power = unit[level]
         largest = ((budget - fixed) / slope) ** (1 / power)
-        shown = f"N ≈ {largest:.0f}" if level == "spectral" else f"{largest:.3g} {name}"
+        shown = f"N ≈ {largest:.0f}" if level.startswith("spectral") else f"{largest:.3g} {name}"
         print(f"| {level} | {slope:.0f} per {name} | {fixed / 2**20:.0f} | {shown} |")
     if XLA:
         ns = sorted(XLA)

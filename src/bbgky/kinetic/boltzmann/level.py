@@ -217,9 +217,10 @@ def _dsmc_length(cfg: Config, kern) -> list[tuple[str, str]]:
 
 def _memory(cfg: Config, kern=None) -> list[tuple[str, str]]:
     """Estimated bytes. DSMC: ~8 d-vectors per simulator and replica plus the saved velocity
-    samples; BGK: ~64 complex arrays of grid^d points; spectral: 300 + 33·M/2 bytes per grid point
-    (the batch of M/2 shifted complex grids and their transforms dominate: XLA's compiled memory of
-    one RK4 step is 1088 B per point at M/2 = 25 and 2070 B at 55; docs/performance.md)."""
+    samples; BGK: ~64 complex arrays of grid^d points; spectral: 2500 + 38·M/2 bytes per grid point,
+    the peak resident memory of a whole level run in 3D (``bench/memory.py``, fresh processes:
+    3357 B per point at M/2 = 25 from N = 64 and 96, +1136 B at M/2 = 55; XLA's compiled memory of
+    one RK4 step alone is 1088 and 2070 B; docs/performance.md)."""
     b = cfg.levels.boltzmann
     d = cfg.system.dimension
     if b.method == "spectral" and getattr(kern, "shape", 1) is None:
@@ -227,7 +228,7 @@ def _memory(cfg: Config, kern=None) -> list[tuple[str, str]]:
             half = len(_spectral.sphere_half_rule(sphere_degree(b, kern, cfg.velocity_gradient()), d)[0])
         except ValueError:  # a degree beyond the Lebedev table is reported by the solver itself
             half = 64
-        estimate = (300.0 + 33.0 * half) * float(b.grid) ** d + (saves(cfg) + 1) * 800
+        estimate = (2500.0 + 38.0 * half) * float(b.grid) ** d + (saves(cfg) + 1) * 800
         return memory_problem("levels.boltzmann.grid", estimate, f"the spectral grid ({b.grid}^{d})")
     if b.method == "dsmc":
         kept = min(b.velocity_samples, b.samples) * min(2, b.replicas)
