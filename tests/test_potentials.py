@@ -77,6 +77,7 @@ def test_a_particle_run_builds_the_symbolic_potential_once():
     from bbgky.scenarios.runner import validate
 
     potentials.build_expression.cache_clear()
+    potentials.make_potential.cache_clear()  # an earlier test may have built this one
     cfg = validate({"system": {"particles": 32, "density": 0.1, "temperature": 1.0},
                     "interaction": {"potential": "wca", "scaling": "boltzmann_grad", "range": 0.5},
                     "time": {"end": 0.01, "step": 0.0001, "save_every": 0.005},

@@ -40,6 +40,7 @@ def test_force_kernels_are_generated_per_potential_into_the_cache_and_cached_by_
     from bbgky.particles import numba_backend
 
     monkeypatch.setenv("BBGKY_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("BBGKY_NO_CACHE", raising=False)  # a cold-suite timing sets it (conftest.py)
     for name in [m for m in sys.modules if m.startswith("pair_kernels_")]:  # imported by earlier tests
         monkeypatch.delitem(sys.modules, name)
     wca = make_potential("wca", scaling="boltzmann_grad", range_=0.1)

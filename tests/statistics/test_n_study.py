@@ -81,29 +81,40 @@ def test_the_example_validates():
     assert n_study.box_side(cfg) == pytest.approx(L)
 
 
-def test_mean_field_characteristics_transport_f0_to_the_grid_solution():
-    """Samples of f0 pushed along the characteristics of the grid solution's field (ε = 10: a
-    strong mean field) have law f(t): every ⟨φ, f(t)⟩ of the grid within 4 standard errors, and
-    the field visibly moves the samples away from free streaming."""
+def _pushed_samples(cfg, ref, M, seed):
+    """M samples of f₀ (product positions, i.i.d. Maxwellian velocities; keys fold_in(seed, 1 | 2))
+    pushed along the characteristics of the grid solution ``ref``'s field. Returns the initial
+    velocities, the path (one (x, v) per save) and, per save k ≥ 1, the z-scores of the sample
+    means of the moment family against the grid's projections ⟨φ, f(t_k)⟩."""
     import jax
 
     from bbgky.kinetic.vlasov.characteristics import characteristics
     from bbgky.particles.initial import iid_maxwellian_velocities, product_positions
 
-    cfg = runner.validate(_data(epsilon=10.0, end=0.5))
-    ref = n_study.vlasov_reference(cfg)
-    M = 10_000
-    key = jax.random.PRNGKey(5)
-    x = np.asarray(product_positions(jax.random.fold_in(key, 1), M, L * np.eye(1), 0.5, 0.5))
-    v = np.asarray(iid_maxwellian_velocities(jax.random.fold_in(key, 2), M, 1, 1.0))
+    d = cfg.system.dimension
+    key = jax.random.PRNGKey(seed)
+    x = np.asarray(product_positions(jax.random.fold_in(key, 1), M, L * np.eye(d), 0.5, 0.5))
+    v = np.asarray(iid_maxwellian_velocities(jax.random.fold_in(key, 2), M, d, 1.0))
     steps = ref["field"].shape[0] - 1
     per = steps // (len(ref["time"]) - 1)
     path = characteristics(ref["field"], ref["wavenumbers"], x, v, cfg.time.step, steps, per)
-    assert len(path) == len(ref["time"])
+    z = []
     for k in range(1, len(ref["time"])):
         phi, _ = n_study._family(cfg, *path[k])
-        z = (phi.mean(axis=0) - ref["projection"][k]) / (phi.std(axis=0) / np.sqrt(M))
-        assert np.max(np.abs(z)) < 4, (k, z)
+        z.append((phi.mean(axis=0) - ref["projection"][k]) / (phi.std(axis=0) / np.sqrt(M)))
+    return v, path, z
+
+
+def test_mean_field_characteristics_transport_f0_to_the_grid_solution():
+    """Samples of f0 pushed along the characteristics of the grid solution's field (ε = 10: a
+    strong mean field) have law f(t): every ⟨φ, f(t)⟩ of the grid within 4 standard errors, and
+    the field visibly moves the samples away from free streaming."""
+    cfg = runner.validate(_data(epsilon=10.0, end=0.5))
+    ref = n_study.vlasov_reference(cfg)
+    v, path, z = _pushed_samples(cfg, ref, 10_000, seed=5)
+    assert len(path) == len(ref["time"])
+    for k, zk in enumerate(z, start=1):
+        assert np.max(np.abs(zk)) < 4, (k, zk)
     assert np.max(np.abs(path[-1][1] - v)) > 0.05  # the mean field changed the velocities
 
 
@@ -112,28 +123,16 @@ def test_2d_characteristics_transport_f0_to_the_2d_grid_solution():
     along the characteristics of the 2D grid solution's field (2D Fourier modes, ε = 10) have law
     f(t): every ⟨φ, f(t)⟩ of the 2D family (v₁^p v₂^q) within 4.5 standard errors; the field moves
     v₁ and leaves the mean of ⟨cos kx₁·v₂⟩ at 0 (no force along x₂)."""
-    import jax
-
-    from bbgky.kinetic.vlasov.characteristics import characteristics
-    from bbgky.particles.initial import iid_maxwellian_velocities, product_positions
-
     data = _data(epsilon=10.0, end=0.5, n_study_grid=[16, 24], n_study_velocity_max=6.0)
     data["system"].update(dimension=2, density=16 / L**2)
     cfg = runner.validate(data)
     ref = n_study.vlasov_reference(cfg)
     assert ref["field"].shape[1:] == (16, 16, 2) and ref["projection"].shape[1] == 3 * 6 - 1
-    M = 4000
-    key = jax.random.PRNGKey(7)
-    x = np.asarray(product_positions(jax.random.fold_in(key, 1), M, L * np.eye(2), 0.5, 0.5))
-    v = np.asarray(iid_maxwellian_velocities(jax.random.fold_in(key, 2), M, 2, 1.0))
-    steps = ref["field"].shape[0] - 1
-    per = steps // (len(ref["time"]) - 1)
-    path = characteristics(ref["field"], ref["wavenumbers"], x, v, cfg.time.step, steps, per)
+    v, path, z = _pushed_samples(cfg, ref, 4000, seed=7)
+    assert len(path) == len(ref["time"])
+    for k, zk in enumerate(z, start=1):
+        assert np.max(np.abs(zk)) < 4.5, (k, zk)
     names = list(ref["names"])
-    for k in range(1, len(ref["time"])):
-        phi, _ = n_study._family(cfg, *path[k])
-        z = (phi.mean(axis=0) - ref["projection"][k]) / (phi.std(axis=0) / np.sqrt(M))
-        assert np.max(np.abs(z)) < 4.5, (k, z)
     assert abs(ref["projection"][-1][names.index("cos(1k0 x)·v1^0 v2^1")]) < 1e-12
     assert np.max(np.abs(path[-1][1][:, 0] - v[:, 0])) > 0.01  # 0.023 measured at n0 = 0.1
     assert np.max(np.abs(path[-1][1][:, 1] - v[:, 1])) < 1e-12

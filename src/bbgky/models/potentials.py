@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 import sympy as sp
 
@@ -203,11 +203,16 @@ def _numba_pair(expr_str: str):
     return numba.njit(inline="always")(namespace["pair"])
 
 
+@lru_cache(maxsize=32)
 def make_potential(name: str, *, sigma: float = 1.0, epsilon: float = 1.0,
                    cutoff: float | None = None, cutoff_mode: str | None = None,
                    scaling: str = "physical", range_: float | None = None,
                    particles: int | None = None, numba: bool = True, **extra: float) -> PairPotential:
-    """Build a registered potential with its cut-off, shift and scaling."""
+    """Build a registered potential with its cut-off, shift and scaling.
+
+    One object per arguments: a PairPotential compares its functions by identity and, through the
+    System, keys the compiled programs, so the runs of one process with one potential (a resume, a
+    test suite) compile them once."""
     import jax.numpy as jnp
 
     expr, rc, mode = build_expression(
