@@ -78,39 +78,25 @@ samples = {size}
 replicas = 1
 velocity_samples = 100
 """
-    if level == "spectral_flow":  # simple shear: the default Lebedev degree 17 (M/2 = 55 directions)
-        return head + f"""[interaction]
+    # spectral: Lebedev 11; spectral_flow: simple shear with its default Lebedev 17 (M/2 = 55)
+    flow = level == "spectral_flow"
+    return head + """[interaction]
 potential = "maxwell"
 [initial]
 kind = "bkw"
 start = 6.5
-[flow]
+""" + ("""[flow]
 kind = "simple_shear"
 rate = 0.5
-[time]
-end = 0.01
-step = 0.01
-save_every = 0.01
+""" if flow else "") + f"""[time]
+end = {0.01 if flow else 0.1}
+step = {0.01 if flow else 0.1}
+save_every = {0.01 if flow else 0.1}
 [levels.boltzmann]
 method = "spectral"
 grid = {size}
 velocity_extent = 8.0
-"""
-    return head + f"""[interaction]
-potential = "maxwell"
-[initial]
-kind = "bkw"
-start = 6.5
-[time]
-end = 0.1
-step = 0.1
-save_every = 0.1
-[levels.boltzmann]
-method = "spectral"
-grid = {size}
-velocity_extent = 8.0
-sphere_degree = 11
-"""
+""" + ("" if flow else "sphere_degree = 11\n")
 
 
 def measure_level(level: str, sizes: list[int]) -> None:
